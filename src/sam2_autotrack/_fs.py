@@ -1,0 +1,80 @@
+"""Atomic file writes: nothing half-written is ever left at a final path.
+
+Every file the library produces goes through :func:`atomic_path` (or the byte/text/JSON shortcuts):
+the content is written to a temporary sibling, flushed, then renamed over the final name. A crash or
+Ctrl-C leaves either the old file or the new one, never a truncated one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+__all__ = ["atomic_path", "write_bytes_atomic", "write_json_atomic", "write_text_atomic"]
+
+
+@contextlib.contextmanager
+def atomic_path(final: str | Path, *, suffix: str | None = None) -> Iterator[Path]:
+    """Yield a temporary path beside ``final``; rename it over ``final`` if the block succeeds.
+
+    Parameters
+    ----------
+    final
+        The path the finished file should have. Its parent directory is created.
+    suffix
+        Suffix of the temporary file (defaults to ``final``'s, so tools that infer the format from
+        the extension, such as ffmpeg or OpenCV, still work).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> with atomic_path(d / "a.txt") as tmp:
+    ...     _ = tmp.write_text("hello")
+    >>> (d / "a.txt").read_text()
+    'hello'
+    """
+    final = Path(final)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(
+        prefix=f".{final.name}.",
+        suffix=suffix if suffix is not None else final.suffix,
+        dir=final.parent,
+    )
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        yield tmp
+        os.replace(tmp, final)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+
+
+def write_bytes_atomic(final: str | Path, data: bytes) -> Path:
+    """Write ``data`` to ``final`` atomically and return the final path."""
+    with atomic_path(final) as tmp:
+        with tmp.open("wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+    return Path(final)
+
+
+def write_text_atomic(final: str | Path, text: str) -> Path:
+    """Write ``text`` (UTF-8) to ``final`` atomically and return the final path."""
+    return write_bytes_atomic(final, text.encode("utf-8"))
+
+
+def write_json_atomic(final: str | Path, value: Any) -> Path:
+    """Write ``value`` as indented JSON to ``final`` atomically and return the final path.
+
+    Only real JSON is written: values that are not JSON-serialisable raise ``TypeError``
+    instead of being stringified.
+    """
+    return write_text_atomic(final, json.dumps(value, indent=2, allow_nan=False) + "\n")
