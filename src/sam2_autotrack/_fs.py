@@ -58,11 +58,10 @@ def atomic_path(final: str | Path, *, suffix: str | None = None) -> Iterator[Pat
 
 def write_bytes_atomic(final: str | Path, data: bytes) -> Path:
     """Write ``data`` to ``final`` atomically and return the final path."""
-    with atomic_path(final) as tmp:
-        with tmp.open("wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
+    with atomic_path(final) as tmp, tmp.open("wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
     return Path(final)
 
 
