@@ -1,13 +1,32 @@
 """sam2_autotrack: track objects through a video with no human clicks.
 
-Frame 0 → automatic mask proposals → selection → interior seed clicks → video tracking, with
-Replicate's hosted SAM 2 or an embedded CPU engine behind one :class:`Backend` protocol.
+Frame 0 → automatic mask proposals → selection of the real objects → interior seed clicks →
+tracking through the clip, with Replicate's hosted SAM 2 or an embedded CPU engine behind one
+:class:`Backend` protocol. Start with :class:`AutoTracker`::
+
+    from sam2_autotrack import AutoTracker
+
+    result = AutoTracker().track("input.mp4", "out/")
 """
 
-from ._backend import Backend, MaskProposals, ObjectTracks, ProgressCallback
-from ._clicks import Click, ClickSet, ReplicateClickStrings
+from ._backend import (
+    Backend,
+    MaskProposals,
+    ObjectTracks,
+    ProgressCallback,
+)
+from ._batch import (
+    BatchItem,
+    BatchReport,
+)
+from ._clicks import (
+    Click,
+    ClickSet,
+    ReplicateClickStrings,
+)
 from ._errors import (
     AutotrackError,
+    BackendConfigError,
     BackendError,
     ClickError,
     DownloadError,
@@ -18,6 +37,7 @@ from ._errors import (
     FFmpegNotFoundError,
     MaskError,
     MaskSizeError,
+    MissingDependencyError,
     MissingTokenError,
     NotAVideoError,
     OutputsExpiredError,
@@ -28,42 +48,214 @@ from ._errors import (
     RateLimitError,
     ReplicateAPIError,
     SelectionError,
+    SyntheticClipError,
     VideoError,
     VideoNotFoundError,
+)
+from ._evaluation import (
+    EvaluationReport,
+    ObjectScore,
+    boundary_f,
+    evaluate,
+    evaluate_dirs,
+    jaccard,
+    load_mask_sequences,
+)
+from ._export_masks import (
+    davis_palette,
+    decode_rle,
+    encode_rle,
+    write_coco_json,
+    write_mask_sequences,
+    write_palette_pngs,
+)
+from ._export_video import (
+    AlphaCodec,
+    union_of,
+    write_alpha_video,
+    write_overlay_video,
+)
+from ._ffmpeg import (
+    find_ffmpeg,
+)
+from ._local_backend import (
+    LocalBackend,
+)
+from ._local_proposals import (
+    ProposalOptions,
+)
+from ._local_tracker import (
+    TrackerOptions,
+)
+from ._mask_cleanup import (
+    MaskCleanup,
+    clean_mask_sequence,
+    feather_alpha,
+    hold_to_all_frames,
+)
+from ._mask_io import (
+    MaskResizedWarning,
+    decode_mask,
+    encode_mask_png,
+    write_mask_png,
+)
+from ._progress import (
+    StderrProgress,
+)
+from ._replicate import (
+    SAM2_IMAGE_MODEL,
+    SAM2_IMAGE_VERSION,
+    SAM2_VIDEO_MODEL,
+    SAM2_VIDEO_VERSION,
+    PredictionResult,
+    ReplicateBackend,
+    ReplicateClient,
+)
+from ._result import (
+    TrackResult,
+)
+from ._samples import (
+    SAMPLE_VIDEOS,
+    sample_video,
+)
+from ._seeds import (
+    Seeds,
+    clicks_from_selection,
+    find_seeds,
+    negative_points,
+    seed_points,
+)
+from ._selection import (
+    ProposalDecision,
+    Selection,
+    SelectionOptions,
+    fill_small_holes,
+    mask_iou_matrix,
+    remove_small_components,
+    select_objects,
+    touches_borders,
+)
+from ._synthetic import (
+    SYNTHETIC_SUITE,
+    SyntheticClip,
+    SyntheticClipFiles,
+    make_clip,
+)
+from ._tracker import (
+    AutoTracker,
+)
+from ._union_split import (
+    split_union,
+)
+from ._video import (
+    VideoInfo,
+    count_frames,
+    iter_frames,
+    probe_video,
+    read_frame,
 )
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "AlphaCodec",
+    "AutoTracker",
     "AutotrackError",
     "Backend",
+    "BackendConfigError",
     "BackendError",
+    "BatchItem",
+    "BatchReport",
     "Click",
     "ClickError",
     "ClickSet",
     "DownloadError",
     "EmptyVideoError",
     "EvaluationError",
+    "EvaluationReport",
     "ExportError",
     "FFmpegError",
     "FFmpegNotFoundError",
+    "LocalBackend",
+    "MaskCleanup",
     "MaskError",
     "MaskProposals",
+    "MaskResizedWarning",
     "MaskSizeError",
+    "MissingDependencyError",
     "MissingTokenError",
     "NotAVideoError",
+    "ObjectScore",
     "ObjectTracks",
     "OutputsExpiredError",
     "PredictionCanceledError",
     "PredictionError",
     "PredictionFailedError",
+    "PredictionResult",
     "PredictionTimeoutError",
     "ProgressCallback",
+    "ProposalDecision",
+    "ProposalOptions",
     "RateLimitError",
     "ReplicateAPIError",
+    "ReplicateBackend",
     "ReplicateClickStrings",
+    "ReplicateClient",
+    "SAM2_IMAGE_MODEL",
+    "SAM2_IMAGE_VERSION",
+    "SAM2_VIDEO_MODEL",
+    "SAM2_VIDEO_VERSION",
+    "SAMPLE_VIDEOS",
+    "SYNTHETIC_SUITE",
+    "Seeds",
+    "Selection",
     "SelectionError",
+    "SelectionOptions",
+    "StderrProgress",
+    "SyntheticClip",
+    "SyntheticClipError",
+    "SyntheticClipFiles",
+    "TrackResult",
+    "TrackerOptions",
     "VideoError",
+    "VideoInfo",
     "VideoNotFoundError",
     "__version__",
+    "boundary_f",
+    "clean_mask_sequence",
+    "clicks_from_selection",
+    "count_frames",
+    "davis_palette",
+    "decode_mask",
+    "decode_rle",
+    "encode_mask_png",
+    "encode_rle",
+    "evaluate",
+    "evaluate_dirs",
+    "feather_alpha",
+    "fill_small_holes",
+    "find_ffmpeg",
+    "find_seeds",
+    "hold_to_all_frames",
+    "iter_frames",
+    "jaccard",
+    "load_mask_sequences",
+    "make_clip",
+    "mask_iou_matrix",
+    "negative_points",
+    "probe_video",
+    "read_frame",
+    "remove_small_components",
+    "sample_video",
+    "seed_points",
+    "select_objects",
+    "split_union",
+    "touches_borders",
+    "union_of",
+    "write_alpha_video",
+    "write_coco_json",
+    "write_mask_png",
+    "write_mask_sequences",
+    "write_overlay_video",
+    "write_palette_pngs",
 ]

@@ -14,7 +14,7 @@ always writes full lists, one entry per click, so what is sent is what is meant.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -30,14 +30,14 @@ from ._errors import ClickError
 
 __all__ = ["Click", "ClickSet", "ReplicateClickStrings"]
 
-_OBJECT_ID_RE = re.compile(r"^[^,\s\[\]]+$")
+_OBJECT_ID_RE = re.compile(r"[^,\s\[\]]+")
 _COORD_RE = re.compile(r"\[\s*([^\[\],]*)\s*,\s*([^\[\],]*)\s*\]")
 
 
 def _check_object_id(value: str) -> str:
     if not value:
         raise ValueError("object id is empty; use a name such as 'obj_1'")
-    if not _OBJECT_ID_RE.match(value):
+    if not _OBJECT_ID_RE.fullmatch(value):
         raise ValueError(
             f"object id {value!r} contains a comma, whitespace or a bracket; the ids are sent as "
             "one comma-separated string, so use letters, digits, '_' or '-' (e.g. 'obj_1')"
@@ -73,6 +73,16 @@ class Click(BaseModel):
     label: Literal[0, 1] = 1
     frame: Annotated[int, Field(ge=0)] = 0
     object_id: str = "obj_1"
+
+    def __init__(
+        self, *, x: int, y: int, label: int = 1, frame: int = 0, object_id: str = "obj_1"
+    ) -> None:
+        # Validation errors surface as ClickError (part of the library's error tree), not as
+        # pydantic's ValidationError.
+        try:
+            super().__init__(x=x, y=y, label=label, frame=frame, object_id=object_id)
+        except ValidationError as exc:
+            raise ClickError(_describe(exc)) from None
 
     @field_validator("object_id")
     @classmethod
@@ -130,7 +140,7 @@ def _split_list(text: str, name: str) -> list[str]:
 
 
 def _parse_int(token: str, what: str) -> int:
-    if not re.fullmatch(r"[+-]?\d+", token.strip()):
+    if not re.fullmatch(r"[+-]?[0-9]+", token.strip()):
         raise ClickError(
             f"{what} {token.strip()!r} is not an integer; click values must be whole pixels/frames"
         )
@@ -145,7 +155,7 @@ def _parse_coordinates(text: str) -> list[tuple[int, int]]:
     pos = 0
     for match in _COORD_RE.finditer(stripped):
         between = stripped[pos : match.start()].strip()
-        if between not in ("", ",") or (points and between != ","):
+        if between != ("," if points else ""):
             raise ClickError(
                 f"click_coordinates {text!r} is malformed near {stripped[pos : match.end()]!r}; "
                 "expected '[x,y],[x,y],...' with integer x and y"
@@ -190,6 +200,15 @@ class ClickSet(BaseModel):
     clicks: tuple[Click, ...]
     resolution_wh: tuple[Annotated[int, Field(gt=0)], Annotated[int, Field(gt=0)]] | None = None
 
+    def __init__(
+        self, *, clicks: Sequence[Click], resolution_wh: tuple[int, int] | None = None
+    ) -> None:
+        # Validation errors surface as ClickError, not as pydantic's ValidationError.
+        try:
+            super().__init__(clicks=clicks, resolution_wh=resolution_wh)
+        except ValidationError as exc:
+            raise ClickError(_describe(exc)) from None
+
     @model_validator(mode="after")
     def _inside_frame(self) -> ClickSet:
         if not self.clicks:
@@ -218,10 +237,7 @@ class ClickSet(BaseModel):
         >>> ClickSet.build([Click(x=1, y=1)]).object_ids
         ('obj_1',)
         """
-        try:
-            return cls(clicks=tuple(clicks), resolution_wh=resolution_wh)
-        except ValidationError as exc:
-            raise ClickError(_describe(exc)) from None
+        return cls(clicks=tuple(clicks), resolution_wh=resolution_wh)
 
     @classmethod
     def from_replicate(
@@ -255,9 +271,14 @@ class ClickSet(BaseModel):
             missing = sorted(set(ReplicateClickStrings.model_fields) - set(strings))
             if missing:
                 raise ClickError(f"missing click strings: {', '.join(missing)}")
-            strings = ReplicateClickStrings(
-                **{key: strings[key] for key in ReplicateClickStrings.model_fields}
-            )
+            try:
+                strings = ReplicateClickStrings(
+                    **{key: strings[key] for key in ReplicateClickStrings.model_fields}
+                )
+            except ValidationError as exc:
+                raise ClickError(
+                    _describe(exc) + "; each of the four click strings must be a str"
+                ) from None
         points = _parse_coordinates(strings.click_coordinates)
         labels = _split_list(strings.click_labels, "click_labels")
         frames = _split_list(strings.click_frames, "click_frames")
@@ -284,12 +305,7 @@ class ClickSet(BaseModel):
                     f"label {label} is not 0 or 1; use 1 for foreground, 0 for background"
                 )
             frame = _parse_int(frame_text, "frame")
-            try:
-                clicks.append(
-                    Click(x=x, y=y, label=1 if label else 0, frame=frame, object_id=object_id)
-                )
-            except ValidationError as exc:
-                raise ClickError(_describe(exc)) from None
+            clicks.append(Click(x=x, y=y, label=label, frame=frame, object_id=object_id))
         return cls.build(clicks, resolution_wh=resolution_wh)
 
     # -- rendering ----------------------------------------------------------------------------
@@ -350,4 +366,11 @@ def _describe(exc: ValidationError) -> str:
         where = ".".join(str(p) for p in error["loc"]) or "click set"
         message = str(error["msg"]).removeprefix("Value error, ")
         parts.append(f"{where}: {message}")
-    return "invalid clicks: " + "; ".join(parts)
+    text = "invalid clicks: " + "; ".join(parts)
+    if any(error["type"] != "value_error" for error in exc.errors()):
+        # pydantic's own messages say what is wrong but not what a valid click looks like.
+        text += (
+            " (a click needs int x >= 0 and y >= 0 in the video's pixel space, label 0 or 1, "
+            "int frame >= 0 and an object id such as 'obj_1')"
+        )
+    return text

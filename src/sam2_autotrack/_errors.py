@@ -16,6 +16,7 @@ can catch one class. Each message names the problem *and* the fix; the attribute
     │   └── MaskSizeError
     ├── SelectionError                          nothing usable to track
     ├── BackendError                            a tracking backend failed
+    │   ├── BackendConfigError (also ValueError) a backend option is out of range
     │   ├── MissingTokenError                   no Replicate token
     │   ├── ReplicateAPIError                   HTTP-level failure talking to Replicate
     │   │   └── RateLimitError                  429s beyond the retry budget
@@ -28,7 +29,9 @@ can catch one class. Each message names the problem *and* the fix; the attribute
     ├── FFmpegError                             ffmpeg missing or an encode failed
     │   └── FFmpegNotFoundError
     ├── ExportError                             writing results
-    └── EvaluationError (also ValueError)       ground truth / prediction mismatch
+    ├── MissingDependencyError (also ImportError) an optional extra is not installed
+    ├── EvaluationError (also ValueError)       ground truth / prediction mismatch
+    └── SyntheticClipError (also ValueError)    unknown synthetic clip / bad clip arrays
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from pathlib import Path
 
 __all__ = [
     "AutotrackError",
+    "BackendConfigError",
     "BackendError",
     "ClickError",
     "DownloadError",
@@ -47,6 +51,7 @@ __all__ = [
     "FFmpegNotFoundError",
     "MaskError",
     "MaskSizeError",
+    "MissingDependencyError",
     "MissingTokenError",
     "NotAVideoError",
     "OutputsExpiredError",
@@ -57,6 +62,7 @@ __all__ = [
     "RateLimitError",
     "ReplicateAPIError",
     "SelectionError",
+    "SyntheticClipError",
     "VideoError",
     "VideoNotFoundError",
 ]
@@ -127,6 +133,10 @@ class SelectionError(AutotrackError):
 
 class BackendError(AutotrackError):
     """A tracking backend failed."""
+
+
+class BackendConfigError(BackendError, ValueError):
+    """A backend was given an option it cannot use (out of range, unknown choice)."""
 
 
 class MissingTokenError(BackendError):
@@ -247,5 +257,13 @@ class ExportError(AutotrackError):
     """Results could not be written."""
 
 
+class MissingDependencyError(AutotrackError, ImportError):
+    """An optional dependency is not installed; the message names the extra to install."""
+
+
 class EvaluationError(AutotrackError, ValueError):
     """Predictions and ground truth cannot be compared (shapes, frame counts, empty inputs)."""
+
+
+class SyntheticClipError(AutotrackError, ValueError):
+    """A synthetic clip was asked for by an unknown name, or built from unusable arrays."""

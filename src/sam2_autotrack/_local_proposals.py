@@ -1,0 +1,514 @@
+"""Automatic object proposals on one image with classical CPU segmentation (no model weights).
+
+The embedded engine's answer to SAM 2's automatic mask generator:
+
+1. SLIC superpixels on a working copy of the image (longest side ``work_max_side``).
+2. When later frames of the video are at hand, DIS optical flow from frame 0 to frame ``k`` (and
+   back, to discard pixels that are occluded in frame ``k``), minus the dominant (camera) motion fit
+   with RANSAC. Each superpixel gets its mean *residual* motion.
+3. Superpixels are merged agglomeratively on a region adjacency graph; the distance between two
+   neighbours mixes the difference of their colour histograms and of their residual motion.
+4. Every region formed along the way whose size and shape could be an object becomes a candidate,
+   scored by how much it differs from the ring of pixels around it (motion contrast and colour
+   contrast). A larger candidate that swallows a better-scored smaller one is dropped, so the
+   proposals do not tempt a "keep the whole" selection into picking object-plus-background blobs.
+
+Everything is deterministic (SLIC, DIS and the seeded RANSAC have no free randomness here).
+"""
+
+from __future__ import annotations
+
+import heapq
+import time
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+import cv2
+import numpy as np
+from numpy.typing import NDArray
+from pydantic import BaseModel, ConfigDict, Field
+from skimage.segmentation import slic
+
+from ._backend import MaskProposals
+from ._errors import MaskError
+
+__all__ = ["ProposalOptions", "propose_masks"]
+
+_MIN_EDGE_REF = 20.0  # floor of the reference edge strength (Sobel of Lab), for flat images
+
+
+class ProposalOptions(BaseModel):
+    """Parameters of the classical proposal generator (one fixed set; not tuned per clip).
+
+    Parameters
+    ----------
+    work_max_side
+        Longest side, in pixels, of the working copy segmented into superpixels. 640 keeps a
+        854×480 frame at 0.75 scale (about 0.2 s of SLIC); masks are resized back to the image.
+    superpixels
+        Approximate number of SLIC superpixels. More gives finer boundaries and slower merging.
+    compactness
+        SLIC compactness (higher: squarer superpixels, lower: they follow colour edges more).
+    motion_offset
+        Frame ``k`` whose motion relative to frame 0 is measured (the last available frame when
+        the video is shorter).
+    motion_merge_weight
+        Weight, in the merge distance, of the residual-motion difference of two neighbours
+        (in units of ``moving_px``). 0 by default: flow in weakly textured background next to a
+        moving object is dragged along with it, which merges object and background more often
+        than it separates touching objects.
+    motion_weight
+        Share of the motion contrast (how much of the ring around a candidate moves unlike it)
+        in the score of a candidate that moves independently of the camera; candidates that do
+        not move lose half of this share.
+    moving_px
+        Mean residual motion (working pixels over ``k`` frames) above which a region is "moving
+        independently of the camera".
+    colour_scale
+        Difference of texture features (Lab units) between neighbours that counts as distance 1.
+    edge_weight
+        Weight of the mean edge strength along the boundary two neighbours share (relative to
+        the image's 90th-percentile edge strength) in their merge distance.
+    texture_window
+        Window (fraction of the working image's longest side) over which colour means and
+        standard deviations are taken, so a striped or checkered object reads as one texture.
+    texture_weight
+        Weight of the local standard deviations relative to the local means.
+    merge_threshold
+        Merging stops when the closest pair of neighbours is further apart than this.
+    min_area_fraction, max_area_fraction
+        Candidates outside this fraction of the frame are not emitted.
+    max_proposals
+        At most this many candidates are returned (best score first).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    work_max_side: Annotated[int, Field(ge=64)] = 640
+    superpixels: Annotated[int, Field(ge=16)] = 500
+    compactness: Annotated[float, Field(gt=0)] = 12.0
+    motion_offset: Annotated[int, Field(ge=1)] = 5
+    motion_merge_weight: Annotated[float, Field(ge=0)] = 0.0
+    motion_weight: Annotated[float, Field(ge=0, le=1)] = 0.05
+    moving_px: Annotated[float, Field(gt=0)] = 1.5
+    merge_threshold: Annotated[float, Field(gt=0)] = 10.0
+    colour_scale: Annotated[float, Field(gt=0)] = 12.0
+    edge_weight: Annotated[float, Field(ge=0)] = 1.0
+    texture_window: Annotated[float, Field(gt=0, le=0.2)] = 0.025
+    texture_weight: Annotated[float, Field(ge=0)] = 1.0
+    min_area_fraction: Annotated[float, Field(ge=0, le=1)] = 0.002
+    max_area_fraction: Annotated[float, Field(gt=0, le=1)] = 0.35
+    max_proposals: Annotated[int, Field(ge=1)] = 64
+
+
+@dataclass
+class _Region:
+    """A node of the merge graph: a set of superpixels with summed features."""
+
+    members: list[int]
+    count: float
+    hist: NDArray[np.float64]
+    motion_sum: NDArray[np.float64]
+    motion_count: float
+    alive: bool = True
+
+    def motion(self) -> NDArray[np.float64] | None:
+        if self.motion_count < 0.3 * self.count or self.motion_count <= 0:
+            return None
+        return self.motion_sum / self.motion_count
+
+
+def _check_image(image_rgb: Any) -> NDArray[np.uint8]:
+    image = np.asarray(image_rgb)
+    if image.ndim != 3 or image.shape[2] != 3:
+        raise MaskError(
+            f"image_rgb must have shape (H, W, 3); got {image.shape} (pass an RGB frame)"
+        )
+    if image.dtype != np.uint8:
+        raise MaskError(
+            f"image_rgb must be uint8; got {image.dtype} (convert with .astype(np.uint8))"
+        )
+    if image.shape[0] < 8 or image.shape[1] < 8:
+        raise MaskError(f"image_rgb is {image.shape[1]}x{image.shape[0]}; need at least 8x8 pixels")
+    return image
+
+
+def _residual_motion(
+    first: NDArray[np.uint8], later: NDArray[np.uint8]
+) -> tuple[NDArray[np.float32], NDArray[np.bool_]]:
+    """Return per-pixel flow minus the camera motion, and where the flow is trustworthy."""
+    g0 = cv2.cvtColor(first, cv2.COLOR_RGB2GRAY)
+    g1 = cv2.cvtColor(later, cv2.COLOR_RGB2GRAY)
+    dis = cv2.DISOpticalFlow.create(cv2.DISOpticalFlow_PRESET_MEDIUM)
+    fwd = np.asarray(dis.calc(g0, g1, np.zeros((*g0.shape, 2), np.float32)), np.float32)
+    bwd = np.asarray(dis.calc(g1, g0, np.zeros((*g0.shape, 2), np.float32)), np.float32)
+    h, w = g0.shape
+    xs, ys = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
+    map_x = xs + fwd[..., 0]
+    map_y = ys + fwd[..., 1]
+    back = cv2.remap(bwd, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    err = np.hypot(fwd[..., 0] + back[..., 0], fwd[..., 1] + back[..., 1])
+    speed = np.hypot(fwd[..., 0], fwd[..., 1])
+    inside = (map_x >= 0) & (map_x <= w - 1) & (map_y >= 0) & (map_y <= h - 1)
+    valid = inside & (err < 0.75 + 0.1 * speed)
+    step = max(2, min(h, w) // 60)
+    grid = np.zeros_like(valid)
+    grid[::step, ::step] = True
+    sample = valid & grid
+    src = np.stack([xs[sample], ys[sample]], axis=1)
+    dst = src + fwd[sample]
+    residual = fwd.copy()
+    if len(src) >= 6:
+        cv2.setRNGSeed(0)
+        model, _ = cv2.estimateAffinePartial2D(
+            src, dst, method=cv2.RANSAC, ransacReprojThreshold=1.0, maxIters=2000, confidence=0.995
+        )
+        if model is not None:
+            pred_x = model[0, 0] * xs + model[0, 1] * ys + model[0, 2] - xs
+            pred_y = model[1, 0] * xs + model[1, 1] * ys + model[1, 2] - ys
+            residual[..., 0] -= pred_x.astype(np.float32)
+            residual[..., 1] -= pred_y.astype(np.float32)
+    return residual, valid
+
+
+def _edge_strength(features: NDArray[np.float32]) -> NDArray[np.float32]:
+    """Gradient magnitude of the texture features (high on object outlines, low in textures)."""
+    grad = np.zeros(features.shape[:2], np.float32)
+    for c in range(features.shape[2]):
+        gx = cv2.Sobel(features[..., c], cv2.CV_32F, 1, 0, ksize=3)
+        gy = cv2.Sobel(features[..., c], cv2.CV_32F, 0, 1, ksize=3)
+        grad += gx * gx + gy * gy
+    return np.sqrt(grad)
+
+
+def _adjacency(
+    labels: NDArray[np.int64], n: int, edge: NDArray[np.float32]
+) -> list[dict[int, list[float]]]:
+    """Neighbours of every superpixel with the summed edge strength along the shared boundary."""
+    keys_parts = []
+    weight_parts = []
+    for (a, b), (ea, eb) in (
+        ((labels[:, :-1], labels[:, 1:]), (edge[:, :-1], edge[:, 1:])),
+        ((labels[:-1, :], labels[1:, :]), (edge[:-1, :], edge[1:, :])),
+    ):
+        diff = a != b
+        keys_parts.append(np.minimum(a[diff], b[diff]) * n + np.maximum(a[diff], b[diff]))
+        weight_parts.append(0.5 * (ea[diff] + eb[diff]))
+    keys = np.concatenate(keys_parts)
+    weights = np.concatenate(weight_parts).astype(np.float64)
+    unique, inverse = np.unique(keys, return_inverse=True)
+    sums = np.bincount(inverse, weights=weights, minlength=len(unique))
+    lengths = np.bincount(inverse, minlength=len(unique)).astype(np.float64)
+    neighbours: list[dict[int, list[float]]] = [{} for _ in range(n)]
+    for key, total, length in zip(unique.tolist(), sums.tolist(), lengths.tolist(), strict=True):
+        i, j = divmod(int(key), n)
+        neighbours[i][j] = [total, length]
+        neighbours[j][i] = [total, length]
+    return neighbours
+
+
+def _colour_stats(region: _Region, opts: ProposalOptions) -> NDArray[np.float64]:
+    mean = region.hist[:3] / region.count
+    std = np.sqrt(np.maximum(region.hist[3:] / region.count - mean * mean, 0.0))
+    return np.concatenate([mean, opts.texture_weight * std])
+
+
+def _texture_features(work: NDArray[np.uint8], opts: ProposalOptions) -> NDArray[np.float32]:
+    """Per-pixel Lab means and standard deviations over a window: texture-smoothed colour."""
+    lab = cv2.cvtColor(work, cv2.COLOR_RGB2LAB).astype(np.float32)
+    size = max(3, round(opts.texture_window * max(work.shape[:2])) | 1)
+    mean = cv2.blur(lab, (size, size))
+    sq = cv2.blur(lab * lab, (size, size))
+    std = np.sqrt(np.maximum(sq - mean * mean, 0.0))
+    return np.concatenate([mean, opts.texture_weight * std], axis=2)
+
+
+def propose_masks(
+    image_rgb: NDArray[np.uint8],
+    *,
+    video_frames: NDArray[np.uint8] | None = None,
+    options: ProposalOptions | None = None,
+) -> MaskProposals:
+    """Propose object masks on an RGB image with superpixels, colour and (optionally) motion.
+
+    Parameters
+    ----------
+    image_rgb
+        ``(H, W, 3)`` uint8 RGB image (frame 0 of the video).
+    video_frames
+        Optional ``(T, H, W, 3)`` uint8 RGB frames that *follow* ``image_rgb`` (frame 1, 2, ...).
+        When given, regions moving differently from the camera become strong candidates.
+    options
+        Generator parameters; :class:`ProposalOptions` defaults when ``None``.
+
+    Returns
+    -------
+    MaskProposals
+        Overlapping candidate masks at the image's own size with scores in ``[0, 1]``, best first.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> img = np.full((120, 160, 3), 40, np.uint8)
+    >>> img[40:80, 60:110] = (220, 60, 30)
+    >>> props = propose_masks(img)
+    >>> best = props.masks[0]
+    >>> bool(best[60, 85]), bool(best[10, 10])
+    (True, False)
+    """
+    started = time.perf_counter()
+    opts = options if options is not None else ProposalOptions()
+    image = _check_image(image_rgb)
+    height, width = image.shape[:2]
+    scale = min(1.0, opts.work_max_side / max(height, width))
+    work_wh = (max(8, round(width * scale)), max(8, round(height * scale)))
+    work: NDArray[np.uint8] = image
+    if scale < 1:
+        work = np.asarray(cv2.resize(image, work_wh, interpolation=cv2.INTER_AREA), np.uint8)
+    wh, ww = work.shape[:2]
+
+    labels = slic(
+        work,
+        n_segments=opts.superpixels,
+        compactness=opts.compactness,
+        start_label=0,
+        channel_axis=-1,
+        enforce_connectivity=True,
+    ).astype(np.int64)
+    n = int(labels.max()) + 1
+    flat = labels.ravel()
+    counts = np.bincount(flat, minlength=n).astype(np.float64)
+
+    features = _texture_features(work, opts)
+    lab_px = cv2.cvtColor(work, cv2.COLOR_RGB2LAB).astype(np.float64).reshape(-1, 3)
+    hists = np.concatenate(
+        [
+            np.stack([np.bincount(flat, weights=lab_px[:, c], minlength=n) for c in range(3)], 1),
+            np.stack(
+                [np.bincount(flat, weights=lab_px[:, c] ** 2, minlength=n) for c in range(3)], 1
+            ),
+        ],
+        axis=1,
+    )  # per-superpixel sums of Lab and of Lab squared: mean and spread of the region's colours
+
+    motion_sum = np.zeros((n, 2))
+    motion_count = np.zeros(n)
+    residual_mag: NDArray[np.float32] | None = None
+    residual: NDArray[np.float32] | None = None
+    if video_frames is not None:
+        frames = np.asarray(video_frames)
+        if frames.ndim != 4 or frames.shape[1:] != image.shape:
+            raise MaskError(
+                f"video_frames must have shape (T, {height}, {width}, 3) like the image; got "
+                f"{frames.shape} (pass the frames that follow image_rgb, at the same size)"
+            )
+        if len(frames):
+            later = frames[min(opts.motion_offset, len(frames)) - 1]
+            later_w = (
+                cv2.resize(later, work_wh, interpolation=cv2.INTER_AREA) if scale < 1 else later
+            )
+            residual, valid = _residual_motion(work, later_w)
+            residual[~valid] = np.nan
+            residual_mag = np.hypot(residual[..., 0], residual[..., 1])
+            vflat = valid.ravel()
+            motion_count = np.bincount(flat[vflat], minlength=n).astype(np.float64)
+            for c in range(2):
+                motion_sum[:, c] = np.bincount(
+                    flat[vflat], weights=np.nan_to_num(residual[..., c]).ravel()[vflat], minlength=n
+                )
+
+    regions = [
+        _Region([i], counts[i], hists[i].copy(), motion_sum[i].copy(), motion_count[i])
+        for i in range(n)
+    ]
+    edge = _edge_strength(features)
+    edge_ref = max(float(np.percentile(edge, 90)), _MIN_EDGE_REF)
+    neighbours = _adjacency(labels, n, edge)
+    has_motion = residual_mag is not None
+
+    def distance(a: _Region, b: _Region, shared: list[float]) -> float:
+        d = float(np.linalg.norm(_colour_stats(a, opts) - _colour_stats(b, opts)))
+        d /= opts.colour_scale
+        d += opts.edge_weight * shared[0] / max(shared[1], 1.0) / edge_ref
+        if has_motion:
+            ma, mb = a.motion(), b.motion()
+            if ma is not None and mb is not None:
+                d += opts.motion_merge_weight * float(np.hypot(*(ma - mb))) / opts.moving_px
+        return d
+
+    heap: list[tuple[float, int, int]] = []
+    for i in range(n):
+        for j, shared in neighbours[i].items():
+            if i < j:
+                heap.append((distance(regions[i], regions[j], shared), i, j))
+    heapq.heapify(heap)
+    candidates: list[list[int]] = []
+    total = float(wh * ww)
+    min_area = opts.min_area_fraction * total
+    max_area = opts.max_area_fraction * total
+    while heap:
+        d, i, j = heapq.heappop(heap)
+        if d > opts.merge_threshold:
+            break
+        if not (regions[i].alive and regions[j].alive):
+            continue
+        a, b = regions[i], regions[j]
+        merged = _Region(
+            a.members + b.members,
+            a.count + b.count,
+            a.hist + b.hist,
+            a.motion_sum + b.motion_sum,
+            a.motion_count + b.motion_count,
+        )
+        a.alive = b.alive = False
+        k = len(regions)
+        regions.append(merged)
+        nbrs: dict[int, list[float]] = {}
+        for old in (i, j):
+            for m, shared in neighbours[old].items():
+                if m in (i, j):
+                    continue
+                acc = nbrs.setdefault(m, [0.0, 0.0])
+                acc[0] += shared[0]
+                acc[1] += shared[1]
+                neighbours[m].pop(old, None)
+        neighbours.append(nbrs)
+        for m, shared in nbrs.items():
+            neighbours[m][k] = shared
+            if regions[m].alive:
+                heapq.heappush(heap, (distance(merged, regions[m], shared), min(k, m), max(k, m)))
+        if min_area <= merged.count <= max_area:
+            candidates.append(merged.members)
+    for region in regions:
+        if region.alive and len(region.members) == 1 and min_area <= region.count <= max_area:
+            candidates.append(region.members)
+
+    masks_work, scores = _score_candidates(
+        candidates, labels, n, features, residual, opts, total_area=total
+    )
+    if masks_work:
+        stack = np.stack(masks_work)
+        if scale < 1:
+            up = np.empty((len(stack), height, width), dtype=bool)
+            for idx, m in enumerate(stack):
+                up[idx] = (
+                    cv2.resize(
+                        m.astype(np.float32), (width, height), interpolation=cv2.INTER_LINEAR
+                    )
+                    >= 0.5
+                )
+            stack = up
+        result_scores = np.asarray(scores, dtype=np.float64)
+    else:
+        stack = np.zeros((0, height, width), dtype=bool)
+        result_scores = np.zeros(0, dtype=np.float64)
+    return MaskProposals(masks=stack, scores=result_scores, seconds=time.perf_counter() - started)
+
+
+def _ring(mask: NDArray[np.bool_], width: int) -> NDArray[np.bool_]:
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * width + 1, 2 * width + 1))
+    grown = cv2.dilate(mask.astype(np.uint8), kernel) > 0
+    return grown & ~mask
+
+
+def _score_candidates(
+    candidates: list[list[int]],
+    labels: NDArray[np.int64],
+    n: int,
+    features: NDArray[np.float32],
+    residual: NDArray[np.float32] | None,
+    opts: ProposalOptions,
+    *,
+    total_area: float,
+) -> tuple[list[NDArray[np.bool_]], list[float]]:
+    """Turn superpixel sets into masks, score them by contrast with their surroundings, prune."""
+    unique: dict[frozenset[int], None] = {}
+    for members in candidates:
+        unique.setdefault(frozenset(members), None)
+    lab = features
+    h, w = labels.shape
+    grad = _edge_strength(features)
+    grad_ref = max(float(np.percentile(grad, 90)), _MIN_EDGE_REF)
+    ring_width = max(3, round(0.02 * max(h, w)))
+    # bounding box of every superpixel, so each candidate is scored on its own crop
+    ys_all, xs_all = np.indices((h, w))
+    flat = labels.ravel()
+    y0 = np.full(n, h, np.int64)
+    x0 = np.full(n, w, np.int64)
+    y1 = np.zeros(n, np.int64)
+    x1 = np.zeros(n, np.int64)
+    np.minimum.at(y0, flat, ys_all.ravel())
+    np.minimum.at(x0, flat, xs_all.ravel())
+    np.maximum.at(y1, flat, ys_all.ravel())
+    np.maximum.at(x1, flat, xs_all.ravel())
+    scored: list[tuple[float, NDArray[np.bool_], int]] = []
+    lookup = np.zeros(n, dtype=bool)
+    for member_set in unique:
+        idx = list(member_set)
+        top = max(0, int(y0[idx].min()) - ring_width - 1)
+        left = max(0, int(x0[idx].min()) - ring_width - 1)
+        bottom = min(h, int(y1[idx].max()) + ring_width + 2)
+        right = min(w, int(x1[idx].max()) + ring_width + 2)
+        lookup[:] = False
+        lookup[idx] = True
+        crop = lookup[labels[top:bottom, left:right]]
+        area = int(crop.sum())
+        if area == 0:
+            continue
+        ring = _ring(crop, ring_width)
+        if not ring.any():
+            continue
+        lab_crop = lab[top:bottom, left:right]
+        inside_mean = lab_crop[crop].mean(axis=0)
+        # an object differs from its surroundings all around: take a low percentile of the ring
+        ring_diff = np.linalg.norm(lab_crop[ring] - inside_mean, axis=1)
+        low = float(np.percentile(ring_diff, 25))
+        colour = low / (low + opts.colour_scale)
+        edge_px = crop & ~(cv2.erode(crop.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0)
+        edge_g = grad[top:bottom, left:right][edge_px]
+        edge = float(np.minimum(edge_g / grad_ref, 1.0).mean())
+        score = 0.2 + 0.4 * colour + 0.4 * edge
+        if residual is not None:
+            res_crop = residual[top:bottom, left:right]
+            inside = res_crop[crop]
+            inside = inside[~np.isnan(inside[:, 0])]
+            if len(inside) >= 0.3 * area:
+                m_in = np.median(inside, axis=0).astype(np.float64)
+                speed = float(np.hypot(*m_in))
+            else:
+                m_in, speed = np.zeros(2, dtype=np.float64), 0.0
+            if speed >= opts.moving_px:
+                around = res_crop[ring]
+                around = around[~np.isnan(around[:, 0])]
+                if len(around):
+                    same = np.hypot(*(around - m_in).T) < 0.5 * speed
+                    contrast = 1.0 - float(same.mean())
+                else:
+                    contrast = 0.5
+                score = (1 - opts.motion_weight) * score + opts.motion_weight * contrast
+            else:
+                score *= 1 - 0.5 * opts.motion_weight
+        ys, xs = np.nonzero(crop)
+        box_area = float((xs.max() - xs.min() + 1) * (ys.max() - ys.min() + 1))
+        score *= 0.85 + 0.15 * area / box_area
+        mask = np.zeros((h, w), dtype=bool)
+        mask[top:bottom, left:right] = crop
+        scored.append((score, mask, area))
+    scored.sort(key=lambda item: (-item[0], item[2]))
+    kept: list[tuple[float, NDArray[np.bool_], int]] = []
+    for score, mask, area in scored:
+        dominated = False
+        for kscore, kmask, karea in kept:
+            overlap = int(np.count_nonzero(mask & kmask))
+            # a bigger candidate swallowing a better one, or a near-duplicate of one
+            if overlap >= 0.8 * karea and area > karea and kscore >= score:
+                dominated = True
+                break
+            if overlap >= 0.9 * max(area, karea):
+                dominated = True
+                break
+        if not dominated:
+            kept.append((score, mask, area))
+        if len(kept) >= opts.max_proposals:
+            break
+    return [m for _, m, _ in kept], [min(1.0, s) for s, _, _ in kept]

@@ -1,0 +1,114 @@
+"""Shared pytest fixtures.
+
+Each block is owned by one topic; append new fixtures in their own clearly named block.
+"""
+
+from __future__ import annotations
+
+import functools
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import imageio_ffmpeg
+import pytest
+
+# -- video fixtures (tests/test_video.py): small clips encoded with the imageio-ffmpeg binary ----
+
+MakeClip = Callable[..., Path]
+
+
+@pytest.fixture(scope="session")
+def ffmpeg_exe() -> str:
+    """Path of the static ffmpeg binary bundled with imageio-ffmpeg."""
+    return str(imageio_ffmpeg.get_ffmpeg_exe())
+
+
+def _run_ffmpeg(ffmpeg: str, *args: str) -> bytes:
+    result = subprocess.run(
+        [ffmpeg, "-hide_banner", "-loglevel", "error", "-nostdin", "-y", *args],
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
+    if result.returncode != 0:
+        pytest.fail(f"ffmpeg {' '.join(args)} failed: {result.stderr.decode(errors='replace')}")
+    return result.stdout
+
+
+@pytest.fixture(scope="session")
+def run_ffmpeg(ffmpeg_exe: str) -> Callable[..., bytes]:
+    """``run_ffmpeg(*args)``: run ffmpeg quietly, return stdout; a failure fails the test."""
+    return functools.partial(_run_ffmpeg, ffmpeg_exe)
+
+
+@pytest.fixture(scope="session")
+def make_testsrc_clip(ffmpeg_exe: str, tmp_path_factory: pytest.TempPathFactory) -> MakeClip:
+    """Return a factory ``make(name, *, size="64x48", rate="10", frames=10, vf=None) -> Path``.
+
+    Encodes ffmpeg's ``testsrc2`` pattern (asymmetric, so rotations are detectable) as H.264
+    yuv420p with ``-movflags +faststart`` into a session temp dir and returns the path.
+    """
+    directory = tmp_path_factory.mktemp("testsrc_clips")
+
+    def make(
+        name: str,
+        *,
+        size: str = "64x48",
+        rate: str = "10",
+        frames: int = 10,
+        vf: str | None = None,
+    ) -> Path:
+        out = directory / name
+        if out.exists():
+            return out
+        filters = ["-vf", vf] if vf else []
+        _run_ffmpeg(
+            ffmpeg_exe,
+            *("-f", "lavfi", "-i", f"testsrc2=size={size}:rate={rate}"),
+            *("-frames:v", str(frames), *filters),
+            *("-c:v", "libx264", "-pix_fmt", "yuv420p", "-movflags", "+faststart", str(out)),
+        )
+        return out
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def testsrc_mp4(make_testsrc_clip: MakeClip) -> Path:
+    """A 64x48, 10 fps, 10-frame H.264 clip with no rotation."""
+    return make_testsrc_clip("testsrc.mp4")
+
+
+@pytest.fixture(scope="session")
+def rotated90_mp4(ffmpeg_exe: str, testsrc_mp4: Path) -> Path:
+    """``testsrc_mp4`` remuxed with a 90° (counter-clockwise) display matrix, pixels untouched."""
+    out = testsrc_mp4.with_name("rotated90.mp4")
+    if not out.exists():
+        _run_ffmpeg(
+            ffmpeg_exe, "-display_rotation", "90", "-i", str(testsrc_mp4), "-c", "copy", str(out)
+        )
+    return out
+
+
+# -- fake Replicate server (tests/test_replicate.py): a real HTTP server on 127.0.0.1 -------------
+
+from collections.abc import Iterator  # noqa: E402
+
+from fake_replicate import FakeReplicate  # noqa: E402
+
+
+@pytest.fixture
+def fake_replicate(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeReplicate]:
+    """Start a :class:`fake_replicate.FakeReplicate` on a free port; stop it after the test.
+
+    ``REPLICATE_BASE_URL`` and ``REPLICATE_API_TOKEN`` point at it for the test's duration.
+    """
+    server = FakeReplicate().start()
+    monkeypatch.setenv("REPLICATE_BASE_URL", server.url)
+    monkeypatch.setenv("REPLICATE_API_TOKEN", server.token)
+    monkeypatch.setenv("REPLICATE_POLL_INTERVAL", "0.01")
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -1,0 +1,572 @@
+"""A Replicate-compatible HTTP server on 127.0.0.1 for tests and notebooks (stdlib + numpy + cv2).
+
+It speaks the parts of Replicate's HTTP API the ``replicate`` client and sam2_autotrack use:
+
+* ``POST /v1/files`` (multipart, field ``content``) → a file object whose ``urls.get`` it serves;
+* ``POST /v1/predictions`` (``{"version", "input"}``; checks ``Authorization: Bearer|Token``);
+* ``GET /v1/predictions/{id}`` and ``POST /v1/predictions/{id}/cancel``;
+* ``GET /outputs/{id}/{name}``: the output files (no auth, like replicate.delivery).
+
+Its models compute real answers from the uploaded data, so end-to-end results can be checked:
+
+* ``meta/sam-2`` (image input): every 8-connected region of one flat colour with at least
+  ``min_region_area`` pixels becomes a white-on-black PNG in ``individual_masks``.
+* ``meta/sam-2-video``: the video is decoded with OpenCV; each positive click picks the colour
+  under it on its frame; every ``output_frame_interval``-th frame from 0 gets a binary PNG: the
+  union, over objects, of the pixels within ``colour_tolerance`` of their colour (frames before an
+  object's click frame do not include it). ``mask_type="greenscreen"`` composites on green.
+
+Behaviour is scriptable per test through :class:`Scenario` (``server.scenario = Scenario(...)``
+for the next predictions): the status sequence, 429s on create (with or without ``Retry-After``),
+503s on GET, ``failed`` with logs, ``canceled``, ``aborted``, ``data_removed``, 404/410 on the
+outputs, predictions that hang until canceled. Counters (``creates``, ``create_attempts``,
+``uploads``, ``gets``, ``cancels``, ``downloads``) let tests assert what reached the server.
+
+Standalone: ``python tests/fake_replicate.py --port 8765`` prints its URL; then
+``REPLICATE_BASE_URL=http://127.0.0.1:8765 REPLICATE_API_TOKEN=test-token``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import email.parser
+import email.policy
+import hashlib
+import itertools
+import json
+import re
+import tempfile
+import threading
+import time
+import urllib.parse
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+IMAGE_VERSION = "fe97b453a6455861e3bac769b441ca1f1086110da7466dbb65cf1eecfd60dc83"
+VIDEO_VERSION = "33432afdfc06a10da6b4018932893d39b0159f838b6d11dd1236dff85cc5ec1d"
+DEFAULT_TOKEN = "test-token"
+
+
+@dataclass
+class Scenario:
+    """How the next predictions behave (mutable; tests set fields before acting)."""
+
+    statuses: list[str] = field(default_factory=lambda: ["starting", "processing"])
+    """Statuses reported by successive GETs before the final one."""
+    final: str = "succeeded"
+    """``succeeded`` | ``failed`` | ``canceled`` | ``aborted``."""
+    hang: bool = False
+    """Stay ``processing`` until canceled (for timeouts and Ctrl-C)."""
+    create_429: int = 0
+    """Answer this many create attempts with 429 first."""
+    retry_after: str | None = None
+    """``Retry-After`` header of those 429s (``None``: no header)."""
+    throttle_detail: str = "Request was throttled. Your rate limit resets in ~1s."
+    get_503: int = 0
+    """Answer this many GETs of a prediction with 503 first (counted over the server)."""
+    create_500: int = 0
+    """Answer this many create attempts with 500 first."""
+    error: str | None = "CUDA out of memory"
+    logs: str = "loading model\nprocessing frames\n"
+    data_removed: bool = False
+    """Report ``data_removed: true`` once the prediction succeeded."""
+    output_status: int | None = None
+    """Serve output files with this status (e.g. 404 or 410) instead of their content."""
+    data_uri_outputs: bool = False
+    """Return outputs as ``data:`` URIs instead of URLs."""
+    predict_time: float = 1.25
+    min_region_area: int = 16
+    colour_tolerance: int = 40
+
+
+@dataclass
+class _Prediction:
+    id: str
+    version: str
+    model: str
+    input: dict[str, Any]
+    scenario: Scenario
+    output: Any = None
+    outputs: dict[str, bytes] = field(default_factory=dict)
+    polls: int = 0
+    canceled: bool = False
+    created_at: str = ""
+    model_error: str | None = None
+
+    def status(self) -> str:
+        if self.model_error is not None:
+            return "failed"
+        if self.canceled:
+            return "canceled"
+        if self.scenario.hang:
+            return "processing" if self.polls else "starting"
+        if self.polls < len(self.scenario.statuses):
+            return self.scenario.statuses[self.polls]
+        return self.scenario.final
+
+
+# -- model logic --------------------------------------------------------------------------------
+
+
+def _png(array: np.ndarray) -> bytes:
+    ok, buf = cv2.imencode(".png", array)
+    assert ok
+    return buf.tobytes()
+
+
+def _encode(array: np.ndarray, fmt: str, quality: int) -> bytes:
+    if fmt == "png":
+        return _png(array)
+    params = [cv2.IMWRITE_JPEG_QUALITY if fmt == "jpg" else cv2.IMWRITE_WEBP_QUALITY, quality]
+    ok, buf = cv2.imencode(f".{fmt}", array, params)
+    assert ok
+    return buf.tobytes()
+
+
+def flat_regions(image_bgr: np.ndarray, min_area: int) -> list[np.ndarray]:
+    """Every 8-connected region of one exact colour with at least ``min_area`` pixels."""
+    flat = image_bgr.reshape(-1, 3)
+    colours, inverse = np.unique(flat, axis=0, return_inverse=True)
+    inverse = inverse.reshape(image_bgr.shape[:2])
+    masks = []
+    for index in range(len(colours)):
+        count, labels = cv2.connectedComponents((inverse == index).astype(np.uint8), connectivity=8)
+        for label in range(1, count):
+            region = labels == label
+            if int(region.sum()) >= min_area:
+                masks.append(region)
+    masks.sort(key=lambda m: -int(m.sum()))
+    return masks
+
+
+def _parse_clicks(inputs: dict[str, Any]) -> list[tuple[int, int, int, int, str]]:
+    coords = [
+        (int(x), int(y))
+        for x, y in re.findall(r"\[\s*(-?\d+)\s*,\s*(-?\d+)\s*\]", inputs["click_coordinates"])
+    ]
+    n = len(coords)
+
+    def cyclic(text: str, default: str) -> list[str]:
+        items = [p.strip() for p in (text or default).split(",")]
+        return (items * n)[:n]
+
+    labels = cyclic(str(inputs.get("click_labels", "1")), "1")
+    frames = cyclic(str(inputs.get("click_frames", "0")), "0")
+    ids = [p.strip() for p in str(inputs.get("click_object_ids", "")).split(",") if p.strip()]
+    ids += [f"object_{i}" for i in range(len(ids) + 1, n + 1)]
+    return [
+        (x, y, int(label), int(frame), oid)
+        for (x, y), label, frame, oid in zip(coords, labels, frames, ids[:n], strict=True)
+    ]
+
+
+def _decode_video(data: bytes, name: str) -> list[np.ndarray]:
+    suffix = Path(name).suffix or ".mp4"
+    with tempfile.NamedTemporaryFile(suffix=suffix) as handle:
+        handle.write(data)
+        handle.flush()
+        capture = cv2.VideoCapture(handle.name)
+        frames = []
+        while True:
+            ok, frame = capture.read()
+            if not ok:
+                break
+            frames.append(frame)
+        capture.release()
+    if not frames:
+        raise ValueError("could not decode the input video")
+    return frames
+
+
+# -- the server ---------------------------------------------------------------------------------
+
+
+class FakeReplicate:
+    """The server. Use as a context manager or call :meth:`start` / :meth:`stop`."""
+
+    def __init__(self, *, token: str = DEFAULT_TOKEN, host: str = "127.0.0.1", port: int = 0):
+        self.token = token
+        self.scenario = Scenario()
+        self.lock = threading.Lock()
+        self.files: dict[str, tuple[str, str, bytes]] = {}
+        self.predictions: dict[str, _Prediction] = {}
+        self.create_attempts = 0
+        self.creates = 0
+        self.uploads = 0
+        self.gets = 0
+        self.cancels: list[str] = []
+        self.downloads = 0
+        self.requests: list[tuple[str, str, str | None]] = []
+        self._get_503_served = 0
+        self._ids = itertools.count(1)
+        self._httpd = ThreadingHTTPServer((host, port), _make_handler(self))
+        self._httpd.daemon_threads = True
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self) -> FakeReplicate:
+        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.05,), daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def __enter__(self) -> FakeReplicate:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def wait_for_status(self, status: str, *, timeout: float = 5.0) -> _Prediction:
+        """Block until some prediction reports ``status`` (for Ctrl-C tests)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self.lock:
+                for prediction in self.predictions.values():
+                    if prediction.polls and prediction.status() == status:
+                        return prediction
+            time.sleep(0.01)
+        raise TimeoutError(f"no prediction reached {status!r} within {timeout} s")
+
+    # -- model logic ------------------------------------------------------------------------
+
+    def _file_bytes(self, url: str) -> tuple[str, bytes]:
+        match = re.search(r"/v1/files/([^/]+)/download$", url)
+        if not match or match.group(1) not in self.files:
+            raise ValueError(f"unknown input file URL {url}")
+        name, _, data = self.files[match.group(1)]
+        return name, data
+
+    def _run_model(self, prediction: _Prediction) -> None:
+        scenario = prediction.scenario
+        inputs = prediction.input
+        base = f"{self.url}/outputs/{prediction.id}"
+        try:
+            if "image" in inputs:
+                _, data = self._file_bytes(str(inputs["image"]))
+                image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+                masks = flat_regions(image, scenario.min_region_area)
+                names = [f"mask_{i}.png" for i in range(len(masks))]
+                for name, mask in zip(names, masks, strict=True):
+                    prediction.outputs[name] = _png(mask.astype(np.uint8) * 255)
+                prediction.outputs["combined_mask.png"] = _png(np.full((8, 8), 255, np.uint8))
+                prediction.output = {
+                    "combined_mask": self._output_ref(prediction, base, "combined_mask.png"),
+                    "individual_masks": [self._output_ref(prediction, base, n) for n in names],
+                }
+            else:
+                name, data = self._file_bytes(str(inputs["input_video"]))
+                frames = _decode_video(data, name)
+                clicks = [c for c in _parse_clicks(inputs) if c[2] == 1]
+                colours = [(frames[f][y, x].astype(np.int16), f) for x, y, _, f, _ in clicks]
+                interval = int(inputs.get("output_frame_interval", 1))
+                fmt = str(inputs.get("output_format", "webp"))
+                quality = int(inputs.get("output_quality", 80))
+                mask_type = str(inputs.get("mask_type", "binary"))
+                refs = []
+                for t in range(0, len(frames), interval):
+                    union = np.zeros(frames[t].shape[:2], dtype=bool)
+                    for colour, first in colours:
+                        if t >= first:
+                            diff = np.abs(frames[t].astype(np.int16) - colour).max(axis=2)
+                            union |= diff <= scenario.colour_tolerance
+                    if mask_type == "greenscreen":
+                        image = np.where(union[..., None], frames[t], np.array([0, 255, 0]))
+                        payload = _encode(image.astype(np.uint8), fmt, quality)
+                    else:
+                        payload = _encode(union.astype(np.uint8) * 255, fmt, quality)
+                    out = f"frame_{t:05d}.{fmt}"
+                    prediction.outputs[out] = payload
+                    refs.append(self._output_ref(prediction, base, out))
+                prediction.output = refs
+        except (ValueError, KeyError, IndexError) as exc:
+            prediction.model_error = f"{exc.__class__.__name__}: {exc}"
+
+    @staticmethod
+    def _output_ref(prediction: _Prediction, base: str, name: str) -> str:
+        if prediction.scenario.data_uri_outputs:
+            import base64
+
+            payload = base64.b64encode(prediction.outputs[name]).decode("ascii")
+            return f"data:image/png;base64,{payload}"
+        return f"{base}/{name}"
+
+    def prediction_json(self, prediction: _Prediction) -> dict[str, Any]:
+        status = prediction.status()
+        scenario = prediction.scenario
+        body: dict[str, Any] = {
+            "id": prediction.id,
+            "model": prediction.model,
+            "version": prediction.version,
+            "input": prediction.input,
+            "logs": scenario.logs if status != "starting" else "",
+            "output": None,
+            "error": None,
+            "status": status,
+            "created_at": prediction.created_at,
+            "started_at": prediction.created_at if status != "starting" else None,
+            "completed_at": None,
+            "urls": {
+                "get": f"{self.url}/v1/predictions/{prediction.id}",
+                "cancel": f"{self.url}/v1/predictions/{prediction.id}/cancel",
+            },
+            "metrics": {},
+        }
+        if status == "succeeded":
+            body["output"] = None if scenario.data_removed else prediction.output
+            body["metrics"] = {"predict_time": scenario.predict_time}
+            body["completed_at"] = prediction.created_at
+            if scenario.data_removed:
+                body["data_removed"] = True
+        elif status == "failed":
+            body["error"] = prediction.model_error or scenario.error
+            body["logs"] = scenario.logs + "Traceback (most recent call last):\nRuntimeError: boom"
+        return body
+
+
+def _make_handler(server: FakeReplicate) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+        # -- plumbing --------------------------------------------------------------------
+
+        def _body(self) -> bytes:
+            length = int(self.headers.get("Content-Length") or 0)
+            return self.rfile.read(length) if length else b""
+
+        def _send(
+            self,
+            status: int,
+            payload: Any = None,
+            *,
+            raw: bytes | None = None,
+            content_type: str = "application/json",
+            headers: dict[str, str] | None = None,
+        ) -> None:
+            data = raw if raw is not None else json.dumps(payload).encode("utf-8")
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(data)))
+            for key, value in (headers or {}).items():
+                self.send_header(key, value)
+            self.end_headers()
+            self.wfile.write(data)
+
+        def _problem(self, status: int, title: str, detail: str, **headers: str) -> None:
+            self._send(
+                status, {"title": title, "detail": detail, "status": status}, headers=headers
+            )
+
+        def _authorized(self) -> bool:
+            auth = self.headers.get("Authorization") or ""
+            if auth in (f"Bearer {server.token}", f"Token {server.token}"):
+                return True
+            self._problem(401, "Unauthenticated", "You did not pass a valid authentication token")
+            return False
+
+        # -- routes ----------------------------------------------------------------------
+
+        def do_GET(self) -> None:
+            path = urllib.parse.urlsplit(self.path).path
+            with server.lock:
+                server.requests.append(("GET", path, self.headers.get("Authorization")))
+            if path.startswith("/outputs/"):
+                self._serve_output(path)
+                return
+            if not self._authorized():
+                return
+            match = re.fullmatch(r"/v1/files/([^/]+)/download", path)
+            if match:
+                with server.lock:
+                    entry = server.files.get(match.group(1))
+                if entry is None:
+                    self._problem(404, "Not found", "no such file")
+                else:
+                    self._send(200, raw=entry[2], content_type=entry[1])
+                return
+            match = re.fullmatch(r"/v1/predictions/([^/]+)", path)
+            if not match:
+                self._problem(404, "Not found", f"no route {path}")
+                return
+            with server.lock:
+                server.gets += 1
+                prediction = server.predictions.get(match.group(1))
+                if prediction is not None and server._get_503_served < prediction.scenario.get_503:
+                    server._get_503_served += 1
+                    busy = True
+                else:
+                    busy = False
+                    if prediction is not None:
+                        prediction.polls += 1
+                        body = server.prediction_json(prediction)
+            if prediction is None:
+                self._problem(404, "Not found", "The requested resource could not be found.")
+            elif busy:
+                self._problem(503, "Service Unavailable", "try again")
+            else:
+                self._send(200, body)
+
+        def _serve_output(self, path: str) -> None:
+            match = re.fullmatch(r"/outputs/([^/]+)/([^/]+)", path)
+            with server.lock:
+                prediction = server.predictions.get(match.group(1)) if match else None
+                server.downloads += 1
+            if prediction is None or match is None:
+                self._problem(404, "Not found", "no such output")
+                return
+            scenario = prediction.scenario
+            if scenario.output_status is not None:
+                self._problem(scenario.output_status, "Gone", "output deleted")
+                return
+            data = prediction.outputs.get(match.group(2))
+            if data is None:
+                self._problem(404, "Not found", "no such output")
+                return
+            self._send(200, raw=data, content_type="application/octet-stream")
+
+        def do_POST(self) -> None:
+            path = urllib.parse.urlsplit(self.path).path
+            body = self._body()
+            with server.lock:
+                server.requests.append(("POST", path, self.headers.get("Authorization")))
+            if not self._authorized():
+                return
+            if path == "/v1/files":
+                self._upload(body)
+                return
+            if path == "/v1/predictions":
+                self._create(body)
+                return
+            match = re.fullmatch(r"/v1/predictions/([^/]+)/cancel", path)
+            if match:
+                with server.lock:
+                    prediction = server.predictions.get(match.group(1))
+                    server.cancels.append(match.group(1))
+                    if prediction is not None and prediction.status() not in (
+                        "succeeded",
+                        "failed",
+                    ):
+                        prediction.canceled = True
+                    payload = server.prediction_json(prediction) if prediction else None
+                if payload is None:
+                    self._problem(404, "Not found", "no such prediction")
+                else:
+                    self._send(200, payload)
+                return
+            self._problem(404, "Not found", f"no route {path}")
+
+        def _upload(self, body: bytes) -> None:
+            content_type = self.headers.get("Content-Type") or ""
+            message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
+                f"Content-Type: {content_type}\r\n\r\n".encode() + body
+            )
+            part = None
+            if message.is_multipart():
+                for candidate in message.iter_parts():
+                    if candidate.get_param("name", header="content-disposition") == "content":
+                        part = candidate
+            if part is None:
+                self._problem(400, "Bad request", "multipart field 'content' missing")
+                return
+            data = part.get_payload(decode=True) or b""
+            name = part.get_filename() or "file"
+            with server.lock:
+                server.uploads += 1
+                file_id = f"file{next(server._ids)}"
+                server.files[file_id] = (name, part.get_content_type(), data)
+            self._send(
+                201,
+                {
+                    "id": file_id,
+                    "name": name,
+                    "content_type": part.get_content_type(),
+                    "size": len(data),
+                    "etag": hashlib.md5(data).hexdigest(),
+                    "checksums": {"sha256": hashlib.sha256(data).hexdigest()},
+                    "metadata": {},
+                    "created_at": "2025-01-01T00:00:00Z",
+                    "expires_at": None,
+                    "urls": {"get": f"{server.url}/v1/files/{file_id}/download"},
+                },
+            )
+
+        def _create(self, body: bytes) -> None:
+            with server.lock:
+                server.create_attempts += 1
+                scenario = server.scenario
+                if server.create_attempts <= scenario.create_429:
+                    throttle = True
+                elif server.create_attempts <= scenario.create_429 + scenario.create_500:
+                    self._problem(500, "Internal Server Error", "something broke")
+                    return
+                else:
+                    throttle = False
+            if throttle:
+                headers = {}
+                if scenario.retry_after is not None:
+                    headers["Retry-After"] = scenario.retry_after
+                self._problem(429, "Request was throttled", scenario.throttle_detail, **headers)
+                return
+            try:
+                request = json.loads(body)
+                version = str(request["version"])
+                inputs = dict(request["input"])
+            except (ValueError, KeyError, TypeError):
+                self._problem(422, "Invalid input", "body must be {'version', 'input'}")
+                return
+            if version not in (IMAGE_VERSION, VIDEO_VERSION):
+                self._problem(422, "Invalid version", f"version {version} does not exist")
+                return
+            with server.lock:
+                server.creates += 1
+                prediction_id = f"fake{next(server._ids):06d}"
+                prediction = _Prediction(
+                    id=prediction_id,
+                    version=version,
+                    model="meta/sam-2" if version == IMAGE_VERSION else "meta/sam-2-video",
+                    input=inputs,
+                    scenario=scenario,
+                    created_at="2025-01-01T00:00:00Z",
+                )
+                server.predictions[prediction_id] = prediction
+            server._run_model(prediction)
+            with server.lock:
+                payload = server.prediction_json(prediction)
+            self._send(201, payload)
+
+    return Handler
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--token", default=DEFAULT_TOKEN)
+    args = parser.parse_args()
+    server = FakeReplicate(token=args.token, port=args.port)
+    print(f"fake Replicate at {server.url} (token {args.token!r}); Ctrl-C to stop", flush=True)
+    server.start()
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        server.stop()
+
+
+if __name__ == "__main__":
+    main()
