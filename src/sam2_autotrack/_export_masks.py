@@ -23,7 +23,12 @@ from PIL import Image
 
 from ._errors import ExportError, MaskError, MaskSizeError
 from ._fs import atomic_path, write_bytes_atomic, write_json_atomic
-from ._mask_cleanup import MaskCleanup, as_mask_stack, feather_alpha, hold_indices
+from ._mask_cleanup import (
+    MaskCleanup,
+    checked_mask_stacks,
+    feather_alpha,
+    hold_indices,
+)
 
 __all__ = [
     "davis_palette",
@@ -67,15 +72,8 @@ def davis_palette() -> NDArray[np.uint8]:
 
 
 def _checked_masks(masks: Mapping[str, Any], frame_indices: Any) -> dict[str, NDArray[np.bool_]]:
-    if not masks:
-        raise MaskError("masks is empty; pass {object_id: (T, H, W) bool array} with one object")
-    stacks = {str(oid): as_mask_stack(m, name=f"masks[{oid!r}]") for oid, m in masks.items()}
-    shapes = {s.shape for s in stacks.values()}
-    if len(shapes) != 1:
-        raise MaskError(
-            f"every object's masks must have the same (T, H, W) shape; got {sorted(shapes)}"
-        )
-    (shape,) = shapes
+    stacks = checked_mask_stacks(masks)
+    shape = next(iter(stacks.values())).shape
     indices = np.asarray(frame_indices)
     if indices.shape != (shape[0],):
         raise MaskError(

@@ -34,7 +34,13 @@ from ._ffmpeg import (
     run_ffmpeg,
 )
 from ._fs import atomic_path
-from ._mask_cleanup import MaskCleanup, as_mask_stack, feather_alpha, hold_indices
+from ._mask_cleanup import (
+    MaskCleanup,
+    as_mask_stack,
+    checked_mask_stacks,
+    feather_alpha,
+    hold_indices,
+)
 
 __all__ = [
     "AlphaCodec",
@@ -142,24 +148,12 @@ def union_of(masks: Mapping[str, Any]) -> NDArray[np.bool_]:
     >>> union_of({"a": a, "b": b}).tolist()
     [[[True, False]]]
     """
-    stacks = _checked_stacks(masks)
+    stacks = checked_mask_stacks(masks)
     first = next(iter(stacks.values()))
     out = np.zeros(first.shape, dtype=bool)
     for stack in stacks.values():
         out |= stack
     return out
-
-
-def _checked_stacks(masks: Mapping[str, Any]) -> dict[str, NDArray[np.bool_]]:
-    if not masks:
-        raise MaskError("masks is empty; pass {object_id: (T, H, W) bool array} with one object")
-    stacks = {str(oid): as_mask_stack(m, name=f"masks[{oid!r}]") for oid, m in masks.items()}
-    shapes = {s.shape for s in stacks.values()}
-    if len(shapes) != 1:
-        raise MaskError(
-            f"every object's masks must have the same (T, H, W) shape; got {sorted(shapes)}"
-        )
-    return stacks
 
 
 def _frame_rate(fps: float | Fraction | None, info: VideoStreamInfo) -> Fraction:
@@ -493,7 +487,7 @@ def write_overlay_video(
     source = Path(source_video)
     exe = require_encoders(ffmpeg, ["libx264"])
     info = probe_video(source, ffmpeg=exe, timeout=min(timeout, 120.0))
-    stacks = _checked_stacks(masks)
+    stacks = checked_mask_stacks(masks)
     first = next(iter(stacks.values()))
     _check_geometry(first, frame_indices, info, source)
     positions = hold_indices(frame_indices, frame_count)

@@ -46,7 +46,9 @@ class ProposalOptions(BaseModel):
         Longest side, in pixels, of the working copy segmented into superpixels. 640 keeps a
         854×480 frame at 0.75 scale (about 0.2 s of SLIC); masks are resized back to the image.
     superpixels
-        Approximate number of SLIC superpixels. More gives finer boundaries and slower merging.
+        Approximate numbers of SLIC superpixels; the merge hierarchy is built once per entry and
+        the candidates of all of them are pooled (greedy merging is sensitive to the starting
+        partition; several partitions make the proposals robust, as SAM's multi-crop does).
     compactness
         SLIC compactness (higher: squarer superpixels, lower: they follow colour edges more).
     motion_offset
@@ -69,6 +71,10 @@ class ProposalOptions(BaseModel):
     edge_weight
         Weight of the mean edge strength along the boundary two neighbours share (relative to
         the image's 90th-percentile edge strength) in their merge distance.
+    ring_percentile
+        A candidate's colour contrast is this percentile of the colour differences between it and
+        the pixels of a ring around it: low percentiles demand contrast all around (an object),
+        which parts of objects and background next to objects lack.
     texture_window
         Window (fraction of the working image's longest side) over which colour means and
         standard deviations are taken, so a striped or checkered object reads as one texture.
@@ -85,7 +91,7 @@ class ProposalOptions(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     work_max_side: Annotated[int, Field(ge=64)] = 640
-    superpixels: Annotated[int, Field(ge=16)] = 500
+    superpixels: tuple[Annotated[int, Field(ge=16)], ...] = (500, 800, 1200)
     compactness: Annotated[float, Field(gt=0)] = 12.0
     motion_offset: Annotated[int, Field(ge=1)] = 5
     motion_merge_weight: Annotated[float, Field(ge=0)] = 0.0
@@ -94,6 +100,7 @@ class ProposalOptions(BaseModel):
     merge_threshold: Annotated[float, Field(gt=0)] = 10.0
     colour_scale: Annotated[float, Field(gt=0)] = 12.0
     edge_weight: Annotated[float, Field(ge=0)] = 1.0
+    ring_percentile: Annotated[float, Field(ge=0, le=100)] = 25.0
     texture_window: Annotated[float, Field(gt=0, le=0.2)] = 0.025
     texture_weight: Annotated[float, Field(ge=0)] = 1.0
     min_area_fraction: Annotated[float, Field(ge=0, le=1)] = 0.002
@@ -116,6 +123,37 @@ class _Region:
         if self.motion_count < 0.3 * self.count or self.motion_count <= 0:
             return None
         return self.motion_sum / self.motion_count
+
+
+@dataclass
+class _Candidate:
+    """A scored candidate stored as its bounding-box crop (full masks would not fit in memory)."""
+
+    score: float
+    area: int
+    top: int
+    left: int
+    crop: NDArray[np.bool_]
+
+    def overlap(self, other: _Candidate) -> int:
+        top = max(self.top, other.top)
+        left = max(self.left, other.left)
+        bottom = min(self.top + self.crop.shape[0], other.top + other.crop.shape[0])
+        right = min(self.left + self.crop.shape[1], other.left + other.crop.shape[1])
+        if bottom <= top or right <= left:
+            return 0
+        mine = self.crop[top - self.top : bottom - self.top, left - self.left : right - self.left]
+        theirs = other.crop[
+            top - other.top : bottom - other.top, left - other.left : right - other.left
+        ]
+        return int(np.count_nonzero(mine & theirs))
+
+    def full(self, shape: tuple[int, int]) -> NDArray[np.bool_]:
+        mask = np.zeros(shape, dtype=bool)
+        mask[
+            self.top : self.top + self.crop.shape[0], self.left : self.left + self.crop.shape[1]
+        ] = self.crop
+        return mask
 
 
 def _check_image(image_rgb: Any) -> NDArray[np.uint8]:
@@ -267,34 +305,12 @@ def propose_masks(
         work = np.asarray(cv2.resize(image, work_wh, interpolation=cv2.INTER_AREA), np.uint8)
     wh, ww = work.shape[:2]
 
-    labels = slic(
-        work,
-        n_segments=opts.superpixels,
-        compactness=opts.compactness,
-        start_label=0,
-        channel_axis=-1,
-        enforce_connectivity=True,
-    ).astype(np.int64)
-    n = int(labels.max()) + 1
-    flat = labels.ravel()
-    counts = np.bincount(flat, minlength=n).astype(np.float64)
-
     features = _texture_features(work, opts)
     lab_px = cv2.cvtColor(work, cv2.COLOR_RGB2LAB).astype(np.float64).reshape(-1, 3)
-    hists = np.concatenate(
-        [
-            np.stack([np.bincount(flat, weights=lab_px[:, c], minlength=n) for c in range(3)], 1),
-            np.stack(
-                [np.bincount(flat, weights=lab_px[:, c] ** 2, minlength=n) for c in range(3)], 1
-            ),
-        ],
-        axis=1,
-    )  # per-superpixel sums of Lab and of Lab squared: mean and spread of the region's colours
-
-    motion_sum = np.zeros((n, 2))
-    motion_count = np.zeros(n)
-    residual_mag: NDArray[np.float32] | None = None
+    edge = _edge_strength(features)
+    edge_ref = max(float(np.percentile(edge, 90)), _MIN_EDGE_REF)
     residual: NDArray[np.float32] | None = None
+    valid: NDArray[np.bool_] | None = None
     if video_frames is not None:
         frames = np.asarray(video_frames)
         if frames.ndim != 4 or frames.shape[1:] != image.shape:
@@ -304,27 +320,88 @@ def propose_masks(
             )
         if len(frames):
             later = frames[min(opts.motion_offset, len(frames)) - 1]
-            later_w = (
-                cv2.resize(later, work_wh, interpolation=cv2.INTER_AREA) if scale < 1 else later
+            later_w = np.asarray(
+                cv2.resize(later, work_wh, interpolation=cv2.INTER_AREA) if scale < 1 else later,
+                dtype=np.uint8,
             )
             residual, valid = _residual_motion(work, later_w)
             residual[~valid] = np.nan
-            residual_mag = np.hypot(residual[..., 0], residual[..., 1])
-            vflat = valid.ravel()
-            motion_count = np.bincount(flat[vflat], minlength=n).astype(np.float64)
-            for c in range(2):
-                motion_sum[:, c] = np.bincount(
-                    flat[vflat], weights=np.nan_to_num(residual[..., c]).ravel()[vflat], minlength=n
+    total = float(wh * ww)
+    scored: list[_Candidate] = []
+    for n_segments in opts.superpixels:
+        labels = slic(
+            work,
+            n_segments=n_segments,
+            compactness=opts.compactness,
+            start_label=0,
+            channel_axis=-1,
+            enforce_connectivity=True,
+        ).astype(np.int64)
+        candidates = _merge_superpixels(
+            labels, lab_px, edge, edge_ref, residual, valid, opts, total_area=total
+        )
+        scored += _score_candidates(
+            candidates, labels, int(labels.max()) + 1, features, residual, opts
+        )
+    masks_work, scores = _prune(scored, opts, (wh, ww))
+    if masks_work:
+        stack = np.stack(masks_work)
+        if scale < 1:
+            up = np.empty((len(stack), height, width), dtype=bool)
+            for idx, m in enumerate(stack):
+                up[idx] = (
+                    cv2.resize(
+                        m.astype(np.float32), (width, height), interpolation=cv2.INTER_LINEAR
+                    )
+                    >= 0.5
                 )
+            stack = up
+        result_scores = np.asarray(scores, dtype=np.float64)
+    else:
+        stack = np.zeros((0, height, width), dtype=bool)
+        result_scores = np.zeros(0, dtype=np.float64)
+    return MaskProposals(masks=stack, scores=result_scores, seconds=time.perf_counter() - started)
 
+
+def _merge_superpixels(
+    labels: NDArray[np.int64],
+    lab_px: NDArray[np.float64],
+    edge: NDArray[np.float32],
+    edge_ref: float,
+    residual: NDArray[np.float32] | None,
+    valid: NDArray[np.bool_] | None,
+    opts: ProposalOptions,
+    *,
+    total_area: float,
+) -> list[list[int]]:
+    """Merge superpixels greedily on a region adjacency graph; return every region formed."""
+    n = int(labels.max()) + 1
+    flat = labels.ravel()
+    counts = np.bincount(flat, minlength=n).astype(np.float64)
+    hists = np.concatenate(
+        [
+            np.stack([np.bincount(flat, weights=lab_px[:, c], minlength=n) for c in range(3)], 1),
+            np.stack(
+                [np.bincount(flat, weights=lab_px[:, c] ** 2, minlength=n) for c in range(3)], 1
+            ),
+        ],
+        axis=1,
+    )  # per-superpixel sums of Lab and of Lab squared: mean and spread of the region's colours
+    motion_sum = np.zeros((n, 2))
+    motion_count = np.zeros(n)
+    has_motion = residual is not None and valid is not None
+    if residual is not None and valid is not None:
+        vflat = valid.ravel()
+        motion_count = np.bincount(flat[vflat], minlength=n).astype(np.float64)
+        for c in range(2):
+            motion_sum[:, c] = np.bincount(
+                flat[vflat], weights=np.nan_to_num(residual[..., c]).ravel()[vflat], minlength=n
+            )
     regions = [
         _Region([i], counts[i], hists[i].copy(), motion_sum[i].copy(), motion_count[i])
         for i in range(n)
     ]
-    edge = _edge_strength(features)
-    edge_ref = max(float(np.percentile(edge, 90)), _MIN_EDGE_REF)
     neighbours = _adjacency(labels, n, edge)
-    has_motion = residual_mag is not None
 
     def distance(a: _Region, b: _Region, shared: list[float]) -> float:
         d = float(np.linalg.norm(_colour_stats(a, opts) - _colour_stats(b, opts)))
@@ -343,9 +420,8 @@ def propose_masks(
                 heap.append((distance(regions[i], regions[j], shared), i, j))
     heapq.heapify(heap)
     candidates: list[list[int]] = []
-    total = float(wh * ww)
-    min_area = opts.min_area_fraction * total
-    max_area = opts.max_area_fraction * total
+    min_area = opts.min_area_fraction * total_area
+    max_area = opts.max_area_fraction * total_area
     while heap:
         d, i, j = heapq.heappop(heap)
         if d > opts.merge_threshold:
@@ -383,26 +459,7 @@ def propose_masks(
         if region.alive and len(region.members) == 1 and min_area <= region.count <= max_area:
             candidates.append(region.members)
 
-    masks_work, scores = _score_candidates(
-        candidates, labels, n, features, residual, opts, total_area=total
-    )
-    if masks_work:
-        stack = np.stack(masks_work)
-        if scale < 1:
-            up = np.empty((len(stack), height, width), dtype=bool)
-            for idx, m in enumerate(stack):
-                up[idx] = (
-                    cv2.resize(
-                        m.astype(np.float32), (width, height), interpolation=cv2.INTER_LINEAR
-                    )
-                    >= 0.5
-                )
-            stack = up
-        result_scores = np.asarray(scores, dtype=np.float64)
-    else:
-        stack = np.zeros((0, height, width), dtype=bool)
-        result_scores = np.zeros(0, dtype=np.float64)
-    return MaskProposals(masks=stack, scores=result_scores, seconds=time.perf_counter() - started)
+    return candidates
 
 
 def _ring(mask: NDArray[np.bool_], width: int) -> NDArray[np.bool_]:
@@ -418,10 +475,8 @@ def _score_candidates(
     features: NDArray[np.float32],
     residual: NDArray[np.float32] | None,
     opts: ProposalOptions,
-    *,
-    total_area: float,
-) -> tuple[list[NDArray[np.bool_]], list[float]]:
-    """Turn superpixel sets into masks, score them by contrast with their surroundings, prune."""
+) -> list[_Candidate]:
+    """Turn superpixel sets into masks and score them by contrast with their surroundings."""
     unique: dict[frozenset[int], None] = {}
     for members in candidates:
         unique.setdefault(frozenset(members), None)
@@ -441,7 +496,7 @@ def _score_candidates(
     np.minimum.at(x0, flat, xs_all.ravel())
     np.maximum.at(y1, flat, ys_all.ravel())
     np.maximum.at(x1, flat, xs_all.ravel())
-    scored: list[tuple[float, NDArray[np.bool_], int]] = []
+    scored: list[_Candidate] = []
     lookup = np.zeros(n, dtype=bool)
     for member_set in unique:
         idx = list(member_set)
@@ -462,7 +517,7 @@ def _score_candidates(
         inside_mean = lab_crop[crop].mean(axis=0)
         # an object differs from its surroundings all around: take a low percentile of the ring
         ring_diff = np.linalg.norm(lab_crop[ring] - inside_mean, axis=1)
-        low = float(np.percentile(ring_diff, 25))
+        low = float(np.percentile(ring_diff, opts.ring_percentile))
         colour = low / (low + opts.colour_scale)
         edge_px = crop & ~(cv2.erode(crop.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0)
         edge_g = grad[top:bottom, left:right][edge_px]
@@ -491,24 +546,29 @@ def _score_candidates(
         ys, xs = np.nonzero(crop)
         box_area = float((xs.max() - xs.min() + 1) * (ys.max() - ys.min() + 1))
         score *= 0.85 + 0.15 * area / box_area
-        mask = np.zeros((h, w), dtype=bool)
-        mask[top:bottom, left:right] = crop
-        scored.append((score, mask, area))
-    scored.sort(key=lambda item: (-item[0], item[2]))
-    kept: list[tuple[float, NDArray[np.bool_], int]] = []
-    for score, mask, area in scored:
+        scored.append(_Candidate(score, area, top, left, crop))
+    return scored
+
+
+def _prune(
+    scored: list[_Candidate], opts: ProposalOptions, shape: tuple[int, int]
+) -> tuple[list[NDArray[np.bool_]], list[float]]:
+    """Best first; drop near-duplicates and bigger candidates that swallow a better one."""
+    ordered = sorted(scored, key=lambda c: (-c.score, c.area))
+    kept: list[_Candidate] = []
+    for cand in ordered:
         dominated = False
-        for kscore, kmask, karea in kept:
-            overlap = int(np.count_nonzero(mask & kmask))
+        for other in kept:
+            overlap = cand.overlap(other)
             # a bigger candidate swallowing a better one, or a near-duplicate of one
-            if overlap >= 0.8 * karea and area > karea and kscore >= score:
+            if overlap >= 0.8 * other.area and cand.area > other.area:
                 dominated = True
                 break
-            if overlap >= 0.9 * max(area, karea):
+            if overlap >= 0.9 * max(cand.area, other.area):
                 dominated = True
                 break
         if not dominated:
-            kept.append((score, mask, area))
+            kept.append(cand)
         if len(kept) >= opts.max_proposals:
             break
-    return [m for _, m, _ in kept], [min(1.0, s) for s, _, _ in kept]
+    return [c.full(shape) for c in kept], [min(1.0, c.score) for c in kept]

@@ -7,6 +7,7 @@ the palette PNGs and the COCO JSON of one run are cleaned the same way.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -126,6 +127,25 @@ def as_mask_stack(masks: Any, *, name: str = "masks") -> NDArray[np.bool_]:
             "mask[None] for a single frame"
         )
     return array if array.dtype == np.bool_ else array != 0
+
+
+def checked_mask_stacks(masks: Mapping[str, Any]) -> dict[str, NDArray[np.bool_]]:
+    """Validate ``{object_id: (T, H, W)}`` masks: non-empty, every stack 3-D and the same shape.
+
+    Examples
+    --------
+    >>> sorted(checked_mask_stacks({"a": np.zeros((1, 2, 2)), "b": np.ones((1, 2, 2))}))
+    ['a', 'b']
+    """
+    if not masks:
+        raise MaskError("masks is empty; pass {object_id: (T, H, W) bool array} with one object")
+    stacks = {str(oid): as_mask_stack(m, name=f"masks[{oid!r}]") for oid, m in masks.items()}
+    shapes = {s.shape for s in stacks.values()}
+    if len(shapes) != 1:
+        raise MaskError(
+            f"every object's masks must have the same (T, H, W) shape; got {sorted(shapes)}"
+        )
+    return stacks
 
 
 def hold_indices(frame_indices: Any, frame_count: int) -> NDArray[np.intp]:

@@ -25,7 +25,7 @@ from pydantic import ValidationError
 
 from ._clicks import Click, ClickSet
 from ._errors import ClickError, MaskError, MaskSizeError, SelectionError
-from ._selection import Selection, _mask_box
+from ._selection import Selection, _as_mask2d, _mask_box
 
 __all__ = [
     "Seeds",
@@ -68,18 +68,6 @@ class Seeds:
 
     def __len__(self) -> int:
         return int(self.points_xy.shape[0])
-
-
-def _as_mask2d(mask: Any, name: str = "mask") -> NDArray[np.bool_]:
-    array = np.asarray(mask)
-    if array.ndim != 2:
-        raise MaskError(
-            f"{name} must be a 2-D (H, W) array; got shape {array.shape}. Pass one mask, or "
-            "index a (N, H, W) stack"
-        )
-    if array.dtype != np.bool_:
-        array = array != 0
-    return np.ascontiguousarray(array)
 
 
 def _rng(rng: np.random.Generator | int | None) -> np.random.Generator | None:
