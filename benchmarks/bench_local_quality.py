@@ -10,7 +10,8 @@ from frame 0 excluded) and their mean.
 
 Run::
 
-    .venv/bin/python benchmarks/bench_local_quality.py [--frames 60] [--max-objects 8] [clip ...]
+    .venv/bin/python benchmarks/bench_local_quality.py [--frames 60] [--max-objects 8]
+        [--weight-model 0.5] [clip ...]
 """
 
 from __future__ import annotations
@@ -41,9 +42,15 @@ def main(argv: list[str] | None = None) -> int:
         default=8,
         help="objects the selection keeps (the suite's busiest clip has 8 at frame 0)",
     )
+    parser.add_argument(
+        "--weight-model",
+        type=float,
+        default=SelectionOptions().weight_model,
+        help="weight of the proposal confidence in the selection's objectness",
+    )
     args = parser.parse_args(argv)
     backend = LocalBackend()
-    options = SelectionOptions(max_objects=args.max_objects)
+    options = SelectionOptions(max_objects=args.max_objects, weight_model=args.weight_model)
     rows = []
     print(f"{'clip':18s} {'J':>6s} {'F':>6s} {'J&F':>6s}  objs  notes")
     with tempfile.TemporaryDirectory() as tmp:

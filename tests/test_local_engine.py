@@ -91,7 +91,7 @@ def _centre_click(mask: NDArray[np.bool_], object_id: str) -> Click:
 
 @pytest.fixture(scope="module")
 def small_clip() -> SyntheticClip:
-    return make_clip("shapes_pan", resolution_wh=SMALL_WH, frame_count=12)
+    return make_clip("rings_and_c", resolution_wh=SMALL_WH, frame_count=12)
 
 
 # -- proposals -------------------------------------------------------------------------------

@@ -235,3 +235,55 @@ def test_selection_error_names_the_rejections(tmp_path: Path) -> None:
     everything = np.ones((1, 40, 60), bool)
     with pytest.raises(SelectionError, match="background"):
         tracker.select(everything)
+
+
+def test_cli_batch_runs_every_video_and_summarises(
+    fake_replicate: FakeReplicate,
+    flat: tuple[Path, dict[str, np.ndarray]],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    video, _ = flat
+    second = tmp_path / "second" / "flat.avi"  # same stem: gets its own folder
+    second.parent.mkdir()
+    flat_clip(second)
+    broken = tmp_path / "broken.mp4"
+    broken.write_text("not a video")
+    out = tmp_path / "batch"
+    status = main(
+        [
+            "track",
+            str(video),
+            str(broken),
+            str(second),
+            "--out",
+            str(out),
+            "--jobs",
+            "2",
+            "--backend",
+            "replicate",
+        ]
+    )
+    assert status == 1  # one video failed
+    err = capsys.readouterr().err
+    table = [line for line in err.splitlines() if line.startswith(("video", "flat", "broken"))]
+    assert table[0].split() == ["video", "objects", "frames", "seconds", "status"]
+    rows = {line.split()[0]: line for line in table[1:]}
+    assert "failed" in rows["broken.mp4"]
+    assert sum(1 for line in table[1:] if line.startswith("flat.avi") and line.endswith("ok")) == 2
+    assert (out / "flat" / "manifest.json").is_file()
+    assert (out / "flat-2" / "manifest.json").is_file()
+    assert not (out / "broken" / "manifest.json").exists()
+
+
+def test_track_many_shares_one_backend(
+    fake_replicate: FakeReplicate, flat: tuple[Path, dict[str, np.ndarray]], tmp_path: Path
+) -> None:
+    video, _ = flat
+    tracker = AutoTracker(fast_replicate())
+    report = tracker.track_many([video, video], out_dir=tmp_path / "many", concurrency=2)
+    assert report.ok
+    assert [item.objects for item in report] == [3, 3]
+    assert all(item.frames == T for item in report)
+    # the same inputs are journalled per run folder, so both paid once each
+    assert fake_replicate.creates == 4

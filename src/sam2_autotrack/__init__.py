@@ -154,6 +154,10 @@ from ._video import (
     probe_video,
     read_frame,
 )
+from ._video_prepare import (
+    PreparedVideo,
+    prepare_upload,
+)
 
 __version__ = "0.1.0"
 
@@ -193,6 +197,7 @@ __all__ = [
     "PredictionFailedError",
     "PredictionResult",
     "PredictionTimeoutError",
+    "PreparedVideo",
     "ProgressCallback",
     "ProposalDecision",
     "ProposalOptions",
@@ -243,6 +248,7 @@ __all__ = [
     "make_clip",
     "mask_iou_matrix",
     "negative_points",
+    "prepare_upload",
     "probe_video",
     "read_frame",
     "remove_small_components",

@@ -29,7 +29,7 @@ Everything is deterministic (no randomness at all).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Literal
 
@@ -76,6 +76,26 @@ class TrackerOptions(BaseModel):
         (partly) occluded: its template prior is switched on.
     template_prior
         Strength of the occluded object's template prior at its predicted position.
+    prior_floor
+        Every label keeps at least this prior everywhere, so strong appearance evidence can
+        undo a leak of the flow warp (e.g. background uncovered behind a moving object).
+    disocclusion_check
+        Also compute the forward flow and, where it does not lead back (background uncovered
+        behind a moving object), weaken the label the pixel copied through the backward warp, so
+        objects do not grow a tail of background. Costs a second flow per frame.
+    uncovered_weight
+        Factor applied to the copied label's prior on uncovered pixels.
+    posterior_sigma
+        Gaussian smoothing (working pixels) of the per-label posteriors before the argmax:
+        removes isolated pixels that the per-pixel colour evidence would otherwise flip.
+    model_anchor
+        Weight of the frame-0 appearance model in the model used on every frame (the rest is
+        the slowly updated one), so the models cannot drift away from the object's first look.
+
+    Examples
+    --------
+    >>> TrackerOptions(flow_preset="ultrafast").work_max_side
+    480
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -88,6 +108,11 @@ class TrackerOptions(BaseModel):
     model_update_rate: Annotated[float, Field(ge=0, le=1)] = 0.05
     occluded_area_ratio: Annotated[float, Field(gt=0, le=1)] = 0.8
     template_prior: Annotated[float, Field(ge=0, le=1)] = 0.5
+    prior_floor: Annotated[float, Field(ge=0, lt=1)] = 0.05
+    disocclusion_check: bool = True
+    uncovered_weight: Annotated[float, Field(ge=0, le=1)] = 0.2
+    posterior_sigma: Annotated[float, Field(ge=0)] = 1.0
+    model_anchor: Annotated[float, Field(ge=0, le=1)] = 0.5
 
 
 # -- initial regions -------------------------------------------------------------------------
@@ -163,7 +188,8 @@ def initial_masks_from_clicks(
     proposals
         Candidate masks of this frame. The chosen one holds all of the object's positive clicks,
         none of its negative clicks and none of the other objects' positive clicks; among those
-        that score within 80 % of the best, the smallest wins. Without a match, GrabCut.
+        that score within 80 % of the best, the largest wins (selection keeps whole objects, and
+        the proposals hold few nested candidates). Without a match, GrabCut.
 
     Returns
     -------
@@ -229,7 +255,7 @@ def initial_masks_from_clicks(
                 )
                 good = idx[scores >= 0.8 * scores.max()]
                 areas = masks[good].sum(axis=(1, 2))
-                chosen = masks[good[int(np.argmin(areas))]].copy()
+                chosen = masks[good[int(np.argmax(areas))]].copy()
         if chosen is None:
             chosen = _grabcut_region(image, pos, neg)
         result[oid] = chosen
@@ -245,6 +271,22 @@ class _ObjectState:
     template: NDArray[np.float32]
     offset: NDArray[np.float64] = field(default_factory=lambda: np.zeros(2))
     velocity: NDArray[np.float64] = field(default_factory=lambda: np.zeros(2))
+
+
+def _argmax_labels(channels: Iterable[NDArray[np.float32]]) -> NDArray[np.uint8]:
+    """Per-pixel index of the largest channel (ties: the lower index), as uint8.
+
+    Folding channel by channel is several times faster than ``np.argmax(stack, axis=0)``, whose
+    reduction runs across the slow axis, and needs no stacked copy.
+    """
+    iterator = iter(channels)
+    best = np.array(next(iterator), dtype=np.float32, copy=True)
+    labels = np.zeros(best.shape, dtype=np.uint8)
+    for k, channel in enumerate(iterator, start=1):
+        better = channel > best
+        labels[better] = k
+        np.maximum(best, channel, out=best)
+    return labels
 
 
 def _smoothed_hist(
@@ -307,6 +349,8 @@ class LabelPropagator:
         self._dis = cv2.DISOpticalFlow.create(_PRESETS[self.options.flow_preset])
         ww, wh = self.work_wh
         self._flow = np.zeros((wh, ww, 2), np.float32)
+        self._dis_forward = cv2.DISOpticalFlow.create(_PRESETS[self.options.flow_preset])
+        self._flow_forward = np.zeros((wh, ww, 2), np.float32)
         self._grid_x, self._grid_y = np.meshgrid(
             np.arange(ww, dtype=np.float32), np.arange(wh, dtype=np.float32)
         )
@@ -325,6 +369,7 @@ class LabelPropagator:
         self._hists = np.stack(
             [_smoothed_hist(index, labels == k, bins) for k in range(self.count + 1)]
         )
+        self._hists_first = self._hists.copy()
         self._objects = []
         for k in range(self.count):
             region = (labels == k + 1).astype(np.float32)
@@ -377,10 +422,14 @@ class LabelPropagator:
         )
         n_labels = self.count + 1
         priors = np.empty((n_labels, *warped.shape), dtype=np.float32)
+        floor = opts.prior_floor
         for k in range(n_labels):
-            priors[k] = cv2.GaussianBlur(
+            blurred = cv2.GaussianBlur(
                 (warped == k).astype(np.float32), (0, 0), opts.boundary_sigma
             )
+            priors[k] = (1.0 - floor) * blurred + floor
+        if opts.disocclusion_check:
+            self._weaken_uncovered(priors, warped, flow, gray, map_x, map_y)
         # objects hidden (partly or fully): template prior at the predicted position
         for k, state in enumerate(self._objects):
             moved = flow[warped == k + 1]
@@ -396,15 +445,50 @@ class LabelPropagator:
                 template = cv2.GaussianBlur(template, (0, 0), 2.0 * opts.boundary_sigma)
                 np.maximum(priors[k + 1], opts.template_prior * template, out=priors[k + 1])
         index = self._colour_index(small)
-        likelihood = self._hists[:, index].astype(np.float32)
+        anchor = opts.model_anchor
+        models = anchor * self._hists_first + (1.0 - anchor) * self._hists
+        likelihood = models[:, index].astype(np.float32)
         if opts.appearance_power != 1:
             np.power(likelihood, opts.appearance_power, out=likelihood)
         posterior = priors * likelihood
-        labels = np.argmax(posterior, axis=0).astype(np.uint8)
+        posterior /= np.maximum(posterior.sum(axis=0, keepdims=True), 1e-20)
+        if opts.posterior_sigma > 0:
+            for k in range(n_labels):
+                posterior[k] = cv2.GaussianBlur(posterior[k], (0, 0), opts.posterior_sigma)
+        labels = _argmax_labels(posterior)
         self._update(labels, index, warped)
         self._labels = labels
         self._gray = gray
         return self._full_masks(posterior)
+
+    def _weaken_uncovered(
+        self,
+        priors: NDArray[np.float32],
+        warped: NDArray[np.uint8],
+        flow: NDArray[np.float32],
+        gray: NDArray[np.uint8],
+        map_x: NDArray[np.float32],
+        map_y: NDArray[np.float32],
+    ) -> None:
+        """Weaken the copied label where the forward flow does not lead back (uncovered pixels).
+
+        Background uncovered behind a moving object cannot belong to the object that moved away,
+        but the backward warp copies that object's label onto it; left alone, objects grow a
+        tail of background.
+        """
+        forward = np.asarray(
+            self._dis_forward.calc(self._gray, gray, self._flow_forward), dtype=np.float32
+        )
+        back = cv2.remap(forward, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        error = np.hypot(flow[..., 0] + back[..., 0], flow[..., 1] + back[..., 1])
+        speed = np.hypot(flow[..., 0], flow[..., 1])
+        uncovered = error > 1.0 + 0.2 * speed
+        if not uncovered.any():
+            return
+        index = warped[None].astype(np.int64)
+        copied = np.take_along_axis(priors, index, axis=0)
+        weakened = np.where(uncovered[None], self.options.uncovered_weight * copied, copied)
+        np.put_along_axis(priors, index, weakened.astype(np.float32), axis=0)
 
     def _update(
         self, labels: NDArray[np.uint8], index: NDArray[np.int64], warped: NDArray[np.uint8]
@@ -414,7 +498,8 @@ class LabelPropagator:
         kernel = np.ones((3, 3), np.uint8)
         for k in range(self.count + 1):
             region = labels == k
-            interior = cv2.erode(region.astype(np.uint8), kernel) > 0
+            # confident pixels only: inside the region and where the flow agrees
+            interior = (cv2.erode(region.astype(np.uint8), kernel) > 0) & (warped == k)
             if k == 0:
                 if rate > 0 and interior.any():
                     self._hists[0] = (1 - rate) * self._hists[0] + rate * _smoothed_hist(
@@ -436,10 +521,11 @@ class LabelPropagator:
     def _full_masks(self, posterior: NDArray[np.float32]) -> NDArray[np.bool_]:
         full_wh = (self.width, self.height)
         if full_wh == self.work_wh:
-            labels = np.argmax(posterior, axis=0)
+            labels = _argmax_labels(posterior)
         else:
-            norm = posterior / np.maximum(posterior.sum(axis=0, keepdims=True), 1e-12)
-            up = np.stack([cv2.resize(p, full_wh, interpolation=cv2.INTER_LINEAR) for p in norm])
-            labels = np.argmax(up, axis=0)
+            labels = _argmax_labels(
+                np.asarray(cv2.resize(p, full_wh, interpolation=cv2.INTER_LINEAR), np.float32)
+                for p in posterior
+            )
         masks: NDArray[np.bool_] = np.stack([labels == k + 1 for k in range(self.count)])
         return masks

@@ -67,6 +67,7 @@ from ._errors import (
 from ._fs import atomic_path, write_bytes_atomic, write_json_atomic
 from ._mask_io import decode_mask
 from ._union_split import split_union
+from ._video_prepare import PreparedVideo, check_prepare_options, prepare_upload
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -113,6 +114,7 @@ _INPUT_DIR = "replicate_inputs"
 _LOG_TAIL_LINES = 20
 _HASH_CHUNK = 1 << 20
 _ASKED_HEADER = "X-Autotrack-Retry-After"
+_PREPARE_TIMEOUT_S = 3600.0
 
 Json = dict[str, Any]
 OutputSelector = Callable[[Any], Sequence[Any]]
@@ -133,9 +135,21 @@ def _sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _journal_key(version: str, inputs: Mapping[str, Any], file_digests: Mapping[str, str]) -> str:
+def _journal_key(
+    version: str,
+    inputs: Mapping[str, Any],
+    file_digests: Mapping[str, str],
+    extra: Mapping[str, Any] | None = None,
+) -> str:
+    identity: dict[str, Any] = {
+        "version": version,
+        "input": dict(inputs),
+        "files": dict(file_digests),
+    }
+    if extra:  # absent when empty, so keys of runs without extras never change
+        identity["extra"] = dict(extra)
     canonical = json.dumps(
-        {"version": version, "input": dict(inputs), "files": dict(file_digests)},
+        identity,
         sort_keys=True,
         separators=(",", ":"),
         default=str,
@@ -837,6 +851,7 @@ class ReplicateClient:
         timeout: float | None = None,
         progress: ProgressCallback | None = None,
         stop: threading.Event | None = None,
+        journal_extra: Mapping[str, Any] | None = None,
     ) -> PredictionResult:
         """Run one prediction end to end: journal lookup, upload, create, wait, download.
 
@@ -865,6 +880,10 @@ class ReplicateClient:
             Called with ``("upload"|"predict"|"download", done, total)``.
         stop
             When set (by a sibling job), the prediction is canceled and the wait ends.
+        journal_extra
+            JSON values that are not sent but still define the prediction's identity (for
+            example how the uploaded file was prepared from the user's file); they enter the
+            journal key and are recorded in the journal entry.
 
         Raises
         ------
@@ -885,7 +904,7 @@ class ReplicateClient:
                     f"file input {name!r} does not exist: {path}; pass an existing file"
                 )
         digests = {name: _sha256_file(Path(path)) for name, path in files.items()}
-        key = _journal_key(version, inputs, digests)
+        key = _journal_key(version, inputs, digests, journal_extra)
         journal = Path(work_dir) / _JOURNAL_DIR / f"{key}.json"
         select = select_outputs or _flatten_outputs
 
@@ -920,6 +939,7 @@ class ReplicateClient:
                         "created_at": _now_iso(),
                         "input": {k: v for k, v in inputs.items()},
                         "file_sha256": digests,
+                        **({"extra": dict(journal_extra)} if journal_extra else {}),
                     },
                 )
             final = self.wait(prediction_id, timeout=timeout, progress=progress, stop=stop)
@@ -1128,6 +1148,7 @@ class _VideoJob:
     resume: bool
     expected_wh: tuple[int, int]
     frame_count: int
+    journal_extra: Mapping[str, Any] | None = None
 
 
 class ReplicateBackend:
@@ -1185,6 +1206,22 @@ class ReplicateBackend:
         Reuse journaled predictions in ``work_dir`` (see :meth:`ReplicateClient.run`).
     backoff_base
         First retry pause in seconds (doubles per retry, with jitter).
+    upload_max_side
+        Off by default: the original file is uploaded, never re-encoded. When set, a video whose
+        larger side exceeds it is re-encoded (H.264, CRF 16) down to that side before upload; the
+        clicks are scaled into the smaller frame and the returned masks are resized back to the
+        source size (bilinear, threshold 0.5). Cost versus accuracy: a smaller upload uploads
+        faster and, since ``meta/sam-2-video`` decodes and embeds every frame, can shorten the
+        billed prediction time; but detail below the upload's resolution is lost, and mask
+        edges come back with up to about one upload pixel (``1 / scale`` source pixels) of
+        error, so thin or small objects suffer first. The hosted model resizes frames to 1024
+        px internally, so ``upload_max_side=1024`` loses little.
+    start_frame, stop_frame
+        Off by default. Upload only source frames ``start_frame .. stop_frame - 1`` (re-encoded
+        as above): the hosted model then starts at ``start_frame`` — put the clicks on that
+        frame — and pays only for the range. Click frames are shifted into the upload and the
+        returned ``frame_indices`` are in source numbering; frames outside the range simply
+        have no masks, while ``frame_count`` stays the source's.
 
     Examples
     --------
@@ -1220,8 +1257,13 @@ class ReplicateBackend:
         max_download_bytes: int = 1 << 30,
         resume: bool = True,
         backoff_base: float = 1.0,
+        upload_max_side: int | None = None,
+        start_frame: int = 0,
+        stop_frame: int | None = None,
     ) -> None:
-        problems = []
+        problems = check_prepare_options(
+            max_side=upload_max_side, start_frame=start_frame, stop_frame=stop_frame
+        )
         if not (isinstance(points_per_side, int) and points_per_side >= 1):
             problems.append(f"points_per_side must be a positive int; got {points_per_side!r}")
         for option, value in (
@@ -1275,6 +1317,9 @@ class ReplicateBackend:
         self.per_object = per_object
         self.timeout = timeout
         self.resume = resume
+        self.upload_max_side = upload_max_side
+        self.start_frame = start_frame
+        self.stop_frame = stop_frame
 
     @property
     def name(self) -> str:
@@ -1317,6 +1362,9 @@ class ReplicateBackend:
             "per_object": self.per_object,
             "timeout": self.timeout,
             "resume": self.resume,
+            "upload_max_side": self.upload_max_side,
+            "start_frame": self.start_frame,
+            "stop_frame": self.stop_frame,
         }
 
     @contextlib.contextmanager
@@ -1420,6 +1468,7 @@ class ReplicateBackend:
             timeout=self.timeout,
             progress=progress,
             stop=stop,
+            journal_extra=job.journal_extra,
         )
         k = self.output_frame_interval
         expected = math.ceil(frame_count / k)
@@ -1449,41 +1498,56 @@ class ReplicateBackend:
     ) -> ObjectTracks:
         """Track every object of ``clicks`` through ``video`` with ``meta/sam-2-video``.
 
-        The original file is uploaded (never re-encoded); the four click strings come from
-        ``clicks.to_replicate()``; the mask frames are downloaded and decoded, and split per
-        object according to ``per_object``.
+        By default the original file is uploaded (never re-encoded). With ``upload_max_side``,
+        ``start_frame`` or ``stop_frame`` set, the upload is prepared by
+        :func:`~sam2_autotrack._video_prepare.prepare_upload` (kept in ``work_dir`` and reused),
+        the clicks are moved into it and the masks brought back to the source's size and frame
+        numbering. The four click strings come from ``clicks.to_replicate()``; the mask frames
+        are downloaded and decoded, and split per object according to ``per_object``.
         """
         video = Path(video)
         if not video.is_file():
             raise VideoNotFoundError(
                 f"video {video} does not exist; pass the path of the clip to track", path=video
             )
-        resolution_wh, frame_count = _video_size_and_count(video)
-        if clicks.resolution_wh is not None and tuple(clicks.resolution_wh) != resolution_wh:
-            raise ClickError(
-                f"the clicks are for a {clicks.resolution_wh[0]}x{clicks.resolution_wh[1]} frame "
-                f"but {video.name} is {resolution_wh[0]}x{resolution_wh[1]}; make the clicks on "
-                "the video's own frame 0 (no resizing)"
-            )
         object_ids = clicks.object_ids
         with self._work_dir(work_dir) as (root, resume):
-            job = _VideoJob(root, resume, resolution_wh, frame_count)
+            prepared = self._prepare(video, root)
+            resolution_wh = prepared.source_wh
+            if clicks.resolution_wh is not None and tuple(clicks.resolution_wh) != resolution_wh:
+                raise ClickError(
+                    f"the clicks are for a {clicks.resolution_wh[0]}x{clicks.resolution_wh[1]} "
+                    f"frame but {video.name} is {resolution_wh[0]}x{resolution_wh[1]}; make the "
+                    "clicks on the video's own frame 0 (no resizing)"
+                )
+            extra = self._prepare_identity(prepared)
+            sent = prepared.to_upload(clicks) if extra else clicks
+            job = _VideoJob(root, resume, prepared.upload_wh, prepared.frame_count, extra)
             if self.per_object == "separate" and len(object_ids) > 1:
-                masks, results = self._track_separately(video, clicks, job, progress)
+                masks, results = self._track_separately(prepared.path, sent, job, progress)
             else:
-                seeds = self._frame0_seeds(clicks) if len(object_ids) > 1 else {}
-                union, result = self._track_one(video, clicks, job, progress=progress)
+                seeds = (
+                    self._frame0_seeds(sent, first_frame=prepared.start_frame)
+                    if len(object_ids) > 1
+                    else {}
+                )
+                union, result = self._track_one(prepared.path, sent, job, progress=progress)
                 results = [result]
                 masks = (
                     {object_ids[0]: union} if len(object_ids) == 1 else split_union(union, seeds)
                 )
         k = self.output_frame_interval
-        first = next(iter(masks.values()))
+        upload_indices = np.arange(next(iter(masks.values())).shape[0], dtype=np.int64) * k
+        if prepared.upload_wh != prepared.source_wh:
+            masks = {
+                oid: prepared.masks_to_source(stack, upload_indices)[0]
+                for oid, stack in masks.items()
+            }
         times = [r.predict_time for r in results if r.predict_time is not None]
         return ObjectTracks(
             masks=masks,
-            frame_indices=np.arange(first.shape[0], dtype=np.int64) * k,
-            frame_count=frame_count,
+            frame_indices=upload_indices + prepared.start_frame,
+            frame_count=prepared.source_frame_count,
             prediction_ids=tuple(r.prediction_id for r in results),
             predict_time=float(sum(times)) if len(times) == len(results) else None,
             info={
@@ -1494,19 +1558,72 @@ class ReplicateBackend:
                 "output_frame_interval": k,
                 "mask_type": self.mask_type,
                 "resumed": any(r.resumed for r in results),
+                "upload": {
+                    "reencoded": prepared.reencoded,
+                    "resolution_wh": list(prepared.upload_wh),
+                    "start_frame": prepared.start_frame,
+                    "frame_count": prepared.frame_count,
+                },
             },
         )
 
+    @property
+    def _prepares(self) -> bool:
+        return (
+            self.upload_max_side is not None or self.start_frame != 0 or self.stop_frame is not None
+        )
+
+    def _prepare(self, video: Path, root: Path) -> PreparedVideo:
+        """Return the upload: ``video`` itself, or its trimmed/downscaled re-encode in ``root``."""
+        if not self._prepares:
+            resolution_wh, frame_count = _video_size_and_count(video)
+            return PreparedVideo(
+                path=video,
+                source=video,
+                source_wh=resolution_wh,
+                upload_wh=resolution_wh,
+                scale_xy=(1.0, 1.0),
+                start_frame=0,
+                frame_count=frame_count,
+                source_frame_count=frame_count,
+            )
+        return prepare_upload(
+            video,
+            out_dir=root / _INPUT_DIR,
+            max_side=self.upload_max_side,
+            start_frame=self.start_frame,
+            stop_frame=self.stop_frame,
+            timeout=_PREPARE_TIMEOUT_S,
+        )
+
+    def _prepare_identity(self, prepared: PreparedVideo) -> dict[str, Any] | None:
+        """Return what the journal key must know about the preparation (``None`` when off).
+
+        The uploaded file's SHA-256 enters the key anyway; this adds the options and the frame
+        range they resolved to, so a re-run with other options never resumes this prediction.
+        """
+        if not self._prepares:
+            return None
+        return {
+            "upload_prepare": {
+                "max_side": self.upload_max_side,
+                "start_frame": self.start_frame,
+                "stop_frame": self.stop_frame,
+                "upload_wh": list(prepared.upload_wh),
+                "upload_frames": [prepared.start_frame, prepared.stop_frame],
+            }
+        }
+
     @staticmethod
-    def _frame0_seeds(clicks: ClickSet) -> dict[str, NDArray[np.int64]]:
+    def _frame0_seeds(clicks: ClickSet, *, first_frame: int = 0) -> dict[str, NDArray[np.int64]]:
         seeds: dict[str, NDArray[np.int64]] = {}
         for object_id, group in clicks.by_object().items():
             points = [c.point_xy for c in group if c.is_positive and c.frame == 0]
             if not points:
                 raise ClickError(
-                    f"object {object_id!r} has no positive click on frame 0, so its identity "
-                    "cannot be carried through the union masks; add one, or use "
-                    "per_object='separate'"
+                    f"object {object_id!r} has no positive click on frame {first_frame} (the "
+                    "first uploaded frame), so its identity cannot be carried through the union "
+                    "masks; add one, or use per_object='separate'"
                 )
             seeds[object_id] = np.asarray(points, dtype=np.int64)
         return seeds
