@@ -167,6 +167,24 @@ def test_initial_region_falls_back_to_grabcut() -> None:
     assert _iou(out["obj_1"], truth) >= 0.85
 
 
+def test_initial_region_grabcut_works_at_the_image_corner() -> None:
+    image = np.full((60, 80, 3), 90, np.uint8)
+    image[:20, :25] = (30, 200, 60)
+    clicks = ClickSet.build([Click(x=2, y=2), Click(x=10, y=8)], resolution_wh=(80, 60))
+    out = initial_masks_from_clicks(image, clicks)["obj_1"]
+    assert out[2, 2]
+    assert out[8, 10]
+    assert not out[50, 70]
+
+
+def test_initial_region_rejects_mismatched_proposals() -> None:
+    image = np.zeros((60, 80, 3), np.uint8)
+    clicks = ClickSet.build([Click(x=5, y=5)])
+    wrong = MaskProposals(masks=np.ones((1, 30, 40), bool))
+    with pytest.raises(MaskError, match="propose on the same frame"):
+        initial_masks_from_clicks(image, clicks, proposals=wrong)
+
+
 # -- propagation -----------------------------------------------------------------------------
 
 

@@ -21,8 +21,9 @@ The embedded engine's answer to SAM 2's automatic mask generator:
    (``motion_weight``) and, optionally, the merge distance (``motion_merge_weight``). Both
    default low: flow in weakly textured background next to a moving object is dragged along
    with it, which misleads more often than it helps.
-5. Best first, a candidate nested in a better one (a part or duplicate) or swallowing a better
-   one (object plus background) is dropped, so the proposals are nearly disjoint.
+5. Best first, a candidate nested in a better one (a part or duplicate) or swallowing a clearly
+   better one (object plus background) is dropped; one swallowing a barely better one replaces
+   it (the whole of which it is a part). The proposals are nearly disjoint.
 
 Everything is deterministic (SLIC, DIS and the seeded RANSAC have no free randomness here).
 """
@@ -92,6 +93,11 @@ class ProposalOptions(BaseModel):
         the pixels of a ring around it, and its outline strength this percentile of the edge
         strength along its outline: low percentiles demand contrast all around (an object),
         which parts of objects and background next to objects lack.
+    enclosed_penalty
+        The score is multiplied by ``1 - enclosed_penalty * f``, ``f`` the fraction of the
+        candidate's pixels within ``colour_scale`` of its surroundings' mean colour: a ring's
+        candidate that swallowed the hole, or an object plus a piece of background, holds
+        pixels that look like what is around it.
     confidence_span
         The reported confidence is ``(score - min_score) / confidence_span`` clipped to
         ``[0, 1]``, so it spreads over the whole range that a selection step weighs.
@@ -123,8 +129,12 @@ class ProposalOptions(BaseModel):
     nested_fraction
         A candidate with this fraction of its area inside a better-scored one is dropped as a
         part or duplicate of it (a candidate holding 80 % of a better-scored one is dropped
-        too), so the proposals are mostly disjoint and a "keep the whole" selection cannot pick
-        an object-plus-background blob over the object.
+        too, see ``whole_margin``), so the proposals are mostly disjoint and a "keep the whole"
+        selection cannot pick an object-plus-background blob over the object.
+    whole_margin
+        A candidate holding 80 % of a better-scored one replaces it (as the whole of which the
+        better one is a part) when its score is at most this much lower; further below, it is
+        dropped as the better one plus background.
     max_proposals
         At most this many candidates are returned (best score first).
 
@@ -152,6 +162,7 @@ class ProposalOptions(BaseModel):
     colour_weight: Annotated[float, Field(ge=0, le=1)] = 0.6
     min_score: Annotated[float, Field(ge=0, le=1)] = 0.45
     confidence_span: Annotated[float, Field(gt=0, le=1)] = 0.35
+    enclosed_penalty: Annotated[float, Field(ge=0, le=1)] = 1.0
     edge_percentile: Annotated[float, Field(ge=0, le=100)] = 90.0
     texture_window: Annotated[float, Field(gt=0, le=0.2)] = 0.025
     texture_weight: Annotated[float, Field(ge=0)] = 1.0
@@ -160,6 +171,7 @@ class ProposalOptions(BaseModel):
     max_area_fraction: Annotated[float, Field(gt=0, le=1)] = 0.35
     max_proposals: Annotated[int, Field(ge=1)] = 64
     nested_fraction: Annotated[float, Field(gt=0, le=1)] = 0.9
+    whole_margin: Annotated[float, Field(ge=0, le=1)] = 0.03
     max_scored: Annotated[int, Field(ge=1)] = 200
 
 
@@ -586,7 +598,8 @@ def _score_candidates(
         if not ring.any():
             continue
         lab_crop = lab[top:bottom, left:right]
-        inside_mean = lab_crop[crop].mean(axis=0)
+        inside_px = lab_crop[crop]
+        inside_mean = inside_px.mean(axis=0)
         # an object differs from its surroundings all around (a part or a piece of background
         # next to an object does not): a low percentile of the ring's colour differences ...
         ring_diff = np.linalg.norm(lab_crop[ring] - inside_mean, axis=1)
@@ -597,6 +610,12 @@ def _score_candidates(
         edge_g = grad[top:bottom, left:right][edge_px]
         edge = min(1.0, float(np.percentile(edge_g, opts.ring_percentile)) / grad_ref)
         score = opts.colour_weight * colour + (1 - opts.colour_weight) * edge
+        if opts.enclosed_penalty > 0:
+            # ... and holds little that looks like its surroundings (a ring's candidate that
+            # swallowed the hole, an object plus a piece of background)
+            ring_mean = lab_crop[ring].mean(axis=0)
+            like_ring = np.linalg.norm(inside_px - ring_mean, axis=1) < opts.colour_scale
+            score *= 1.0 - opts.enclosed_penalty * float(like_ring.mean())
         if residual is not None:
             res_crop = residual[top:bottom, left:right]
             inside = res_crop[crop]
@@ -630,10 +649,15 @@ def _prune(
     kept: list[_Candidate] = []
     for cand in ordered:
         dominated = False
+        replaced: list[_Candidate] = []
         for other in kept:
             overlap = cand.overlap(other)
-            # a bigger candidate swallowing a better one, or a near-duplicate of one
             if overlap >= 0.8 * other.area and cand.area > other.area:
+                # cand swallows a better candidate: object plus background, unless the two
+                # score nearly alike (then cand is the whole and the kept one a part of it)
+                if other.score - cand.score <= opts.whole_margin:
+                    replaced.append(other)
+                    continue
                 dominated = True
                 break
             if overlap >= opts.nested_fraction * min(cand.area, other.area):
@@ -641,9 +665,11 @@ def _prune(
                 dominated = True
                 break
         if not dominated:
+            kept = [k for k in kept if all(k is not r for r in replaced)]
             kept.append(cand)
         if len(kept) >= opts.max_proposals:
             break
+    kept.sort(key=lambda c: (-c.score, c.area))
     # report a calibrated confidence: min_score maps to 0, min_score + confidence_span to 1
     confidence = [
         float(np.clip((c.score - opts.min_score) / opts.confidence_span, 0.0, 1.0)) for c in kept
