@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import threading
 import time
 from collections import OrderedDict
 from pathlib import Path
@@ -72,6 +73,8 @@ class LocalBackend:
         self.tracker_options = tracker_options or TrackerOptions()
         self.motion_frames = motion_frames
         self._cache: OrderedDict[str, MaskProposals] = OrderedDict()
+        # One backend serves concurrent batch jobs: the proposal cache is shared state.
+        self._cache_lock = threading.Lock()
 
     @property
     def name(self) -> str:
@@ -133,10 +136,11 @@ class LocalBackend:
         following = self._motion_frames(Path(video), image.shape) if video is not None else None
         proposals = propose_masks(image, video_frames=following, options=self.proposal_options)
         key = _digest(image)
-        self._cache[key] = proposals
-        self._cache.move_to_end(key)
-        while len(self._cache) > _CACHE_SIZE:
-            self._cache.popitem(last=False)
+        with self._cache_lock:
+            self._cache[key] = proposals
+            self._cache.move_to_end(key)
+            while len(self._cache) > _CACHE_SIZE:
+                self._cache.popitem(last=False)
         return proposals
 
     # -- tracking ----------------------------------------------------------------------------
@@ -186,7 +190,8 @@ class LocalBackend:
                 f"but {path.name} is {width}x{height}; make the clicks on this video's frame 0"
             )
         init_started = time.perf_counter()
-        proposals = self._cache.get(_digest(first))
+        with self._cache_lock:
+            proposals = self._cache.get(_digest(first))
         proposal_source = "cache"
         if proposals is None:
             proposals = self.propose(first, video=path)
