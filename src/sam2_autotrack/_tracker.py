@@ -252,6 +252,7 @@ class AutoTracker:
         work_dir = out / "work" if out is not None else default_work_dir()
 
         clock = time.perf_counter()
+        self._progress("propose", 0, 1)
         proposals = self.backend.propose(frame0, video=video, work_dir=work_dir)
         timings["propose"] = time.perf_counter() - clock
         self._progress("propose", 1, 1)
@@ -371,6 +372,7 @@ class AutoTracker:
         for paths in result.to_mask_pngs(out / "masks").values():
             files.extend(paths)
         clock = time.perf_counter()
+        self._progress("export", 0, 1)
         files += result.export(
             out,
             alpha=alpha,
@@ -382,6 +384,7 @@ class AutoTracker:
             ffmpeg=ffmpeg,
         )
         result.timings["export"] = time.perf_counter() - clock
+        self._progress("export", 1, 1)
         write_run_manifest(result, out, files=files, parameters=self.parameters())
 
     def parameters(self) -> dict[str, Any]:
