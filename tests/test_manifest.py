@@ -2,7 +2,8 @@ import hashlib
 import json
 from pathlib import Path
 
-from sam2_autotrack._manifest import file_sha256, scrub_secrets, write_manifest
+from sam2_autotrack._fs import file_sha256
+from sam2_autotrack._manifest import scrub_secrets, write_manifest
 
 
 def test_file_sha256_matches_hashlib_across_chunk_boundaries(tmp_path: Path) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as _dt
-import hashlib
 import platform
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -11,29 +10,11 @@ from typing import Any
 
 from ._fs import write_json_atomic
 
-__all__ = ["MANIFEST_NAME", "file_sha256", "scrub_secrets", "write_manifest"]
+__all__ = ["MANIFEST_NAME", "scrub_secrets", "write_manifest"]
 
 MANIFEST_NAME = "manifest.json"
 MANIFEST_VERSION = 1
 _SECRET_WORDS = ("token", "secret", "password", "authorization", "api_key")
-
-
-def file_sha256(path: str | Path, *, chunk_size: int = 1 << 20) -> str:
-    """Return the hex SHA-256 of a file, read in chunks.
-
-    Examples
-    --------
-    >>> import tempfile, pathlib
-    >>> p = pathlib.Path(tempfile.mkdtemp()) / "x"
-    >>> _ = p.write_bytes(b"abc")
-    >>> file_sha256(p)[:12]
-    'ba7816bf8f01'
-    """
-    digest = hashlib.sha256()
-    with Path(path).open("rb") as handle:
-        while chunk := handle.read(chunk_size):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def scrub_secrets(value: Any) -> Any:

@@ -64,7 +64,7 @@ from ._errors import (
     ReplicateAPIError,
     VideoNotFoundError,
 )
-from ._fs import atomic_path, write_bytes_atomic, write_json_atomic
+from ._fs import atomic_path, file_sha256, write_bytes_atomic, write_json_atomic
 from ._mask_io import decode_mask
 from ._union_split import split_union
 from ._video_prepare import PreparedVideo, check_prepare_options, prepare_upload
@@ -112,7 +112,6 @@ _JOURNAL_DIR = "replicate_journal"
 _OUTPUT_DIR = "replicate_outputs"
 _INPUT_DIR = "replicate_inputs"
 _LOG_TAIL_LINES = 20
-_HASH_CHUNK = 1 << 20
 _ASKED_HEADER = "X-Autotrack-Retry-After"
 _PREPARE_TIMEOUT_S = 3600.0
 
@@ -125,14 +124,6 @@ OutputSelector = Callable[[Any], Sequence[Any]]
 
 def _now_iso() -> str:
     return datetime.now(timezone.utc).isoformat()
-
-
-def _sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(_HASH_CHUNK), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _journal_key(
@@ -903,7 +894,7 @@ class ReplicateClient:
                 raise BackendError(
                     f"file input {name!r} does not exist: {path}; pass an existing file"
                 )
-        digests = {name: _sha256_file(Path(path)) for name, path in files.items()}
+        digests = {name: file_sha256(Path(path)) for name, path in files.items()}
         key = _journal_key(version, inputs, digests, journal_extra)
         journal = Path(work_dir) / _JOURNAL_DIR / f"{key}.json"
         select = select_outputs or _flatten_outputs

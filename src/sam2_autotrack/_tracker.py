@@ -17,8 +17,8 @@ from ._backend import Backend, MaskProposals, ProgressCallback
 from ._batch import BatchReport, run_batch
 from ._clicks import ClickSet
 from ._errors import AutotrackError, SelectionError
-from ._fs import atomic_path, write_json_atomic
-from ._manifest import file_sha256, write_manifest
+from ._fs import atomic_path, file_sha256, write_json_atomic
+from ._manifest import write_manifest
 from ._mask_cleanup import MaskCleanup
 from ._mask_io import write_mask_png
 from ._progress import note

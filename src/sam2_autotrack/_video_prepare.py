@@ -27,7 +27,7 @@ from numpy.typing import NDArray
 from ._clicks import Click, ClickSet
 from ._errors import BackendConfigError, ClickError, FFmpegError, MaskError, MaskSizeError
 from ._ffmpeg import run_ffmpeg
-from ._fs import atomic_path
+from ._fs import atomic_path, file_sha256
 from ._video import count_frames, probe_video
 
 __all__ = ["PREPARE_CRF", "PreparedVideo", "check_prepare_options", "prepare_upload"]
@@ -36,7 +36,6 @@ PREPARE_CRF = 16
 """x264 constant rate factor of a re-encoded upload (visually lossless for SAM 2's purposes)."""
 
 _PRESET = "fast"
-_HASH_CHUNK = 1 << 20
 # Bump when the encode settings change, so cached uploads made with older settings are not reused.
 _RECIPE = f"libx264/yuv420p/crf{PREPARE_CRF}/{_PRESET}/v1"
 
@@ -284,14 +283,6 @@ def check_prepare_options(
     return problems
 
 
-def _sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(_HASH_CHUNK), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def prepare_upload(
     video: Path,
     *,
@@ -387,7 +378,7 @@ def prepare_upload(
             source_frame_count=source_count,
         )
     recipe = json.dumps(
-        [_RECIPE, _sha256_file(video), start_frame, stop, list(upload_wh)], separators=(",", ":")
+        [_RECIPE, file_sha256(video), start_frame, stop, list(upload_wh)], separators=(",", ":")
     )
     tag = hashlib.sha256(recipe.encode("utf-8")).hexdigest()[:16]
     target = Path(out_dir) / f"{video.stem[:40]}_upload_{tag}.mp4"
