@@ -370,3 +370,32 @@ def test_overlay_argument_checks(clips: dict[str, Path], tmp_path: Path) -> None
             **common,  # type: ignore[arg-type]
         )
     assert _leftovers(tmp_path, set()) == []
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("codec", ["webm", "prores"])
+def test_real_clip_alpha_round_trip_every_third_mask(codec: str, tmp_path: Path) -> None:
+    # Real footage at 29.97 fps with a non-square sample aspect ratio; masks every 3rd frame.
+    from sam2_autotrack import probe_video as probe_source
+    from sam2_autotrack import sample_video
+
+    source = sample_video("carphone")
+    info = probe_source(source, exact_frame_count=True)
+    width, height = info.resolution_wh
+    indices = np.arange(0, info.frame_count, 3)
+    masks = _moving_masks(len(indices), height, width, seed=7)
+    suffix = ".webm" if codec == "webm" else ".mov"
+    out = write_alpha_video(
+        source,
+        masks,
+        frame_indices=indices,
+        frame_count=info.frame_count,
+        out_path=tmp_path / f"alpha{suffix}",
+        codec=codec,  # type: ignore[arg-type]
+    )
+    alpha = _decode_alpha(out, (width, height))
+    held = hold_to_all_frames(masks, indices, info.frame_count)
+    assert alpha.shape[0] == info.frame_count
+    agreement = float(((alpha >= 128) == held).mean())
+    assert agreement >= 0.999, agreement
+    assert probe_video(out).fps == Fraction(30000, 1001)
