@@ -96,7 +96,11 @@ def _add_track_flags(parser: argparse.ArgumentParser) -> None:
     )
     vid = parser.add_argument_group("hosted SAM 2 video (meta/sam-2-video) options")
     vid.add_argument(
-        "--mask-type", choices=["binary", "highlighted", "greenscreen"], default="binary"
+        "--mask-type",
+        choices=["binary", "greenscreen"],
+        default="binary",
+        help="how the hosted model returns masks ('highlighted' is a picture, not a mask, and is "
+        "not accepted)",
     )
     vid.add_argument(
         "--output-frame-interval",
