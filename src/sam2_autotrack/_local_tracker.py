@@ -21,7 +21,11 @@ Propagation (:class:`LabelPropagator`)
        constant-velocity prediction and added as a weak prior, so the object is re-acquired
        where its colours reappear near the predicted position. Labels never swap identities
        because each label only grows from its own warped region or its own template.
-    5. The final soft posteriors are resized to the full frame before the argmax, so output
+    5. Leak control: appearance alone cannot tell two grey things apart, and a leaked pixel is
+       then carried along by the flow with whatever it really belongs to. So an object only
+       gains pixels close to its warped region that move like it (an affine model of the flow
+       over its warped region); newly uncovered pixels, whose flow is unreliable, are exempt.
+    6. The final soft posteriors are resized to the full frame before the argmax, so output
        boundaries are smooth at full resolution.
 
 Everything is deterministic (no randomness at all).
@@ -91,6 +95,20 @@ class TrackerOptions(BaseModel):
     model_anchor
         Weight of the frame-0 appearance model in the model used on every frame (the rest is
         the slowly updated one), so the models cannot drift away from the object's first look.
+    leak_control
+        Stop objects from swallowing neighbours of similar colour: an object's prior is zero
+        farther than ``growth_radius`` (plus its own speed) from its flow-warped region, and
+        pixels next to it whose flow disagrees with the object's affine motion (fit on its
+        warped region) get their prior for it scaled by ``motion_gate``. Newly uncovered pixels
+        (see ``disocclusion_check``) have no reliable flow and are exempt.
+    growth_radius
+        Farthest (working pixels, plus the object's speed) an object can grow from its warped
+        region in one frame.
+    motion_tolerance
+        Flow difference (working pixels, plus 25 % of the object's speed) from the object's
+        motion model above which a neighbouring pixel is not moving with the object.
+    motion_gate
+        Factor applied to an object's prior on neighbouring pixels that move differently.
 
     Examples
     --------
@@ -113,6 +131,10 @@ class TrackerOptions(BaseModel):
     uncovered_weight: Annotated[float, Field(ge=0, le=1)] = 0.2
     posterior_sigma: Annotated[float, Field(ge=0)] = 1.0
     model_anchor: Annotated[float, Field(ge=0, le=1)] = 0.5
+    leak_control: bool = True
+    growth_radius: Annotated[float, Field(ge=0)] = 12.0
+    motion_tolerance: Annotated[float, Field(gt=0)] = 1.5
+    motion_gate: Annotated[float, Field(ge=0, le=1)] = 0.05
 
 
 # -- initial regions -------------------------------------------------------------------------
@@ -289,6 +311,28 @@ def _argmax_labels(channels: Iterable[NDArray[np.float32]]) -> NDArray[np.uint8]
     return labels
 
 
+def _fit_affine_motion(
+    xs: NDArray[np.intp], ys: NDArray[np.intp], flow: NDArray[np.float32], tolerance: float
+) -> NDArray[np.float64]:
+    """Least-squares affine model ``flow ≈ [x, y, 1] @ model`` of a region's motion, ``(3, 2)``.
+
+    Fit on at most 4000 of the region's pixels, then refit without the pixels that deviate by
+    more than ``2 × tolerance`` (a few leaked or badly-flowed pixels must not bend the model).
+    """
+    step = max(1, len(xs) // 4000)
+    px, py = xs[::step], ys[::step]
+    design = np.stack([px, py, np.ones_like(px)], axis=1).astype(np.float64)
+    target = flow[py, px].astype(np.float64)
+    model = np.asarray(np.linalg.lstsq(design, target, rcond=None)[0], dtype=np.float64)
+    residual = np.hypot(*(design @ model - target).T)
+    inliers = residual <= 2.0 * tolerance
+    if 10 <= np.count_nonzero(inliers) < len(px):
+        model = np.asarray(
+            np.linalg.lstsq(design[inliers], target[inliers], rcond=None)[0], dtype=np.float64
+        )
+    return model
+
+
 def _smoothed_hist(
     index: NDArray[np.int64], where: NDArray[np.bool_], bins: int
 ) -> NDArray[np.float64]:
@@ -428,8 +472,11 @@ class LabelPropagator:
                 (warped == k).astype(np.float32), (0, 0), opts.boundary_sigma
             )
             priors[k] = (1.0 - floor) * blurred + floor
+        uncovered = None
         if opts.disocclusion_check:
-            self._weaken_uncovered(priors, warped, flow, gray, map_x, map_y)
+            uncovered = self._weaken_uncovered(priors, warped, flow, gray, map_x, map_y)
+        if opts.leak_control:
+            self._limit_growth(priors, warped, flow, uncovered)
         # objects hidden (partly or fully): template prior at the predicted position
         for k, state in enumerate(self._objects):
             moved = flow[warped == k + 1]
@@ -461,6 +508,47 @@ class LabelPropagator:
         self._gray = gray
         return self._full_masks(posterior)
 
+    def _limit_growth(
+        self,
+        priors: NDArray[np.float32],
+        warped: NDArray[np.uint8],
+        flow: NDArray[np.float32],
+        uncovered: NDArray[np.bool_] | None,
+    ) -> None:
+        """Stop objects from growing onto neighbours of similar colour.
+
+        Appearance alone cannot tell two grey things apart, and once a pixel is taken the flow
+        carries it along with whatever it belongs to. So an object may only gain pixels that are
+        close to its flow-warped region and move like the object itself.
+        """
+        opts = self.options
+        for k in range(self.count):
+            region = warped == k + 1
+            ys, xs = np.nonzero(region)
+            if len(xs) < 20:
+                continue
+            prior = priors[k + 1]
+            model = _fit_affine_motion(xs, ys, flow, opts.motion_tolerance)
+            centre = np.array([xs.mean(), ys.mean(), 1.0])
+            speed = float(np.hypot(*(centre @ model)))
+            radius = int(np.ceil(opts.growth_radius + speed))
+            kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
+            near = cv2.dilate(region.astype(np.uint8), kernel) > 0
+            # no appearance-only jumps far from the object
+            prior[~near] = 0.0
+            band = near & ~region
+            if uncovered is not None:
+                # newly uncovered pixels have no reliable flow: appearance decides there
+                band &= ~uncovered
+            by, bx = np.nonzero(band)
+            if len(bx) == 0:
+                continue
+            predicted = np.stack([bx, by, np.ones_like(bx)], axis=1).astype(np.float64) @ model
+            observed = flow[by, bx]
+            deviation = np.hypot(observed[:, 0] - predicted[:, 0], observed[:, 1] - predicted[:, 1])
+            foreign = deviation > opts.motion_tolerance * (1.0 + 0.25 * speed)
+            prior[by[foreign], bx[foreign]] *= opts.motion_gate
+
     def _weaken_uncovered(
         self,
         priors: NDArray[np.float32],
@@ -469,7 +557,7 @@ class LabelPropagator:
         gray: NDArray[np.uint8],
         map_x: NDArray[np.float32],
         map_y: NDArray[np.float32],
-    ) -> None:
+    ) -> NDArray[np.bool_]:
         """Weaken the copied label where the forward flow does not lead back (uncovered pixels).
 
         Background uncovered behind a moving object cannot belong to the object that moved away,
@@ -482,13 +570,14 @@ class LabelPropagator:
         back = cv2.remap(forward, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
         error = np.hypot(flow[..., 0] + back[..., 0], flow[..., 1] + back[..., 1])
         speed = np.hypot(flow[..., 0], flow[..., 1])
-        uncovered = error > 1.0 + 0.2 * speed
+        uncovered: NDArray[np.bool_] = error > 1.0 + 0.2 * speed
         if not uncovered.any():
-            return
+            return uncovered
         index = warped[None].astype(np.int64)
         copied = np.take_along_axis(priors, index, axis=0)
         weakened = np.where(uncovered[None], self.options.uncovered_weight * copied, copied)
         np.put_along_axis(priors, index, weakened.astype(np.float32), axis=0)
+        return uncovered
 
     def _update(
         self, labels: NDArray[np.uint8], index: NDArray[np.int64], warped: NDArray[np.uint8]
