@@ -27,14 +27,12 @@ from sam2_autotrack import (
     ReplicateAPIError,
 )
 from sam2_autotrack._errors import BackendConfigError
-from sam2_autotrack._replicate import (
+from sam2_autotrack._replicate_backend import (
     SAM2_IMAGE_VERSION,
     SAM2_VIDEO_VERSION,
     ReplicateBackend,
-    ReplicateClient,
-    _RateGate,
-    retry_after_seconds,
 )
+from sam2_autotrack._replicate_client import ReplicateClient, _RateGate, retry_after_seconds
 
 W, H, T = 80, 48, 12
 BG = (30, 30, 30)

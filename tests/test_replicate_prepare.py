@@ -20,7 +20,7 @@ from sam2_autotrack._errors import (
     MaskError,
     MaskSizeError,
 )
-from sam2_autotrack._replicate import ReplicateBackend
+from sam2_autotrack._replicate_backend import ReplicateBackend
 from sam2_autotrack._video import count_frames, probe_video, read_frame
 from sam2_autotrack._video_prepare import PreparedVideo, prepare_upload
 

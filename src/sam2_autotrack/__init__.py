@@ -102,13 +102,15 @@ from ._mask_io import (
 from ._progress import (
     StderrProgress,
 )
-from ._replicate import (
+from ._replicate_backend import (
     SAM2_IMAGE_MODEL,
     SAM2_IMAGE_VERSION,
     SAM2_VIDEO_MODEL,
     SAM2_VIDEO_VERSION,
-    PredictionResult,
     ReplicateBackend,
+)
+from ._replicate_client import (
+    PredictionResult,
     ReplicateClient,
 )
 from ._result import (

@@ -60,7 +60,7 @@ def resolve_backend(
         )
     token = api_token or os.environ.get("REPLICATE_API_TOKEN") or None
     if choice == "replicate" or (choice == "auto" and token):
-        from ._replicate import ReplicateBackend
+        from ._replicate_backend import ReplicateBackend
 
         return ReplicateBackend(api_token=token, **dict(replicate_options or {}))
     from ._local_backend import LocalBackend
