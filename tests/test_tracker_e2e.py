@@ -16,6 +16,7 @@ import pytest
 from fake_replicate import FakeReplicate
 from sam2_autotrack import (
     AutoTracker,
+    ExportError,
     LocalBackend,
     ReplicateBackend,
     SelectionError,
@@ -287,3 +288,18 @@ def test_track_many_shares_one_backend(
     assert all(item.frames == T for item in report)
     # the same inputs are journalled per run folder, so both paid once each
     assert fake_replicate.creates == 4
+
+
+def test_video_export_names_a_missing_source(
+    fake_replicate: FakeReplicate, flat: tuple[Path, dict[str, np.ndarray]], tmp_path: Path
+) -> None:
+    video, _ = flat
+    out = tmp_path / "run"
+    AutoTracker(fast_replicate()).track(video, out)
+    video.rename(tmp_path / "moved.avi")
+    loaded = TrackResult.load(out)
+    with pytest.raises(ExportError, match=r"source video .* is missing"):
+        loaded.to_overlay_video(tmp_path / "o.mp4")
+    assert not (tmp_path / "o.mp4").exists()
+    loaded.video = tmp_path / "moved.avi"
+    assert loaded.to_overlay_video(tmp_path / "o.mp4").is_file()

@@ -195,6 +195,11 @@ class TrackResult:
                 "this result has no source video, so video exports are impossible; build it with "
                 "video=... or load it from a run folder"
             )
+        if not self.video.is_file():
+            raise ExportError(
+                f"the source video {self.video} is missing; video exports re-read it — put it "
+                "back at that path or set result.video to where it is now"
+            )
         return self.video
 
     def to_alpha_video(
