@@ -545,15 +545,8 @@ class ReplicateBackend:
         """Return the upload: ``video`` itself, or its trimmed/downscaled re-encode in ``root``."""
         if not self._prepares:
             resolution_wh, frame_count = _video_size_and_count(video)
-            return PreparedVideo(
-                path=video,
-                source=video,
-                source_wh=resolution_wh,
-                upload_wh=resolution_wh,
-                scale_xy=(1.0, 1.0),
-                start_frame=0,
-                frame_count=frame_count,
-                source_frame_count=frame_count,
+            return PreparedVideo.original(
+                video, resolution_wh=resolution_wh, frame_count=frame_count
             )
         return prepare_upload(
             video,

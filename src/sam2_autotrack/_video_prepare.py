@@ -84,6 +84,22 @@ class PreparedVideo:
     frame_count: int
     source_frame_count: int
 
+    @classmethod
+    def original(
+        cls, video: Path, *, resolution_wh: tuple[int, int], frame_count: int
+    ) -> PreparedVideo:
+        """Return the upload when nothing is trimmed or scaled: ``video`` itself, identity mapping."""
+        return cls(
+            path=video,
+            source=video,
+            source_wh=resolution_wh,
+            upload_wh=resolution_wh,
+            scale_xy=(1.0, 1.0),
+            start_frame=0,
+            frame_count=frame_count,
+            source_frame_count=frame_count,
+        )
+
     @property
     def reencoded(self) -> bool:
         """Whether the upload is a re-encode (``False``: the original file is uploaded)."""
@@ -367,16 +383,7 @@ def prepare_upload(
     trims = start_frame > 0 or stop < source_count
     shrinks = max_side is not None and max(source_wh) > max_side
     if not (trims or shrinks):
-        return PreparedVideo(
-            path=video,
-            source=video,
-            source_wh=source_wh,
-            upload_wh=source_wh,
-            scale_xy=(1.0, 1.0),
-            start_frame=0,
-            frame_count=source_count,
-            source_frame_count=source_count,
-        )
+        return PreparedVideo.original(video, resolution_wh=source_wh, frame_count=source_count)
     recipe = json.dumps(
         [_RECIPE, file_sha256(video), start_frame, stop, list(upload_wh)], separators=(",", ":")
     )
