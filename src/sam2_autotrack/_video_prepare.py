@@ -88,7 +88,7 @@ class PreparedVideo:
     def original(
         cls, video: Path, *, resolution_wh: tuple[int, int], frame_count: int
     ) -> PreparedVideo:
-        """Return the upload when nothing is trimmed or scaled: ``video`` itself, identity mapping."""
+        """Return the upload when nothing is trimmed or scaled: ``video`` itself, no mapping."""
         return cls(
             path=video,
             source=video,
