@@ -303,3 +303,17 @@ def test_video_export_names_a_missing_source(
     assert not (tmp_path / "o.mp4").exists()
     loaded.video = tmp_path / "moved.avi"
     assert loaded.to_overlay_video(tmp_path / "o.mp4").is_file()
+
+
+def test_result_renders_as_a_filmstrip_in_jupyter(
+    fake_replicate: FakeReplicate, flat: tuple[Path, dict[str, np.ndarray]], tmp_path: Path
+) -> None:
+    video, _ = flat
+    result = AutoTracker(fast_replicate()).track(video)
+    png = result._repr_png_()
+    assert png is not None
+    image = cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_COLOR)
+    assert image is not None
+    assert image.shape[1] >= 2 * W  # several thumbnails side by side
+    result.video = tmp_path / "gone.avi"
+    assert result._repr_png_() is None

@@ -166,6 +166,14 @@ class TrackResult:
             f"{self.frame_count}, resolution_wh=({w}, {h}), backend={self.backend.get('name')!r})"
         )
 
+    def _repr_png_(self) -> bytes | None:
+        """Show a filmstrip of the tracks in Jupyter (nothing when the source video is gone)."""
+        if self.video is None or not self.video.is_file():
+            return None
+        from .viz import filmstrip
+
+        return filmstrip(self, n=6).to_png()
+
     def masks(self, object_id: str) -> NDArray[np.bool_]:
         """Return ``(T, H, W)`` bool masks of one object (a copy; T = ``len(frame_indices)``)."""
         try:
