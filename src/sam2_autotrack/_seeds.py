@@ -70,6 +70,17 @@ class Seeds:
         return int(self.points_xy.shape[0])
 
 
+def _rounded_centroid(region: NDArray[np.bool_]) -> tuple[int, int]:
+    """Centroid ``(x, y)`` rounded half up, in exact integer arithmetic.
+
+    OpenCV's centroids are float sums that its parallel labelling may add in any order, so a
+    centroid at exactly ``.5`` could round either way from one call to the next.
+    """
+    ys, xs = np.nonzero(region)
+    area = int(xs.size)
+    return ((2 * int(xs.sum()) + area) // (2 * area), (2 * int(ys.sum()) + area) // (2 * area))
+
+
 def _rng(rng: np.random.Generator | int | None) -> np.random.Generator | None:
     if rng is None or isinstance(rng, np.random.Generator):
         return rng
@@ -183,7 +194,7 @@ def find_seeds(
     generator = _rng(rng)
     padded, off_x, off_y = _padded_crop(array, 1)
     depth = _depth(padded)
-    _, labels, stats, centroids = cv2.connectedComponentsWithStats(padded, connectivity=8)
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(padded, connectivity=8)
     areas = stats[:, cv2.CC_STAT_AREA].astype(np.int64)
     areas[0] = 0
     total = int(areas.sum())
@@ -209,7 +220,7 @@ def find_seeds(
         if not region.any():
             continue
         comp_depth = float(depth[labels == component].max())
-        cx, cy = (math.floor(v + 0.5) for v in centroids[component])
+        cx, cy = _rounded_centroid(labels == component)
         if (
             labels[cy, cx] == component
             and depth[cy, cx] >= max(threshold, comp_depth / 2.0)
