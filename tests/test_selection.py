@@ -353,3 +353,84 @@ def test_mask_iou_matrix_matches_brute_force(
             union = np.logical_or(masks[i], masks[j]).sum()
             expected[i, j] = np.logical_and(masks[i], masks[j]).sum() / union if union else 0.0
     np.testing.assert_allclose(mask_iou_matrix(masks), expected)
+
+
+# -- objectness for objects of any shape ----------------------------------------------------------
+
+
+def c_shape_mask() -> NDArray[np.bool_]:
+    canvas = np.zeros((H, W), dtype=np.uint8)
+    cv2.ellipse(canvas, (240, 70), (45, 45), 0, 40, 320, 1, thickness=22)  # opens to the right
+    return canvas.astype(bool)
+
+
+def ring_mask() -> NDArray[np.bool_]:
+    return disc(230, 175, 42) & ~disc(230, 175, 22)
+
+
+def textured_background(seed: int) -> NDArray[np.uint8]:
+    """Smooth random colour texture, like grass or a wall seen from afar."""
+    rng = np.random.default_rng(seed)
+    noise = rng.random((H, W, 3)).astype(np.float32)
+    smooth = cv2.GaussianBlur(noise, (0, 0), 6)
+    smooth = (smooth - smooth.min()) / (smooth.max() - smooth.min())
+    texture: NDArray[np.uint8] = (60 + 80 * smooth).astype(np.uint8)
+    return texture
+
+
+def border_fragment(image: NDArray[np.uint8], area: int) -> NDArray[np.bool_]:
+    """Cut an irregular piece of the background touching the left border, about ``area`` px."""
+    grey = image.astype(np.float32).mean(axis=2)
+    region = np.zeros((H, W), dtype=np.uint8)
+    cv2.ellipse(region, (0, 120), (90, 70), 0, 0, 360, 1, thickness=-1)
+    inside = region > 0
+    # The brighter part of the texture there, grown until the piece at the border is big enough.
+    for share in np.linspace(0.3, 0.9, 13):
+        level = np.quantile(grey[inside], 1.0 - share)
+        blob = ((grey >= level) & inside).astype(np.uint8)
+        _, labels, stats, _ = cv2.connectedComponentsWithStats(blob, connectivity=4)
+        at_border = [k for k in np.unique(labels[:, 0]) if k != 0]
+        if at_border:
+            piece = max(at_border, key=lambda k: stats[k, cv2.CC_STAT_AREA])
+            if stats[piece, cv2.CC_STAT_AREA] >= 0.7 * area:
+                fragment: NDArray[np.bool_] = labels == piece
+                return fragment
+    raise AssertionError("no border fragment of that size in this texture")
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_c_shape_and_ring_rank_above_an_irregular_border_fragment(seed: int) -> None:
+    image = textured_background(seed)
+    c_mask, ring = c_shape_mask(), ring_mask()
+    image[c_mask] = (200, 170, 40)
+    image[ring] = (40, 90, 200)
+    fragment = border_fragment(image, area=int(ring.sum()))
+    assert touches_borders(fragment) == ("left",)
+    assert 0.4 < fragment.sum() / ring.sum() < 1.6
+    # Neither object is solid in the convex-hull sense nor does the fragment have a clean shape.
+    masks = np.stack([fragment, c_mask, ring])
+    selection = select_objects(masks, image_rgb=image, options=SelectionOptions(max_objects=2))
+    assert set(selection.indices.tolist()) == {1, 2}
+    fragment_score = selection.decisions[0].objectness
+    assert all(score > fragment_score + 0.1 for score in selection.scores)
+
+
+def test_region_seen_through_a_ring_ranks_below_a_c_shape() -> None:
+    ring, c_mask = ring_mask(), c_shape_mask()
+    through_hole = disc(230, 175, 21)  # the background inside the ring: a perfect disc
+    masks = np.stack([through_hole, ring, c_mask])
+    selection = select_objects(masks, options=SelectionOptions(max_objects=2))
+    assert set(selection.indices.tolist()) == {1, 2}
+    assert selection.decisions[0].category == "below_max_objects"
+    no_penalty = select_objects(masks, options=SelectionOptions(enclosed_penalty=0.0))
+    assert no_penalty.decisions[0].objectness > selection.decisions[0].objectness
+
+
+def test_contrast_is_judged_all_along_the_outline() -> None:
+    image = np.full((H, W, 3), 90, dtype=np.uint8)
+    whole, half = disc(80, 120, 35), disc(240, 120, 35)
+    image[whole] = (230, 40, 40)
+    image[half & (np.arange(W)[None, :] < 240)] = (230, 40, 40)  # only its left half stands out
+    selection = select_objects(np.stack([half, whole]), image_rgb=image)
+    assert selection.indices.tolist() == [1, 0]
+    assert selection.scores[0] - selection.scores[1] > 0.1

@@ -112,10 +112,16 @@ class SelectionOptions(BaseModel):
         paid call).
     weight_solidity, weight_compactness, weight_size, weight_model, weight_contrast
         Weights of the objectness terms (see :func:`select_objects`). Defaults 1.0, 0.5, 1.0, 0.5,
-        0.5: shape regularity and a plausible size matter most; the model's own score and the
-        colour contrast are useful tie-breakers but both are also high for background.
+        1.0: shape regularity, a plausible size and an outline that stands out from the image all
+        the way around matter most; the model's own score is a tie-breaker (it is also high for
+        background).
     border_penalty
         Subtracted from the objectness once per touched border (default 0.15).
+    enclosed_penalty
+        Subtracted from the objectness times the fraction of the proposal lying inside a hole of
+        another candidate (default 0.5): what is seen through a ring or between an arm and the
+        body is background far more often than an object. Background proposals (rule 2) enclose
+        the objects lying on them and are not counted.
     size_prior_range
         ``(low, high)`` fractions of the frame where the size prior is 1 (default 0.002-0.15).
     size_prior_softness
@@ -149,8 +155,9 @@ class SelectionOptions(BaseModel):
     weight_compactness: float = Field(0.5, ge=0.0)
     weight_size: float = Field(1.0, ge=0.0)
     weight_model: float = Field(0.5, ge=0.0)
-    weight_contrast: float = Field(0.5, ge=0.0)
+    weight_contrast: float = Field(1.0, ge=0.0)
     border_penalty: float = Field(0.15, ge=0.0)
+    enclosed_penalty: float = Field(0.5, ge=0.0)
     size_prior_range: tuple[float, float] = (0.002, 0.15)
     size_prior_softness: float = Field(4.0, gt=1.0)
     analysis_max_side: int = Field(480, ge=16)
@@ -610,8 +617,18 @@ def _size_prior(fraction: float, options: SelectionOptions) -> float:
     return math.exp(-0.5 * (distance / math.log(options.size_prior_softness)) ** 2)
 
 
-def _contrast(lab: NDArray[np.float32], crop: NDArray[np.uint8], origin: tuple[int, int]) -> float:
-    """Colour difference (Lab, /40, clipped to 1) between a thin inner and outer band."""
+def _contrast(
+    lab: NDArray[np.float32], crop: NDArray[np.uint8], origin: tuple[int, int], cell: int
+) -> float:
+    """Contrast all along the outline: the low quartile of local inside/outside colour steps.
+
+    A thin band just inside and one just outside the mask are cut into ``cell``-pixel squares; in
+    every square holding both, the Lab distance between the two bands' mean colours is one local
+    step. The result is the 25th percentile of the steps over the outline, divided by 20 and
+    clipped to 1: an object stands out from its surroundings nearly all the way around, while a
+    fragment cut out of a larger region has long stretches of outline with no step at all. Image
+    borders have no outside band and are ignored.
+    """
     x0, y0 = origin
     height, width = lab.shape[:2]
     pad = 3
@@ -620,13 +637,71 @@ def _contrast(lab: NDArray[np.float32], crop: NDArray[np.uint8], origin: tuple[i
     grown = np.zeros((gy1 - gy0, gx1 - gx0), dtype=np.uint8)
     grown[y0 - gy0 : y0 - gy0 + crop.shape[0], x0 - gx0 : x0 - gx0 + crop.shape[1]] = crop
     kernel = np.ones((5, 5), dtype=np.uint8)
-    inner = (grown > 0) & (cv2.erode(grown, kernel) == 0)
+    inner = (grown > 0) & (cv2.erode(grown, kernel, borderType=cv2.BORDER_REPLICATE) == 0)
     outer = (cv2.dilate(grown, kernel) > 0) & (grown == 0)
     if not inner.any() or not outer.any():
         return 0.0
     patch = lab[gy0:gy1, gx0:gx1]
-    difference = patch[inner].mean(axis=0) - patch[outer].mean(axis=0)
-    return float(min(1.0, float(np.linalg.norm(difference)) / 40.0))
+    # Square cells anchored to the frame, so the same outline gets the same cells wherever cut.
+    cols = (np.arange(gx0, gx1) // cell)[None, :]
+    rows = (np.arange(gy0, gy1) // cell)[:, None]
+    cell_id = (rows - gy0 // cell) * (cols.max() - gx0 // cell + 1) + (cols - gx0 // cell)
+    count = int(cell_id.max()) + 1
+    steps_in = cell_id[inner]
+    steps_out = cell_id[outer]
+    n_in = np.bincount(steps_in, minlength=count)
+    n_out = np.bincount(steps_out, minlength=count)
+    both = (n_in >= 2) & (n_out >= 2)
+    if not both.any():
+        return 0.0
+    colour_in = patch[inner]
+    colour_out = patch[outer]
+    mean_in = (
+        np.stack([np.bincount(steps_in, colour_in[:, k], count)[both] for k in range(3)], axis=1)
+        / n_in[both, None]
+    )
+    mean_out = (
+        np.stack([np.bincount(steps_out, colour_out[:, k], count)[both] for k in range(3)], axis=1)
+        / n_out[both, None]
+    )
+    steps = np.linalg.norm(mean_in - mean_out, axis=1)
+    return float(min(1.0, float(np.quantile(steps, 0.25)) / 20.0))
+
+
+def _enclosed_fractions(
+    clean: NDArray[np.uint8], boxes: NDArray[np.int64], members: list[int]
+) -> dict[int, float]:
+    """For each member, the largest fraction of its area inside a hole of another member.
+
+    A region seen through a hole of another proposal -- the inside of a ring, the gap between an
+    arm and the body -- is background far more often than an object.
+    """
+    holes: dict[int, NDArray[np.uint8]] = {}
+    for j in members:
+        x0, y0, x1, y1 = (int(v) for v in boxes[j])
+        crop = clean[j, y0:y1, x0:x1]
+        filled = _fill_holes_u8(crop, crop.size + 1)
+        if filled is not crop:
+            holes[j] = np.asarray(cv2.subtract(filled, crop), dtype=np.uint8)
+    out: dict[int, float] = {}
+    if not holes:
+        return out
+    for i in members:
+        ix0, iy0, ix1, iy1 = (int(v) for v in boxes[i])
+        area = cv2.countNonZero(clean[i, iy0:iy1, ix0:ix1])
+        best = 0
+        for j, hole in holes.items():
+            jx0, jy0, jx1, jy1 = (int(v) for v in boxes[j])
+            x0, y0, x1, y1 = max(ix0, jx0), max(iy0, jy0), min(ix1, jx1), min(iy1, jy1)
+            if j == i or x0 >= x1 or y0 >= y1:
+                continue
+            inside = cv2.bitwise_and(
+                clean[i, y0:y1, x0:x1], hole[y0 - jy0 : y1 - jy0, x0 - jx0 : x1 - jx0]
+            )
+            best = max(best, cv2.countNonZero(inside))
+        if best and area:
+            out[i] = best / area
+    return out
 
 
 # -- the selector ---------------------------------------------------------------------------------
@@ -658,19 +733,30 @@ def select_objects(
         objectness = (w_s*solidity + w_c*compactness + w_z*size_prior
                       [+ w_m*model_score] [+ w_e*contrast]) / (sum of the weights used)
                      - border_penalty * (number of touched borders)
+                     - enclosed_penalty * (fraction inside a hole of another candidate)
 
     where, on the cleaned mask,
 
-    - ``solidity`` = polygon area / convex-hull area (1 for convex shapes, low for slivers, Cs,
-      and groups of separate blobs);
+    - ``solidity`` = area inside the outer outline / convex-hull area (holes do not count, so a
+      ring is as solid as a disc; 1 for convex shapes, low for slivers, Cs and groups of separate
+      blobs);
     - ``compactness`` = ``4*pi*area / perimeter**2`` clipped to 1 (1 for a disc, low for thin or
       ragged shapes);
     - ``size_prior`` = 1 when the area fraction of the frame is within ``size_prior_range`` and
       ``exp(-d**2 / (2*ln(softness)**2))`` outside, ``d`` the log-distance to the range;
     - ``model_score`` = the proposal's score from the mask generator (predicted IoU), only when
       ``scores`` is given;
-    - ``contrast`` = Lab colour distance between a thin band just inside and just outside the
-      mask, divided by 40 and clipped to 1, only when ``image_rgb`` is given.
+    - ``contrast`` = how strongly the outline stands out *all the way around*, only when
+      ``image_rgb`` is given: thin bands just inside and just outside the mask are cut into small
+      squares (1/30 of the analysis grid's shorter side, at least 4 grid pixels), the Lab distance
+      between the two bands' mean colours is taken in each square, and the 25th percentile of
+      those local steps, divided by 20 and clipped to 1, is the term. Objects of any shape (rings,
+      Cs, stars) stand out nearly everywhere along their outline; a background fragment is cut
+      out of a larger region and most of its outline has no step at all (the image border is
+      ignored);
+    - the *enclosed* fraction = the largest share of the proposal's area lying inside a hole of
+      another candidate (a proposal that survived rules 1-3), e.g. the background disc seen
+      through a ring.
 
     Parameters
     ----------
@@ -750,6 +836,7 @@ def select_objects(
         lab = np.asarray(cv2.cvtColor(sampled, cv2.COLOR_RGB2LAB), dtype=np.float32)
 
     small_min = max(1, math.ceil(min_area / unit))
+    cell = max(4, round(min(small.shape[1:]) / 30))
     small_hole = math.ceil(hole_area / unit)
     small_tol = max(1, math.ceil(tolerance / step))
     areas = [int(cv2.countNonZero(m)) for m in stack.view(np.uint8)]
@@ -801,12 +888,16 @@ def select_objects(
         if model_scores is not None:
             terms.append((opts.weight_model, float(np.clip(model_scores[i], 0.0, 1.0))))
         if lab is not None:
-            terms.append((opts.weight_contrast, _contrast(lab, crop, (x0, y0))))
+            terms.append((opts.weight_contrast, _contrast(lab, crop, (x0, y0), cell)))
         total_weight = sum(w for w, _ in terms)
         weighted = sum(w * v for w, v in terms) / total_weight if total_weight > 0 else 0.0
         objectness[i] = weighted - opts.border_penalty * len(touched)
 
     survivors = [i for i in range(count) if category[i] is None]
+    if opts.enclosed_penalty > 0.0:
+        enclosed = _enclosed_fractions(clean, boxes, survivors)
+        for i, fraction in enclosed.items():
+            objectness[i] -= opts.enclosed_penalty * fraction
     survivors.sort(key=lambda i: (-objectness[i], i))
     inter = _pair_intersections(clean, boxes, survivors)
 
