@@ -17,21 +17,12 @@ from numpy.typing import NDArray
 
 from ._clicks import ClickSet
 from ._errors import MaskError
+from ._mask_cleanup import as_mask_stack, checked_mask_stacks
 
 __all__ = ["Backend", "MaskProposals", "ObjectTracks", "ProgressCallback"]
 
 ProgressCallback = Callable[[str, int, "int | None"], None]
 """``progress(stage, done, total)``: called as work advances; ``total`` is ``None`` if unknown."""
-
-
-def _as_bool_stack(masks: Any, name: str, ndim: int) -> NDArray[np.bool_]:
-    array = np.asarray(masks)
-    if array.ndim != ndim:
-        expected = "(N, H, W)" if ndim == 3 else "(T, H, W)"
-        raise MaskError(f"{name} must have shape {expected}; got shape {array.shape}")
-    if array.dtype != np.bool_:
-        array = array.astype(bool)
-    return array
 
 
 @dataclass(frozen=True)
@@ -56,7 +47,7 @@ class MaskProposals:
     seconds: float = 0.0
 
     def __post_init__(self) -> None:
-        masks = _as_bool_stack(self.masks, "proposal masks", 3)
+        masks = as_mask_stack(self.masks, name="proposal masks", axes="(N, H, W)")
         object.__setattr__(self, "masks", masks)
         if self.scores is not None:
             scores = np.asarray(self.scores, dtype=np.float64)
@@ -105,14 +96,9 @@ class ObjectTracks:
     info: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        if not self.masks:
-            raise MaskError("object tracks need at least one object")
-        checked = {oid: _as_bool_stack(m, f"masks[{oid!r}]", 3) for oid, m in self.masks.items()}
-        shapes = {m.shape for m in checked.values()}
-        if len(shapes) != 1:
-            raise MaskError(f"every object's masks must have the same shape; got {sorted(shapes)}")
+        checked = checked_mask_stacks(self.masks)
         indices = np.asarray(self.frame_indices, dtype=np.int64)
-        (shape,) = shapes
+        shape = next(iter(checked.values())).shape
         if indices.shape != (shape[0],):
             raise MaskError(
                 f"frame_indices must have shape ({shape[0]},) to match the masks; "

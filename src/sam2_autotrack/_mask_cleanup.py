@@ -100,15 +100,18 @@ class MaskCleanup(BaseModel):
         )
 
 
-def as_mask_stack(masks: Any, *, name: str = "masks") -> NDArray[np.bool_]:
-    """Return ``masks`` as a ``(T, H, W)`` bool array, or raise MaskError naming the shape.
+def as_mask_stack(masks: Any, *, name: str = "masks", axes: str = "(T, H, W)") -> NDArray[np.bool_]:
+    """Return ``masks`` as a 3-D bool array, or raise MaskError naming the shape.
 
     Parameters
     ----------
     masks
-        Array-like of shape ``(T, H, W)``; non-bool values are tested for non-zero.
+        Array-like of shape ``(T, H, W)`` (or ``(N, H, W)``); non-bool values are tested for
+        non-zero.
     name
         How the argument is called in error messages.
+    axes
+        How the expected shape is written in error messages (``"(N, H, W)"`` for proposals).
 
     Returns
     -------
@@ -123,8 +126,8 @@ def as_mask_stack(masks: Any, *, name: str = "masks") -> NDArray[np.bool_]:
     array = np.asarray(masks)
     if array.ndim != 3:
         raise MaskError(
-            f"{name} must have shape (T, H, W); got shape {array.shape} — add a time axis with "
-            "mask[None] for a single frame"
+            f"{name} must have shape {axes}; got shape {array.shape} — stack single masks with "
+            "np.stack or add an axis with mask[None]"
         )
     return array if array.dtype == np.bool_ else array != 0
 

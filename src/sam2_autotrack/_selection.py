@@ -37,6 +37,7 @@ from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, Field
 
 from ._errors import MaskError, MaskSizeError
+from ._mask_cleanup import as_mask_stack
 
 __all__ = [
     "ProposalDecision",
@@ -301,15 +302,7 @@ def _as_mask2d(mask: Any, name: str = "mask") -> NDArray[np.bool_]:
 
 
 def _as_mask_stack(masks: Any, name: str = "masks") -> NDArray[np.bool_]:
-    array = np.asarray(masks)
-    if array.ndim != 3:
-        raise MaskError(
-            f"{name} must be a 3-D (N, H, W) array; got shape {array.shape}. Stack single masks "
-            "with np.stack or add an axis with mask[None]"
-        )
-    if array.dtype != np.bool_:
-        array = array != 0
-    return np.ascontiguousarray(array)
+    return np.ascontiguousarray(as_mask_stack(masks, name=name, axes="(N, H, W)"))
 
 
 def _u8(mask: NDArray[np.bool_]) -> NDArray[np.uint8]:
