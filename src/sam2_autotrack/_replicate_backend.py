@@ -39,6 +39,7 @@ from ._fs import write_bytes_atomic
 from ._mask_io import decode_mask
 from ._replicate_client import _SUCCEEDED, PredictionResult, ReplicateClient
 from ._union_split import split_union
+from ._video import probe_video
 from ._video_prepare import PreparedVideo, check_prepare_options, prepare_upload
 
 __all__ = [
@@ -63,14 +64,6 @@ _PREPARE_TIMEOUT_S = 3600.0
 
 
 # -- the backend -----------------------------------------------------------------------------------
-
-
-def _video_size_and_count(video: Path) -> tuple[tuple[int, int], int]:
-    """``((width, height), exact frame count)`` of a video, as the hosted model will decode it."""
-    from ._video import probe_video
-
-    info = probe_video(video, exact_frame_count=True)
-    return info.resolution_wh, int(info.frame_count)
 
 
 def _decode_greenscreen(path: Path, expected_wh: tuple[int, int]) -> NDArray[np.bool_]:
@@ -544,9 +537,10 @@ class ReplicateBackend:
     def _prepare(self, video: Path, root: Path) -> PreparedVideo:
         """Return the upload: ``video`` itself, or its trimmed/downscaled re-encode in ``root``."""
         if not self._prepares:
-            resolution_wh, frame_count = _video_size_and_count(video)
+            # Exact count, as the hosted model will decode it.
+            info = probe_video(video, exact_frame_count=True)
             return PreparedVideo.original(
-                video, resolution_wh=resolution_wh, frame_count=frame_count
+                video, resolution_wh=info.resolution_wh, frame_count=info.frame_count
             )
         return prepare_upload(
             video,
