@@ -244,7 +244,6 @@ class AutoTracker:
         video = Path(video)
         timings: dict[str, float] = {}
         clock = time.perf_counter()
-        info = probe_video(video)
         frame0 = read_frame(video, 0)
         timings["read"] = time.perf_counter() - clock
 
@@ -253,7 +252,7 @@ class AutoTracker:
 
         clock = time.perf_counter()
         self._progress("propose", 0, 1)
-        proposals = self.backend.propose(frame0, video=video, work_dir=work_dir)
+        proposals = self.propose(frame0, video=video, work_dir=work_dir)
         timings["propose"] = time.perf_counter() - clock
         self._progress("propose", 1, 1)
 
@@ -268,21 +267,11 @@ class AutoTracker:
         if out is not None:
             self._write_seed_stage(out, frame0, proposals, selection, clicks)
 
-        clock = time.perf_counter()
-        tracks = self.backend.track(video, clicks, work_dir=work_dir, progress=self.progress)
-        timings["track"] = time.perf_counter() - clock
-
-        result = TrackResult(
-            video=video,
-            video_info=info,
-            clicks=clicks,
-            tracks=tracks,
-            backend=self.backend.describe(),
-            timings=timings,
-            proposals=proposals,
-            selection=selection,
-            run_dir=out,
-        )
+        result = self.propagate(video, clicks, work_dir=work_dir)
+        result.timings = {**timings, **result.timings}
+        result.proposals = proposals
+        result.selection = selection
+        result.run_dir = out
         if out is not None:
             self._write_outputs(
                 result,
