@@ -24,12 +24,12 @@ from pathlib import Path
 
 import numpy as np
 
-from sam2_autotrack._evaluation import evaluate
-from sam2_autotrack._local_backend import LocalBackend
-from sam2_autotrack._seeds import clicks_from_selection
-from sam2_autotrack._selection import SelectionOptions, select_objects
-from sam2_autotrack._synthetic import SYNTHETIC_SUITE, make_clip
-from sam2_autotrack._video import read_frame
+from sam2_autotrack.backends.local.backend import LocalBackend
+from sam2_autotrack.evaluation.scores import evaluate
+from sam2_autotrack.seeds.points import clicks_from_selection
+from sam2_autotrack.selection.select import SelectionOptions, select_objects
+from sam2_autotrack.testing.synthetic import SYNTHETIC_SUITE, make_clip
+from sam2_autotrack.video.reader import read_frame
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -29,8 +29,8 @@ from proposals import SyntheticProposals, make_proposals
 from scipy.ndimage import distance_transform_edt
 from skimage.measure import label, regionprops
 
-from sam2_autotrack._seeds import clicks_from_selection
-from sam2_autotrack._selection import select_objects
+from sam2_autotrack.seeds.points import clicks_from_selection
+from sam2_autotrack.selection.select import select_objects
 
 
 def naive_pipeline(

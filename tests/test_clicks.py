@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sam2_autotrack._clicks import Click, ClickSet, ReplicateClickStrings
-from sam2_autotrack._errors import ClickError
+from sam2_autotrack.clicks import Click, ClickSet, ReplicateClickStrings
+from sam2_autotrack.errors import ClickError
 
 # Object ids: anything without commas, brackets or whitespace (incl. Unicode whitespace).
 object_ids = st.text(

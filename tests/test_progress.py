@@ -1,6 +1,6 @@
 import io
 
-from sam2_autotrack._progress import StderrProgress
+from sam2_autotrack.progress import StderrProgress
 
 
 class _Tty(io.StringIO):

@@ -24,7 +24,7 @@ from sam2_autotrack import (
     evaluate,
     make_clip,
 )
-from sam2_autotrack._cli import main
+from sam2_autotrack.cli import main
 
 W, H, T = 160, 96, 10
 COLOURS_BGR = {"red": (0, 0, 230), "green": (0, 200, 0), "blue": (230, 60, 0)}

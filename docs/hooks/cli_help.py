@@ -16,7 +16,7 @@ _MARKER = re.compile(r"<!--\s*cli-help:\s*(?P<args>[^>]*?)\s*-->")
 
 
 def _help_text(args: str) -> str:
-    command = [sys.executable, "-m", "sam2_autotrack._cli", *args.split(), "--help"]
+    command = [sys.executable, "-m", "sam2_autotrack.cli", *args.split(), "--help"]
     env = {**os.environ, "COLUMNS": "100"}
     done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=60, check=False)
     if done.returncode != 0:

@@ -9,22 +9,45 @@ tracking through the clip, with Replicate's hosted SAM 2 or an embedded CPU engi
     result = AutoTracker().track("input.mp4", "out/")
 """
 
-from ._backend import (
+from sam2_autotrack.backends.base import (
     Backend,
     MaskProposals,
     ObjectTracks,
     ProgressCallback,
 )
-from ._batch import (
-    BatchItem,
-    BatchReport,
+from sam2_autotrack.backends.local.backend import (
+    LocalBackend,
 )
-from ._clicks import (
+from sam2_autotrack.backends.local.propagation import (
+    TrackerOptions,
+)
+from sam2_autotrack.backends.local.proposals import (
+    ProposalOptions,
+)
+from sam2_autotrack.backends.replicate.backend import (
+    SAM2_IMAGE_MODEL,
+    SAM2_IMAGE_VERSION,
+    SAM2_VIDEO_MODEL,
+    SAM2_VIDEO_VERSION,
+    ReplicateBackend,
+)
+from sam2_autotrack.backends.replicate.client import (
+    PredictionResult,
+    ReplicateClient,
+)
+from sam2_autotrack.backends.replicate.union_split import (
+    split_union,
+)
+from sam2_autotrack.backends.replicate.upload import (
+    PreparedVideo,
+    prepare_upload,
+)
+from sam2_autotrack.clicks import (
     Click,
     ClickSet,
     ReplicateClickStrings,
 )
-from ._errors import (
+from sam2_autotrack.errors import (
     AutotrackError,
     BackendConfigError,
     BackendError,
@@ -52,7 +75,7 @@ from ._errors import (
     VideoError,
     VideoNotFoundError,
 )
-from ._evaluation import (
+from sam2_autotrack.evaluation.scores import (
     EvaluationReport,
     ObjectScore,
     boundary_f,
@@ -61,7 +84,7 @@ from ._evaluation import (
     jaccard,
     load_mask_sequences,
 )
-from ._export_masks import (
+from sam2_autotrack.export.sequences import (
     davis_palette,
     decode_rle,
     encode_rle,
@@ -69,65 +92,42 @@ from ._export_masks import (
     write_mask_sequences,
     write_palette_pngs,
 )
-from ._export_video import (
+from sam2_autotrack.export.video import (
     AlphaCodec,
     union_of,
     write_alpha_video,
     write_overlay_video,
 )
-from ._ffmpeg import (
-    find_ffmpeg,
-)
-from ._local_backend import (
-    LocalBackend,
-)
-from ._local_proposals import (
-    ProposalOptions,
-)
-from ._local_tracker import (
-    TrackerOptions,
-)
-from ._mask_cleanup import (
+from sam2_autotrack.masks.cleanup import (
     MaskCleanup,
     clean_mask_sequence,
     feather_alpha,
     hold_to_all_frames,
 )
-from ._mask_io import (
+from sam2_autotrack.masks.png import (
     MaskResizedWarning,
     decode_mask,
     encode_mask_png,
     write_mask_png,
 )
-from ._progress import (
+from sam2_autotrack.progress import (
     StderrProgress,
 )
-from ._replicate_backend import (
-    SAM2_IMAGE_MODEL,
-    SAM2_IMAGE_VERSION,
-    SAM2_VIDEO_MODEL,
-    SAM2_VIDEO_VERSION,
-    ReplicateBackend,
+from sam2_autotrack.run.batch import (
+    BatchItem,
+    BatchReport,
 )
-from ._replicate_client import (
-    PredictionResult,
-    ReplicateClient,
-)
-from ._result import (
+from sam2_autotrack.run.result import (
     TrackResult,
 )
-from ._samples import (
-    SAMPLE_VIDEOS,
-    sample_video,
-)
-from ._seeds import (
+from sam2_autotrack.seeds.points import (
     Seeds,
     clicks_from_selection,
     find_seeds,
     negative_points,
     seed_points,
 )
-from ._selection import (
+from sam2_autotrack.selection.select import (
     ProposalDecision,
     Selection,
     SelectionOptions,
@@ -137,28 +137,28 @@ from ._selection import (
     select_objects,
     touches_borders,
 )
-from ._synthetic import (
+from sam2_autotrack.testing.samples import (
+    SAMPLE_VIDEOS,
+    sample_video,
+)
+from sam2_autotrack.testing.synthetic import (
     SYNTHETIC_SUITE,
     SyntheticClip,
     SyntheticClipFiles,
     make_clip,
 )
-from ._tracker import (
+from sam2_autotrack.tracker import (
     AutoTracker,
 )
-from ._union_split import (
-    split_union,
+from sam2_autotrack.video.ffmpeg import (
+    find_ffmpeg,
 )
-from ._video import (
+from sam2_autotrack.video.reader import (
     VideoInfo,
     count_frames,
     iter_frames,
     probe_video,
     read_frame,
-)
-from ._video_prepare import (
-    PreparedVideo,
-    prepare_upload,
 )
 
 __version__ = "0.1.0"

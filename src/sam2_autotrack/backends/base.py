@@ -1,0 +1,168 @@
+"""The small protocol every tracking backend implements, and the values it exchanges.
+
+A backend does two things: propose object masks on one image, and track objects through a video
+from a click set. :class:`~sam2_autotrack.AutoTracker` composes them with the (backend-free) mask
+selection and seed generation. The embedded CPU engine and the Replicate backend both implement it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+from numpy.typing import NDArray
+
+from sam2_autotrack.clicks import ClickSet
+from sam2_autotrack.errors import MaskError
+from sam2_autotrack.masks.cleanup import as_mask_stack, checked_mask_stacks
+
+__all__ = ["Backend", "MaskProposals", "ObjectTracks", "ProgressCallback"]
+
+ProgressCallback = Callable[[str, int, "int | None"], None]
+"""``progress(stage, done, total)``: called as work advances; ``total`` is ``None`` if unknown."""
+
+
+@dataclass(frozen=True)
+class MaskProposals:
+    """Automatic mask proposals on one image.
+
+    Parameters
+    ----------
+    masks
+        ``(N, H, W)`` bool, one mask per proposal, at the image's own size.
+    scores
+        ``(N,)`` model confidence per proposal (predicted IoU / stability), or ``None``.
+    prediction_id
+        The remote prediction that produced them, if any.
+    seconds
+        Wall time spent producing them.
+    """
+
+    masks: NDArray[np.bool_]
+    scores: NDArray[np.float64] | None = None
+    prediction_id: str | None = None
+    seconds: float = 0.0
+
+    def __post_init__(self) -> None:
+        masks = as_mask_stack(self.masks, name="proposal masks", axes="(N, H, W)")
+        object.__setattr__(self, "masks", masks)
+        if self.scores is not None:
+            scores = np.asarray(self.scores, dtype=np.float64)
+            if scores.shape != (masks.shape[0],):
+                raise MaskError(
+                    f"scores must have shape ({masks.shape[0]},) to match the masks; "
+                    f"got {scores.shape}"
+                )
+            object.__setattr__(self, "scores", scores)
+
+    def __len__(self) -> int:
+        return int(self.masks.shape[0])
+
+    @property
+    def resolution_wh(self) -> tuple[int, int]:
+        """``(width, height)`` of the masks."""
+        return (int(self.masks.shape[2]), int(self.masks.shape[1]))
+
+
+@dataclass(frozen=True)
+class ObjectTracks:
+    """Per-object masks through a video, as a backend returns them.
+
+    Parameters
+    ----------
+    masks
+        ``{object_id: (T, H, W) bool}``; every array has the same shape.
+    frame_indices
+        ``(T,)`` source-frame index of each mask frame (``0, k, 2k, ...`` for an output frame
+        interval ``k``).
+    frame_count
+        Number of frames in the source video.
+    prediction_ids
+        Remote predictions that produced the tracks (empty for local engines).
+    predict_time
+        Billed seconds of remote compute, when known.
+    info
+        Backend-specific details worth recording (model versions, strategy, ...).
+    """
+
+    masks: Mapping[str, NDArray[np.bool_]]
+    frame_indices: NDArray[np.int64]
+    frame_count: int
+    prediction_ids: tuple[str, ...] = ()
+    predict_time: float | None = None
+    info: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        checked = checked_mask_stacks(self.masks)
+        indices = np.asarray(self.frame_indices, dtype=np.int64)
+        shape = next(iter(checked.values())).shape
+        if indices.shape != (shape[0],):
+            raise MaskError(
+                f"frame_indices must have shape ({shape[0]},) to match the masks; "
+                f"got {indices.shape}"
+            )
+        if indices.size and (np.any(np.diff(indices) <= 0) or indices[0] < 0):
+            raise MaskError("frame_indices must be non-negative and strictly increasing")
+        if indices.size and indices[-1] >= self.frame_count:
+            raise MaskError(
+                f"frame index {int(indices[-1])} is beyond the video's {self.frame_count} frames"
+            )
+        object.__setattr__(self, "masks", checked)
+        object.__setattr__(self, "frame_indices", indices)
+
+    @property
+    def object_ids(self) -> tuple[str, ...]:
+        """Object ids in insertion order."""
+        return tuple(self.masks)
+
+    @property
+    def resolution_wh(self) -> tuple[int, int]:
+        """``(width, height)`` of the masks."""
+        first = next(iter(self.masks.values()))
+        return (int(first.shape[2]), int(first.shape[1]))
+
+
+@runtime_checkable
+class Backend(Protocol):
+    """What :class:`~sam2_autotrack.AutoTracker` needs from an engine.
+
+    Implementations: :class:`~sam2_autotrack.LocalBackend` (embedded CPU engine) and
+    :class:`~sam2_autotrack.ReplicateBackend` (hosted SAM 2).
+    """
+
+    @property
+    def name(self) -> str:
+        """Short name recorded in manifests (``"local"``, ``"replicate"``)."""
+        ...
+
+    def propose(
+        self,
+        image_rgb: NDArray[np.uint8],
+        *,
+        video: Path | None = None,
+        work_dir: Path | None = None,
+    ) -> MaskProposals:
+        """Propose object masks on one ``(H, W, 3)`` RGB image at its native size.
+
+        ``video`` is the clip the image is frame 0 of, for engines that use motion cues;
+        ``work_dir`` is where a backend may keep journals and downloads.
+        """
+        ...
+
+    def track(
+        self,
+        video: Path,
+        clicks: ClickSet,
+        *,
+        work_dir: Path | None = None,
+        progress: ProgressCallback | None = None,
+    ) -> ObjectTracks:
+        """Track every object of ``clicks`` through ``video``."""
+        ...
+
+    def describe(self) -> dict[str, Any]:
+        """Backend name, versions and settings, for the run manifest (never a secret)."""
+        ...

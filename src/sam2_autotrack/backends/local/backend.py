@@ -1,0 +1,245 @@
+"""``LocalBackend``: the embedded CPU engine behind the :class:`~sam2_autotrack.Backend` protocol.
+
+No token, no network, no GPU: proposals come from :mod:`._local_proposals` (superpixels merged on
+colour and motion), tracking from :mod:`._local_tracker` (optical-flow label propagation refined
+by appearance models). It is the default backend when no Replicate token is configured.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import threading
+import time
+from collections import OrderedDict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from sam2_autotrack.backends.base import MaskProposals, ObjectTracks, ProgressCallback
+from sam2_autotrack.backends.local.propagation import (
+    LabelPropagator,
+    TrackerOptions,
+    initial_masks_from_clicks,
+)
+from sam2_autotrack.backends.local.proposals import ProposalOptions, propose_masks
+from sam2_autotrack.clicks import ClickSet
+from sam2_autotrack.errors import BackendError, ClickError, MaskError
+from sam2_autotrack.video.reader import iter_frames, read_frame
+
+__all__ = ["LocalBackend"]
+
+_CACHE_SIZE = 4
+
+
+def _digest(image: NDArray[np.uint8]) -> str:
+    return hashlib.sha1(np.ascontiguousarray(image).tobytes()).hexdigest() + str(image.shape)
+
+
+class LocalBackend:
+    """The embedded CPU engine: classical proposals and optical-flow tracking.
+
+    Parameters
+    ----------
+    proposal_options
+        Parameters of the proposal generator (:class:`ProposalOptions` defaults).
+    tracker_options
+        Parameters of the propagation (:class:`TrackerOptions` defaults: 480-pixel working
+        resolution, DIS "fast" flow, colour-histogram boundary refinement).
+    motion_frames
+        How many frames after frame 0 :meth:`propose` reads from ``video`` for motion cues
+        (``0`` disables motion; proposals then use colour only).
+
+    Examples
+    --------
+    >>> backend = LocalBackend()
+    >>> backend.name
+    'local'
+    >>> backend.describe()["tracker"]["flow_preset"]
+    'fast'
+    """
+
+    def __init__(
+        self,
+        *,
+        proposal_options: ProposalOptions | None = None,
+        tracker_options: TrackerOptions | None = None,
+        motion_frames: int = 5,
+    ) -> None:
+        if motion_frames < 0:
+            raise BackendError(
+                f"motion_frames={motion_frames} is negative; pass 0 to disable motion cues or a "
+                "positive frame count"
+            )
+        self.proposal_options = proposal_options or ProposalOptions()
+        self.tracker_options = tracker_options or TrackerOptions()
+        self.motion_frames = motion_frames
+        self._cache: OrderedDict[str, MaskProposals] = OrderedDict()
+        # One backend serves concurrent batch jobs: the proposal cache is shared state.
+        self._cache_lock = threading.Lock()
+
+    @property
+    def name(self) -> str:
+        """``"local"``."""
+        return "local"
+
+    def describe(self) -> dict[str, Any]:
+        """Return the engine name and every setting, for the run manifest."""
+        return {
+            "name": self.name,
+            "engine": "classical CPU (SLIC + DIS optical flow + colour models)",
+            "motion_frames": self.motion_frames,
+            "proposals": self.proposal_options.model_dump(mode="json"),
+            "tracker": self.tracker_options.model_dump(mode="json"),
+        }
+
+    # -- proposals ---------------------------------------------------------------------------
+
+    def _motion_frames(self, video: Path, shape: tuple[int, ...]) -> NDArray[np.uint8] | None:
+        if self.motion_frames == 0:
+            return None
+        frames = []
+        with contextlib.closing(iter_frames(video, start=1, stop=1 + self.motion_frames)) as it:
+            for frame in it:
+                if frame.shape != shape:
+                    return None
+                frames.append(frame)
+        return np.stack(frames) if frames else None
+
+    def propose(
+        self,
+        image_rgb: NDArray[np.uint8],
+        *,
+        video: Path | None = None,
+        work_dir: Path | None = None,
+    ) -> MaskProposals:
+        """Propose object masks on ``image_rgb`` (frame 0 of ``video`` when given).
+
+        Parameters
+        ----------
+        image_rgb
+            ``(H, W, 3)`` uint8 RGB image at the video's own size.
+        video
+            The clip the image is frame 0 of; its next ``motion_frames`` frames give motion cues.
+        work_dir
+            Unused (the local engine keeps nothing on disk).
+
+        Returns
+        -------
+        MaskProposals
+            Overlapping candidates with scores in ``[0, 1]``, best first.
+        """
+        image = np.asarray(image_rgb)
+        if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
+            raise MaskError(
+                f"image_rgb must be (H, W, 3) uint8 RGB; got {image.shape} {image.dtype} "
+                "(decode the frame with read_frame)"
+            )
+        following = self._motion_frames(Path(video), image.shape) if video is not None else None
+        proposals = propose_masks(image, video_frames=following, options=self.proposal_options)
+        key = _digest(image)
+        with self._cache_lock:
+            self._cache[key] = proposals
+            self._cache.move_to_end(key)
+            while len(self._cache) > _CACHE_SIZE:
+                self._cache.popitem(last=False)
+        return proposals
+
+    # -- tracking ----------------------------------------------------------------------------
+
+    def track(
+        self,
+        video: Path,
+        clicks: ClickSet,
+        *,
+        work_dir: Path | None = None,
+        progress: ProgressCallback | None = None,
+    ) -> ObjectTracks:
+        """Track every object of ``clicks`` (frame-0 clicks) through every frame of ``video``.
+
+        Parameters
+        ----------
+        video
+            The video file.
+        clicks
+            Clicks on frame 0, grouped by object id. Clicks on later frames are not supported by
+            the local engine.
+        work_dir
+            Unused (the local engine keeps nothing on disk).
+        progress
+            Called as ``progress("track", done, total)`` after every frame.
+
+        Returns
+        -------
+        ObjectTracks
+            ``(T, H, W)`` masks per object id, ``frame_indices`` ``0..T-1``; ``info`` holds
+            timings and the tracking speed.
+        """
+        started = time.perf_counter()
+        path = Path(video)
+        late = [c for c in clicks if c.frame != 0]
+        if late:
+            raise ClickError(
+                f"the local engine seeds on frame 0 only, but {len(late)} click(s) are on later "
+                f"frames (first: frame {late[0].frame}); move them to frame 0 or use the "
+                "Replicate backend"
+            )
+        first = read_frame(path, 0)
+        height, width = first.shape[:2]
+        if clicks.resolution_wh is not None and clicks.resolution_wh != (width, height):
+            raise ClickError(
+                f"the clicks are for a {clicks.resolution_wh[0]}x{clicks.resolution_wh[1]} frame "
+                f"but {path.name} is {width}x{height}; make the clicks on this video's frame 0"
+            )
+        init_started = time.perf_counter()
+        with self._cache_lock:
+            proposals = self._cache.get(_digest(first))
+        proposal_source = "cache"
+        if proposals is None:
+            proposals = self.propose(first, video=path)
+            proposal_source = "computed"
+        initial = initial_masks_from_clicks(first, clicks, proposals=proposals)
+        object_ids = list(initial)
+        empty = [oid for oid, m in initial.items() if not m.any()]
+        if empty:
+            raise BackendError(
+                f"no initial region could be found for {', '.join(empty)} on frame 0; give each "
+                "object at least one positive click inside it"
+            )
+        init_seconds = time.perf_counter() - init_started
+        stack = np.stack([initial[oid] for oid in object_ids])
+        propagator = LabelPropagator(first, stack, options=self.tracker_options)
+        per_frame: list[NDArray[np.bool_]] = [stack]
+        total: int | None = None
+        with contextlib.suppress(Exception):
+            from sam2_autotrack.video.reader import probe_video
+
+            total = int(probe_video(path).frame_count) or None
+        if progress is not None:
+            progress("track", 1, total)
+        track_started = time.perf_counter()
+        with contextlib.closing(iter_frames(path, start=1)) as frames:
+            for frame in frames:
+                per_frame.append(propagator.step(frame))
+                if progress is not None:
+                    progress("track", len(per_frame), total)
+        track_seconds = time.perf_counter() - track_started
+        count = len(per_frame)
+        masks = {oid: np.stack([f[k] for f in per_frame]) for k, oid in enumerate(object_ids)}
+        steps = max(count - 1, 1)
+        return ObjectTracks(
+            masks=masks,
+            frame_indices=np.arange(count, dtype=np.int64),
+            frame_count=count,
+            info={
+                "backend": self.name,
+                "proposal_source": proposal_source,
+                "init_seconds": round(init_seconds, 4),
+                "track_seconds": round(track_seconds, 4),
+                "total_seconds": round(time.perf_counter() - started, 4),
+                "tracking_fps": round(steps / track_seconds, 2) if track_seconds > 0 else None,
+                "resolution_wh": [width, height],
+            },
+        )

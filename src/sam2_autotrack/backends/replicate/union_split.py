@@ -1,0 +1,220 @@
+"""Split a per-frame *union* mask sequence back into objects by carrying identity forward.
+
+``meta/sam-2-video`` with ``mask_type="binary"`` returns one mask per frame for all objects
+together. :func:`split_union` recovers per-object masks from that union and the frame-0 seeds:
+
+1. Frame 0: every connected component of the union goes to the object whose seeds (clicks or
+   initial masks) it contains; a component holding several objects is divided by nearest seed.
+2. Each next frame: every component goes to the object(s) whose previous-frame mask it overlaps.
+   A component overlapping one object is that object. A component overlapping several (objects
+   that touch or occlude each other) is divided pixel by pixel: each pixel goes to the nearest
+   previous-frame object pixel. A component overlapping none (fast motion, re-appearance) goes to
+   the object nearest to it.
+3. With ``motion="constant_velocity"`` the previous-frame masks are first shifted by each object's
+   last clean displacement (measured while it was alone in its component, shrinking by 10 % per
+   frame while it is merged), which keeps the cut between two objects moving into or across each
+   other at the right place.
+
+It is exact while objects stay apart, and an approximation where they touch: the cut between
+touching objects follows the previous frame's geometry, not image evidence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Literal
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+from scipy import ndimage
+
+from sam2_autotrack.errors import MaskError
+
+__all__ = ["split_union"]
+
+_EIGHT = np.ones((3, 3), dtype=bool)
+_MERGED_VELOCITY_DECAY = 0.9
+"""Per merged frame, the predicted displacement shrinks by this factor (objects that touch often
+stop or bounce; measured on synthetic crossing/bouncing discs, 0.9 balances both)."""
+
+
+def _seed_label_map(seeds: Mapping[str, ArrayLike], shape: tuple[int, int]) -> NDArray[np.int32]:
+    height, width = shape
+    labels = np.zeros(shape, dtype=np.int32)
+    for index, (object_id, seed) in enumerate(seeds.items(), start=1):
+        array = np.asarray(seed)
+        if array.dtype == np.bool_ and array.shape == shape:
+            labels[array & (labels == 0)] = index
+            if not array.any():
+                raise MaskError(
+                    f"the initial mask of object {object_id!r} is empty; give at least one pixel "
+                    "or seed points"
+                )
+            continue
+        if array.ndim != 2 or array.shape[1] != 2 or array.shape[0] == 0:
+            raise MaskError(
+                f"seeds[{object_id!r}] must be a ({height}, {width}) bool mask or (k, 2) integer "
+                f"x, y points with k >= 1; got shape {array.shape} dtype {array.dtype}"
+            )
+        points = np.round(array).astype(np.int64)
+        xs, ys = points[:, 0], points[:, 1]
+        if np.any((xs < 0) | (xs >= width) | (ys < 0) | (ys >= height)):
+            raise MaskError(
+                f"a seed point of object {object_id!r} lies outside the {width}x{height} frame; "
+                "seeds are (x, y) pixels of the first mask frame"
+            )
+        labels[ys, xs] = index
+    return labels
+
+
+def _shift(mask: NDArray[np.bool_], dy: int, dx: int) -> NDArray[np.bool_]:
+    out = np.zeros_like(mask)
+    height, width = mask.shape
+    if abs(dy) >= height or abs(dx) >= width:
+        return out
+    src_y = slice(max(0, -dy), height - max(0, dy))
+    src_x = slice(max(0, -dx), width - max(0, dx))
+    dst_y = slice(max(0, dy), height - max(0, -dy))
+    dst_x = slice(max(0, dx), width - max(0, -dx))
+    out[dst_y, dst_x] = mask[src_y, src_x]
+    return out
+
+
+def _centroid(mask: NDArray[np.bool_]) -> NDArray[np.float64]:
+    ys, xs = np.nonzero(mask)
+    return np.array([ys.mean(), xs.mean()], dtype=np.float64)
+
+
+def _assign_frame(
+    union: NDArray[np.bool_], reference: NDArray[np.int32], n_objects: int
+) -> tuple[NDArray[np.int32], NDArray[np.bool_]]:
+    """Label ``union``'s pixels with object numbers using the ``reference`` label map.
+
+    Returns the label map and, per object (index 1..N), whether it was alone in its components.
+    """
+    components, count = ndimage.label(union, structure=_EIGHT)
+    result = np.zeros(union.shape, dtype=np.int32)
+    clean = np.ones(n_objects + 1, dtype=bool)
+    if count == 0 or not reference.any():
+        return result, clean
+    table = np.bincount(
+        (components.astype(np.int64) * (n_objects + 1) + reference).ravel(),
+        minlength=(count + 1) * (n_objects + 1),
+    ).reshape(count + 1, n_objects + 1)
+    nearest: NDArray[np.int32] | None = None
+    for index, window in enumerate(ndimage.find_objects(components), start=1):
+        if window is None:
+            continue
+        pixels = components[window] == index
+        owners = np.flatnonzero(table[index, 1:]) + 1
+        if owners.size == 1:
+            result[window][pixels] = owners[0]
+            continue
+        if nearest is None:
+            _, (iy, ix) = ndimage.distance_transform_edt(reference == 0, return_indices=True)
+            nearest = reference[iy, ix]
+        local = nearest[window][pixels]
+        if owners.size == 0:
+            votes = np.bincount(local, minlength=n_objects + 1)
+            votes[0] = 0
+            result[window][pixels] = int(np.argmax(votes))
+            continue
+        clean[owners] = False
+        outsider = ~np.isin(local, owners)
+        if outsider.any():
+            local = local.copy()
+            local[outsider] = owners[np.argmax(table[index, owners])]
+        result[window][pixels] = local
+    return result, clean
+
+
+def split_union(
+    union_masks: ArrayLike,
+    seeds: Mapping[str, ArrayLike],
+    *,
+    motion: Literal["constant_velocity", "none"] = "constant_velocity",
+) -> dict[str, NDArray[np.bool_]]:
+    """Split a ``(T, H, W)`` union mask sequence into one ``(T, H, W)`` sequence per object.
+
+    Parameters
+    ----------
+    union_masks
+        ``(T, H, W)`` bool: per frame, the union of every object (what ``meta/sam-2-video``
+        returns with ``mask_type="binary"``). Frame 0 is the frame the seeds are on.
+    seeds
+        ``{object_id: seed}`` in object order, where each seed is either ``(k, 2)`` integer
+        ``(x, y)`` points on frame 0 (the positive clicks) or an ``(H, W)`` bool mask of the
+        object on frame 0.
+    motion
+        ``"constant_velocity"``: predict each object's position from its last clean
+        displacement before cutting merged components; ``"none"``: use the previous masks as is.
+
+    Returns
+    -------
+    dict[str, numpy.ndarray]
+        ``{object_id: (T, H, W) bool}``, in the order of ``seeds``. The objects' masks are
+        disjoint and their union is exactly ``union_masks``, except components no seed ever
+        reached (none when every component is connected to an object through time).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> union = np.zeros((2, 6, 10), dtype=bool)
+    >>> union[:, 1:4, 1:3] = True          # object a
+    >>> union[0, 1:4, 6:8] = True          # object b, frame 0
+    >>> union[1, 1:4, 7:9] = True          # object b moved right
+    >>> parts = split_union(union, {"a": [[1, 2]], "b": [[6, 2]]})
+    >>> [int(parts[k][1].sum()) for k in ("a", "b")]
+    [6, 6]
+    >>> bool(parts["b"][1, 2, 8])
+    True
+    """
+    union = np.asarray(union_masks)
+    if union.ndim != 3:
+        raise MaskError(
+            f"union_masks must have shape (T, H, W); got shape {union.shape} — stack the frames "
+            "with np.stack"
+        )
+    if union.dtype != np.bool_:
+        union = union != 0
+    if not seeds:
+        raise MaskError("seeds is empty; give at least one object's frame-0 points or mask")
+    if motion not in ("constant_velocity", "none"):
+        raise MaskError(f"motion must be 'constant_velocity' or 'none'; got {motion!r}")
+    n_frames, height, width = union.shape
+    object_ids = list(seeds)
+    n_objects = len(object_ids)
+    out = np.zeros((n_objects, n_frames, height, width), dtype=bool)
+    if n_frames == 0:
+        return {oid: out[i] for i, oid in enumerate(object_ids)}
+
+    memory = _seed_label_map(seeds, (height, width))
+    velocity = np.zeros((n_objects + 1, 2), dtype=np.float64)
+    last_clean: dict[int, tuple[int, NDArray[np.float64]]] = {}
+    for t in range(n_frames):
+        reference = memory
+        if motion == "constant_velocity" and t > 0 and np.any(velocity):
+            reference = np.zeros_like(memory)
+            for obj in range(1, n_objects + 1):
+                dy, dx = (int(np.rint(v)) for v in velocity[obj])
+                reference[_shift(memory == obj, dy, dx) & (reference == 0)] = obj
+        labels, clean = _assign_frame(union[t], reference, n_objects)
+        next_memory = labels.copy()
+        for obj in range(1, n_objects + 1):
+            mask = labels == obj
+            out[obj - 1, t] = mask
+            if not mask.any():
+                # keep the last known position of an object that vanished this frame
+                keep = (memory == obj) & (next_memory == 0)
+                next_memory[keep] = obj
+                continue
+            if clean[obj]:
+                centre = _centroid(mask)
+                previous = last_clean.get(obj)
+                if previous is not None and previous[0] == t - 1:
+                    velocity[obj] = centre - previous[1]
+                last_clean[obj] = (t, centre)
+            else:
+                velocity[obj] *= _MERGED_VELOCITY_DECAY
+        memory = next_memory
+    return {oid: out[i] for i, oid in enumerate(object_ids)}

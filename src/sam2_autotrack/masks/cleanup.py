@@ -1,0 +1,345 @@
+"""Mask post-processing shared by every export: hold in time, fill holes, drop specks, feather.
+
+All functions are pure: they return new arrays and never modify their inputs. The
+:class:`MaskCleanup` options model bundles the settings so that the alpha video, the PNG sequences,
+the palette PNGs and the COCO JSON of one run are cleaned the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from pydantic import BaseModel, ConfigDict, Field
+from scipy import ndimage
+
+from sam2_autotrack.errors import MaskError
+
+__all__ = [
+    "MaskCleanup",
+    "as_mask_stack",
+    "clean_mask_sequence",
+    "feather_alpha",
+    "hold_indices",
+    "hold_to_all_frames",
+]
+
+# 2-D neighbourhoods applied slice by slice to a (T, H, W) stack (no connection across time).
+_FOUR_CONNECTED = np.zeros((3, 3, 3), dtype=bool)
+_FOUR_CONNECTED[1] = ndimage.generate_binary_structure(2, 1)
+_EIGHT_CONNECTED = np.zeros((3, 3, 3), dtype=bool)
+_EIGHT_CONNECTED[1] = True
+
+
+class MaskCleanup(BaseModel):
+    """How masks are cleaned before export (one setting for every export of a run).
+
+    Parameters
+    ----------
+    fill_holes_px
+        Fill background holes (regions enclosed by the mask, not touching the frame border) of
+        at most this many pixels. ``0`` keeps every hole.
+    min_component_px
+        Remove connected mask regions (8-connected) smaller than this many pixels. ``0`` keeps
+        every region.
+    feather_px
+        Width in pixels of the soft ramp at the mask edge in alpha outputs (alpha videos, mask PNG
+        sequences). ``0`` gives a hard 0/255 edge. Binary outputs (palette PNGs, COCO RLE)
+        ignore it.
+
+    Examples
+    --------
+    >>> MaskCleanup()
+    MaskCleanup(fill_holes_px=0, min_component_px=0, feather_px=0.0)
+    >>> MaskCleanup(fill_holes_px=64, feather_px=2).is_noop
+    False
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    fill_holes_px: int = Field(default=0, ge=0)
+    min_component_px: int = Field(default=0, ge=0)
+    feather_px: float = Field(default=0.0, ge=0.0)
+
+    @property
+    def is_noop(self) -> bool:
+        """``True`` when the settings leave masks untouched."""
+        return self.fill_holes_px == 0 and self.min_component_px == 0 and self.feather_px == 0
+
+    def apply(self, masks: Any) -> NDArray[np.bool_]:
+        """Fill holes and drop small regions of a ``(T, H, W)`` or ``(H, W)`` mask (not feathering).
+
+        Parameters
+        ----------
+        masks
+            Bool-like mask or mask stack; not modified.
+
+        Returns
+        -------
+        numpy.ndarray
+            A new bool array of the same shape.
+
+        Examples
+        --------
+        >>> ring = np.ones((5, 5), dtype=bool); ring[2, 2] = False
+        >>> bool(MaskCleanup(fill_holes_px=1).apply(ring)[2, 2])
+        True
+        """
+        array = np.asarray(masks)
+        if array.ndim == 2:
+            cleaned: NDArray[np.bool_] = clean_mask_sequence(
+                array[None],
+                fill_holes_px=self.fill_holes_px,
+                min_component_px=self.min_component_px,
+            )[0]
+            return cleaned
+        return clean_mask_sequence(
+            array, fill_holes_px=self.fill_holes_px, min_component_px=self.min_component_px
+        )
+
+
+def as_mask_stack(masks: Any, *, name: str = "masks", axes: str = "(T, H, W)") -> NDArray[np.bool_]:
+    """Return ``masks`` as a 3-D bool array, or raise MaskError naming the shape.
+
+    Parameters
+    ----------
+    masks
+        Array-like of shape ``(T, H, W)`` (or ``(N, H, W)``); non-bool values are tested for
+        non-zero.
+    name
+        How the argument is called in error messages.
+    axes
+        How the expected shape is written in error messages (``"(N, H, W)"`` for proposals).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(T, H, W)`` bool (the input itself when it already is one; never modified).
+
+    Examples
+    --------
+    >>> as_mask_stack(np.zeros((2, 3, 4), dtype=np.uint8)).dtype
+    dtype('bool')
+    """
+    array = np.asarray(masks)
+    if array.ndim != 3:
+        raise MaskError(
+            f"{name} must have shape {axes}; got shape {array.shape} — stack single masks with "
+            "np.stack or add an axis with mask[None]"
+        )
+    return array if array.dtype == np.bool_ else array != 0
+
+
+def checked_mask_stacks(masks: Mapping[str, Any]) -> dict[str, NDArray[np.bool_]]:
+    """Validate ``{object_id: (T, H, W)}`` masks: non-empty, every stack 3-D and the same shape.
+
+    Examples
+    --------
+    >>> sorted(checked_mask_stacks({"a": np.zeros((1, 2, 2)), "b": np.ones((1, 2, 2))}))
+    ['a', 'b']
+    """
+    if not masks:
+        raise MaskError("masks is empty; pass {object_id: (T, H, W) bool array} with one object")
+    stacks = {str(oid): as_mask_stack(m, name=f"masks[{oid!r}]") for oid, m in masks.items()}
+    shapes = {s.shape for s in stacks.values()}
+    if len(shapes) != 1:
+        raise MaskError(
+            f"every object's masks must have the same (T, H, W) shape; got {sorted(shapes)}"
+        )
+    return stacks
+
+
+def hold_indices(frame_indices: Any, frame_count: int) -> NDArray[np.intp]:
+    """For every source frame, the position of the mask frame that is shown there.
+
+    Frame ``t`` shows the last mask frame whose source index is ``<= t``; frames before the first
+    mask index get ``-1`` (nothing to show).
+
+    Parameters
+    ----------
+    frame_indices
+        ``(T,)`` strictly increasing source-frame indices of the mask frames, each in
+        ``[0, frame_count)``.
+    frame_count
+        Number of frames in the source video.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(frame_count,)`` positions into the mask stack (``-1`` where nothing is held).
+
+    Examples
+    --------
+    >>> hold_indices([0, 3, 6], 8).tolist()
+    [0, 0, 0, 1, 1, 1, 2, 2]
+    >>> hold_indices([2], 4).tolist()
+    [-1, -1, 0, 0]
+    """
+    indices = np.asarray(frame_indices)
+    if indices.ndim != 1 or (indices.size and not np.issubdtype(indices.dtype, np.integer)):
+        raise MaskError(
+            f"frame_indices must be a 1-D integer array; got dtype {indices.dtype}, "
+            f"shape {indices.shape}"
+        )
+    if frame_count < 1:
+        raise MaskError(f"frame_count must be at least 1; got {frame_count}")
+    if indices.size:
+        if np.any(np.diff(indices) <= 0) or indices[0] < 0:
+            raise MaskError(
+                "frame_indices must be non-negative and strictly increasing; got "
+                f"{indices[:8].tolist()}{'...' if indices.size > 8 else ''}"
+            )
+        if indices[-1] >= frame_count:
+            raise MaskError(
+                f"frame index {int(indices[-1])} is beyond the video's {frame_count} frames; "
+                "pass the source video's frame_count"
+            )
+    positions = np.searchsorted(indices, np.arange(frame_count), side="right") - 1
+    return positions.astype(np.intp)
+
+
+def hold_to_all_frames(masks: Any, frame_indices: Any, frame_count: int) -> NDArray[np.bool_]:
+    """Expand masks given every k-th frame to one mask per source frame.
+
+    Each mask is held unchanged until the next mask index (never interpolated or stretched);
+    frames before the first index get an empty mask.
+
+    Parameters
+    ----------
+    masks
+        ``(T, H, W)`` bool masks; not modified.
+    frame_indices
+        ``(T,)`` source-frame index of each mask.
+    frame_count
+        Number of frames in the source video.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(frame_count, H, W)`` bool, a new array.
+
+    Examples
+    --------
+    >>> masks = np.array([[[True]], [[False]]])
+    >>> hold_to_all_frames(masks, [0, 2], 4)[:, 0, 0].tolist()
+    [True, True, False, False]
+    """
+    stack = as_mask_stack(masks)
+    positions = hold_indices(frame_indices, frame_count)
+    if np.asarray(frame_indices).shape != (stack.shape[0],):
+        raise MaskError(
+            f"frame_indices must have shape ({stack.shape[0]},) to match the masks; "
+            f"got {np.asarray(frame_indices).shape}"
+        )
+    held = np.zeros((frame_count, *stack.shape[1:]), dtype=bool)
+    shown = positions >= 0
+    held[shown] = stack[positions[shown]]
+    return held
+
+
+def clean_mask_sequence(
+    masks: Any, *, fill_holes_px: int = 0, min_component_px: int = 0
+) -> NDArray[np.bool_]:
+    """Fill small holes and remove small regions, frame by frame.
+
+    Holes are filled first, then regions smaller than ``min_component_px`` are dropped.
+
+    Parameters
+    ----------
+    masks
+        ``(T, H, W)`` bool masks; not modified.
+    fill_holes_px
+        Largest hole (4-connected background region not touching the frame border) to fill.
+    min_component_px
+        Smallest 8-connected region to keep.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(T, H, W)`` bool, a new array.
+
+    Examples
+    --------
+    >>> m = np.zeros((1, 7, 7), dtype=bool)
+    >>> m[0, 1:5, 1:5] = True; m[0, 2, 2] = False; m[0, 0, 6] = True
+    >>> out = clean_mask_sequence(m, fill_holes_px=1, min_component_px=2)
+    >>> bool(out[0, 2, 2]), bool(out[0, 0, 6]), int(out.sum())
+    (True, False, 16)
+    """
+    stack = as_mask_stack(masks)
+    if fill_holes_px < 0 or min_component_px < 0:
+        raise MaskError(
+            f"fill_holes_px and min_component_px must be >= 0; got {fill_holes_px}, "
+            f"{min_component_px}"
+        )
+    out: NDArray[np.bool_] = stack.copy()
+    if fill_holes_px > 0 and out.size:
+        labels, count = ndimage.label(~out, structure=_FOUR_CONNECTED)
+        if count:
+            sizes = np.bincount(labels.ravel(), minlength=count + 1)
+            on_border = np.zeros(count + 1, dtype=bool)
+            for edge in (labels[:, 0, :], labels[:, -1, :], labels[:, :, 0], labels[:, :, -1]):
+                on_border[np.unique(edge)] = True
+            fill = (sizes <= fill_holes_px) & ~on_border
+            fill[0] = False  # label 0 is the mask itself
+            out |= fill[labels]
+    if min_component_px > 0 and out.size:
+        labels, count = ndimage.label(out, structure=_EIGHT_CONNECTED)
+        if count:
+            sizes = np.bincount(labels.ravel(), minlength=count + 1)
+            keep = sizes >= min_component_px
+            keep[0] = False
+            out = np.asarray(keep[labels], dtype=bool)
+    return out
+
+
+def feather_alpha(mask: Any, *, radius_px: float) -> NDArray[np.uint8]:
+    """Turn a ``(H, W)`` mask into an 8-bit alpha with a linear ramp across its edge.
+
+    The ramp is centred on the mask boundary and ``2 * radius_px`` pixels wide, so pixels inside
+    the mask stay ``>= 128`` and pixels outside stay ``< 128``: thresholding the alpha at 128 gives
+    the mask back. ``radius_px=0`` gives a hard 0/255 alpha.
+
+    Parameters
+    ----------
+    mask
+        ``(H, W)`` bool mask; not modified.
+    radius_px
+        Half-width of the soft edge in pixels.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(H, W)`` uint8 alpha.
+
+    Examples
+    --------
+    >>> m = np.zeros((1, 7), dtype=bool); m[0, 3:] = True
+    >>> feather_alpha(m, radius_px=0)[0].tolist()
+    [0, 0, 0, 255, 255, 255, 255]
+    >>> feather_alpha(m, radius_px=2)[0].tolist()
+    [0, 32, 96, 159, 223, 255, 255]
+    """
+    array = np.asarray(mask)
+    if array.ndim != 2:
+        raise MaskError(
+            f"feather_alpha needs one (H, W) mask; got shape {array.shape} — call it per frame"
+        )
+    if not radius_px >= 0:
+        raise MaskError(f"radius_px must be >= 0; got {radius_px!r}")
+    binary: NDArray[np.bool_] = array if array.dtype == np.bool_ else array != 0
+    if radius_px == 0 or binary.all() or not binary.any():
+        hard: NDArray[np.uint8] = binary.astype(np.uint8) * np.uint8(255)
+        return hard
+    inside = np.asarray(ndimage.distance_transform_edt(binary), dtype=np.float64)
+    outside = np.asarray(ndimage.distance_transform_edt(~binary), dtype=np.float64)
+    # Signed distance to the boundary, which lies half a pixel beyond the outermost mask pixels.
+    signed = np.where(binary, inside - 0.5, 0.5 - outside)
+    ramp = np.clip(0.5 + signed / (2.0 * radius_px), 0.0, 1.0)
+    alpha: NDArray[np.uint8] = np.rint(ramp * 255.0).astype(np.uint8)
+    # Keep the threshold-at-128 property exact despite rounding.
+    alpha[binary] = np.maximum(alpha[binary], 128)
+    alpha[~binary] = np.minimum(alpha[~binary], 127)
+    return alpha

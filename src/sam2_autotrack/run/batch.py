@@ -1,0 +1,159 @@
+"""Batch runs: many videos through one tracker, one failure never stopping the others."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+from sam2_autotrack.errors import AutotrackError
+
+if TYPE_CHECKING:
+    from sam2_autotrack.run.result import TrackResult
+
+__all__ = ["BatchItem", "BatchReport", "run_batch", "unique_run_dirs"]
+
+
+@dataclass(frozen=True)
+class BatchItem:
+    """The outcome of one video of a batch.
+
+    Parameters
+    ----------
+    video
+        The input video.
+    status
+        ``"ok"`` or ``"failed"``.
+    out_dir
+        Its run folder.
+    seconds
+        Wall time spent on it.
+    result
+        The :class:`TrackResult` when it succeeded.
+    error
+        One line saying why it failed.
+    """
+
+    video: Path
+    status: Literal["ok", "failed"]
+    out_dir: Path | None
+    seconds: float
+    result: TrackResult | None = None
+    error: str | None = None
+
+    @property
+    def objects(self) -> int:
+        """Number of tracked objects (0 when failed)."""
+        return len(self.result) if self.result is not None else 0
+
+    @property
+    def frames(self) -> int:
+        """Number of source frames (0 when failed)."""
+        return self.result.frame_count if self.result is not None else 0
+
+
+@dataclass(frozen=True)
+class BatchReport:
+    """Every video's outcome, in input order, with a summary table."""
+
+    items: tuple[BatchItem, ...]
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __iter__(self) -> Iterator[BatchItem]:
+        return iter(self.items)
+
+    def __getitem__(self, index: int) -> BatchItem:
+        return self.items[index]
+
+    @property
+    def ok(self) -> bool:
+        """Whether every video succeeded."""
+        return all(item.status == "ok" for item in self.items)
+
+    @property
+    def failed(self) -> tuple[BatchItem, ...]:
+        """The videos that failed."""
+        return tuple(item for item in self.items if item.status != "ok")
+
+    def table(self) -> str:
+        """Return a plain-text summary: video, objects, frames, seconds, status.
+
+        Examples
+        --------
+        >>> from pathlib import Path
+        >>> r = BatchReport((BatchItem(Path("a.mp4"), "failed", None, 0.5, error="boom"),))
+        >>> print(r.table())  # doctest: +NORMALIZE_WHITESPACE
+        video  objects  frames  seconds  status
+        a.mp4        0       0      0.5  failed: boom
+        """
+        rows = [("video", "objects", "frames", "seconds", "status")]
+        for item in self.items:
+            status = item.status if item.error is None else f"{item.status}: {item.error}"
+            rows.append(
+                (
+                    item.video.name,
+                    str(item.objects),
+                    str(item.frames),
+                    f"{item.seconds:.1f}",
+                    status,
+                )
+            )
+        widths = [max(len(row[i]) for row in rows) for i in range(4)]
+        lines = []
+        for row in rows:
+            cells = [row[0].ljust(widths[0])] + [row[i].rjust(widths[i]) for i in (1, 2, 3)]
+            lines.append("  ".join([*cells, row[4]]).rstrip())
+        return "\n".join(lines)
+
+
+def unique_run_dirs(videos: Sequence[Path], out_dir: Path) -> list[Path]:
+    """One sub-folder of ``out_dir`` per video, named after its stem, made unique.
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> [p.name for p in unique_run_dirs([Path("a/x.mp4"), Path("b/x.mp4")], Path("out"))]
+    ['x', 'x-2']
+    """
+    seen: dict[str, int] = {}
+    dirs = []
+    for video in videos:
+        stem = video.stem or "video"
+        seen[stem] = seen.get(stem, 0) + 1
+        name = stem if seen[stem] == 1 else f"{stem}-{seen[stem]}"
+        dirs.append(out_dir / name)
+    return dirs
+
+
+def run_batch(
+    videos: Sequence[Path],
+    job: Callable[[Path, Path], TrackResult],
+    *,
+    out_dir: Path,
+    concurrency: int,
+) -> BatchReport:
+    """Run ``job(video, run_dir)`` for every video with ``concurrency`` workers.
+
+    An :class:`AutotrackError` or ``OSError`` fails only its own video; Ctrl-C stops the batch.
+    """
+    if concurrency < 1:
+        raise AutotrackError(f"concurrency must be ≥ 1; got {concurrency}")
+    dirs = unique_run_dirs(videos, out_dir)
+
+    def one(video: Path, run_dir: Path) -> BatchItem:
+        started = time.perf_counter()
+        try:
+            result = job(video, run_dir)
+        except (AutotrackError, OSError) as exc:
+            reason = " ".join(str(exc).split()) or type(exc).__name__
+            return BatchItem(video, "failed", run_dir, time.perf_counter() - started, error=reason)
+        return BatchItem(video, "ok", run_dir, time.perf_counter() - started, result=result)
+
+    with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="autotrack") as pool:
+        items = list(pool.map(one, videos, dirs))
+    return BatchReport(tuple(items))
