@@ -7,6 +7,7 @@ can catch one class. Each message names the problem *and* the fix; the attribute
 ::
 
     AutotrackError
+    ├── ConfigError (also ValueError)          an option or setting is invalid
     ├── ClickError (also ValueError)           malformed click strings / click sets
     ├── VideoError                              video files
     │   ├── VideoNotFoundError (also FileNotFoundError)
@@ -16,7 +17,6 @@ can catch one class. Each message names the problem *and* the fix; the attribute
     │   └── MaskSizeError
     ├── SelectionError                          nothing usable to track
     ├── BackendError                            a tracking backend failed
-    │   ├── BackendConfigError (also ValueError) a backend option is out of range
     │   ├── MissingTokenError                   no Replicate token
     │   ├── ReplicateAPIError                   HTTP-level failure talking to Replicate
     │   │   └── RateLimitError                  429s beyond the retry budget
@@ -40,9 +40,9 @@ from pathlib import Path
 
 __all__ = [
     "AutotrackError",
-    "BackendConfigError",
     "BackendError",
     "ClickError",
+    "ConfigError",
     "DownloadError",
     "EmptyVideoError",
     "EvaluationError",
@@ -70,6 +70,14 @@ __all__ = [
 
 class AutotrackError(Exception):
     """Base class of every error raised by sam2_autotrack."""
+
+
+class ConfigError(AutotrackError, ValueError):
+    """An option or setting is invalid (out of range, unknown choice, wrong type).
+
+    Raised when the option is given — by an options object, a backend, the tracker or a CLI
+    flag — before any work is done. The message names the option, what it got and what it takes.
+    """
 
 
 class ClickError(AutotrackError, ValueError):
@@ -133,10 +141,6 @@ class SelectionError(AutotrackError):
 
 class BackendError(AutotrackError):
     """A tracking backend failed."""
-
-
-class BackendConfigError(BackendError, ValueError):
-    """A backend was given an option it cannot use (out of range, unknown choice)."""
 
 
 class MissingTokenError(BackendError):

@@ -17,7 +17,7 @@ from numpy.typing import NDArray
 
 from sam2_autotrack.clicks import ClickSet
 from sam2_autotrack.errors import MaskError
-from sam2_autotrack.masks.cleanup import as_mask_stack, checked_mask_stacks
+from sam2_autotrack.masks.validate import as_mask_stack, checked_mask_stacks
 
 __all__ = ["Backend", "MaskProposals", "ObjectTracks", "ProgressCallback"]
 

@@ -25,10 +25,10 @@ from sam2_autotrack._fs import atomic_path, write_bytes_atomic, write_json_atomi
 from sam2_autotrack.errors import ExportError, MaskError, MaskSizeError
 from sam2_autotrack.masks.cleanup import (
     MaskCleanup,
-    checked_mask_stacks,
     feather_alpha,
     hold_indices,
 )
+from sam2_autotrack.masks.validate import checked_mask_stacks
 
 __all__ = [
     "davis_palette",

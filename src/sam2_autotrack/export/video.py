@@ -29,11 +29,10 @@ from sam2_autotrack._fs import atomic_path
 from sam2_autotrack.errors import ExportError, MaskError, MaskSizeError
 from sam2_autotrack.masks.cleanup import (
     MaskCleanup,
-    as_mask_stack,
-    checked_mask_stacks,
     feather_alpha,
     hold_indices,
 )
+from sam2_autotrack.masks.validate import as_mask_stack, checked_mask_stacks
 from sam2_autotrack.video.ffmpeg import (
     VideoStreamInfo,
     iter_ffmpeg_output,

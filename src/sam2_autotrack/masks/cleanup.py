@@ -7,19 +7,19 @@ the palette PNGs and the COCO JSON of one run are cleaned the same way.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 from scipy import ndimage
 
+from sam2_autotrack._options import Options
 from sam2_autotrack.errors import MaskError
+from sam2_autotrack.masks.validate import as_mask_stack
 
 __all__ = [
     "MaskCleanup",
-    "as_mask_stack",
     "clean_mask_sequence",
     "feather_alpha",
     "hold_indices",
@@ -33,7 +33,7 @@ _EIGHT_CONNECTED = np.zeros((3, 3, 3), dtype=bool)
 _EIGHT_CONNECTED[1] = True
 
 
-class MaskCleanup(BaseModel):
+class MaskCleanup(Options):
     """How masks are cleaned before export (one setting for every export of a run).
 
     Parameters
@@ -56,8 +56,6 @@ class MaskCleanup(BaseModel):
     >>> MaskCleanup(fill_holes_px=64, feather_px=2).is_noop
     False
     """
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     fill_holes_px: int = Field(default=0, ge=0)
     min_component_px: int = Field(default=0, ge=0)
@@ -98,57 +96,6 @@ class MaskCleanup(BaseModel):
         return clean_mask_sequence(
             array, fill_holes_px=self.fill_holes_px, min_component_px=self.min_component_px
         )
-
-
-def as_mask_stack(masks: Any, *, name: str = "masks", axes: str = "(T, H, W)") -> NDArray[np.bool_]:
-    """Return ``masks`` as a 3-D bool array, or raise MaskError naming the shape.
-
-    Parameters
-    ----------
-    masks
-        Array-like of shape ``(T, H, W)`` (or ``(N, H, W)``); non-bool values are tested for
-        non-zero.
-    name
-        How the argument is called in error messages.
-    axes
-        How the expected shape is written in error messages (``"(N, H, W)"`` for proposals).
-
-    Returns
-    -------
-    numpy.ndarray
-        ``(T, H, W)`` bool (the input itself when it already is one; never modified).
-
-    Examples
-    --------
-    >>> as_mask_stack(np.zeros((2, 3, 4), dtype=np.uint8)).dtype
-    dtype('bool')
-    """
-    array = np.asarray(masks)
-    if array.ndim != 3:
-        raise MaskError(
-            f"{name} must have shape {axes}; got shape {array.shape} — stack single masks with "
-            "np.stack or add an axis with mask[None]"
-        )
-    return array if array.dtype == np.bool_ else array != 0
-
-
-def checked_mask_stacks(masks: Mapping[str, Any]) -> dict[str, NDArray[np.bool_]]:
-    """Validate ``{object_id: (T, H, W)}`` masks: non-empty, every stack 3-D and the same shape.
-
-    Examples
-    --------
-    >>> sorted(checked_mask_stacks({"a": np.zeros((1, 2, 2)), "b": np.ones((1, 2, 2))}))
-    ['a', 'b']
-    """
-    if not masks:
-        raise MaskError("masks is empty; pass {object_id: (T, H, W) bool array} with one object")
-    stacks = {str(oid): as_mask_stack(m, name=f"masks[{oid!r}]") for oid, m in masks.items()}
-    shapes = {s.shape for s in stacks.values()}
-    if len(shapes) != 1:
-        raise MaskError(
-            f"every object's masks must have the same (T, H, W) shape; got {sorted(shapes)}"
-        )
-    return stacks
 
 
 def hold_indices(frame_indices: Any, frame_count: int) -> NDArray[np.intp]:

@@ -34,10 +34,11 @@ from typing import Any, Literal
 import cv2
 import numpy as np
 from numpy.typing import NDArray
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-from sam2_autotrack.errors import MaskError, MaskSizeError
-from sam2_autotrack.masks.cleanup import as_mask_stack
+from sam2_autotrack._options import Options
+from sam2_autotrack.errors import MaskError
+from sam2_autotrack.masks.validate import as_mask_stack, as_rgb_image
 
 __all__ = [
     "ProposalDecision",
@@ -57,7 +58,7 @@ BoxXYXY = tuple[int, int, int, int]
 _BORDER_NAMES = ("top", "bottom", "left", "right")
 
 
-class SelectionOptions(BaseModel):
+class SelectionOptions(Options):
     """Thresholds and weights of :func:`select_objects`.
 
     Sizes given as fractions are fractions of the frame (``H*W``) or of its shorter side, so the
@@ -137,8 +138,6 @@ class SelectionOptions(BaseModel):
     >>> SelectionOptions(max_objects=5, keep_parts="both").max_objects
     5
     """
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     min_area: int | None = Field(None, ge=1)
     min_area_fraction: float = Field(0.0004, ge=0.0, lt=1.0)
@@ -812,19 +811,7 @@ def select_objects(
     unit = float(step * step)
     lab: NDArray[np.float32] | None = None
     if image_rgb is not None:
-        image = np.asarray(image_rgb)
-        if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
-            raise MaskError(
-                f"image_rgb must be an (H, W, 3) uint8 RGB array; got shape {image.shape} and "
-                f"dtype {image.dtype}. Convert with np.asarray(image, dtype=np.uint8)"
-            )
-        if image.shape[:2] != (height, width):
-            raise MaskSizeError(
-                f"image_rgb is {image.shape[1]}x{image.shape[0]} but the masks are "
-                f"{width}x{height}; pass the frame the proposals were computed on",
-                expected_wh=resolution_wh,
-                actual_wh=(int(image.shape[1]), int(image.shape[0])),
-            )
+        image = as_rgb_image(image_rgb, expected_wh=resolution_wh)
         sampled = np.ascontiguousarray(image[::step, ::step]).astype(np.float32) / 255.0
         lab = np.asarray(cv2.cvtColor(sampled, cv2.COLOR_RGB2LAB), dtype=np.float32)
 

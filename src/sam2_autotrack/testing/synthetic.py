@@ -26,7 +26,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sam2_autotrack._fs import atomic_path, write_bytes_atomic
-from sam2_autotrack.errors import ExportError, SyntheticClipError
+from sam2_autotrack.errors import ExportError, MaskError, SyntheticClipError
+from sam2_autotrack.masks.validate import as_rgb_frames
 from sam2_autotrack.video.ffmpeg import run_ffmpeg
 
 __all__ = ["SYNTHETIC_SUITE", "SyntheticClip", "SyntheticClipFiles", "make_clip"]
@@ -97,12 +98,10 @@ class SyntheticClip:
                 f"clip name {self.name!r} cannot be used as a file name; use letters, digits, "
                 "'_', '-' and '.' only"
             )
-        frames = np.asarray(self.frames)
-        if frames.ndim != 4 or frames.shape[3] != 3 or frames.dtype != np.uint8:
-            raise SyntheticClipError(
-                "frames must be a (T, H, W, 3) uint8 RGB array; got shape "
-                f"{frames.shape} dtype {frames.dtype}: convert with np.asarray(..., np.uint8)"
-            )
+        try:
+            frames = as_rgb_frames(self.frames)
+        except MaskError as exc:
+            raise SyntheticClipError(str(exc)) from None
         if frames.shape[0] == 0:
             raise SyntheticClipError("a clip needs at least one frame; got T = 0")
         if not (math.isfinite(self.fps) and self.fps > 0):

@@ -37,6 +37,7 @@ from sam2_autotrack.errors import (
     MissingDependencyError,
     VideoError,
 )
+from sam2_autotrack.masks.validate import as_mask_stack, as_rgb_frames, as_rgb_image
 from sam2_autotrack.selection.select import ProposalDecision, Selection
 
 
@@ -126,13 +127,7 @@ class Figure:
     def __init__(
         self, image: NDArray[np.uint8], *, title: str = "", text: Sequence[str] = ()
     ) -> None:
-        array = np.asarray(image)
-        if array.ndim != 3 or array.shape[2] != 3 or array.dtype != np.uint8:
-            raise MaskError(
-                f"a figure needs an (H, W, 3) uint8 RGB image; got shape {array.shape} and dtype "
-                f"{array.dtype} (convert with np.asarray(img, dtype=np.uint8))"
-            )
-        self.image: NDArray[np.uint8] = array.copy()
+        self.image: NDArray[np.uint8] = as_rgb_image(image, name="a figure's image").copy()
         self.title = title
         self.text: tuple[str, ...] = tuple(text)
 
@@ -203,32 +198,11 @@ def palette(n: int) -> NDArray[np.uint8]:
     return np.array(colours, dtype=np.uint8).reshape(n, 3)
 
 
-def _check_image(image_rgb: Any) -> NDArray[np.uint8]:
-    image = np.asarray(image_rgb)
-    if image.ndim != 3 or image.shape[2] != 3:
-        raise MaskError(
-            f"image_rgb must have shape (H, W, 3); got {image.shape} (pass an RGB frame, e.g. "
-            "AutoTracker.first_frame(video))"
-        )
-    if image.dtype != np.uint8:
-        raise MaskError(
-            f"image_rgb must be uint8; got {image.dtype} (scale to 0..255 and cast to uint8)"
-        )
-    return image
-
-
 def _check_masks(masks: Any, image_hw: tuple[int, int], what: str) -> NDArray[np.bool_]:
     array = np.asarray(masks)
-    if array.ndim == 2:
-        array = array[None]
-    if array.ndim != 3:
-        raise MaskError(f"{what} must have shape (N, H, W); got {array.shape}")
-    if array.shape[1:] != image_hw:
-        raise MaskError(
-            f"{what} are {array.shape[2]}x{array.shape[1]} but the image is "
-            f"{image_hw[1]}x{image_hw[0]}; masks must be in the image's own pixel space"
-        )
-    return array.astype(bool, copy=False)
+    return as_mask_stack(
+        array[None] if array.ndim == 2 else array, name=what, axes="(N, H, W)", expected_hw=image_hw
+    )
 
 
 def overlay_masks(
@@ -268,7 +242,7 @@ def overlay_masks(
     >>> out[4, 4].tolist(), out[0, 0].tolist()
     ([200, 0, 0], [0, 0, 0])
     """
-    image = _check_image(image_rgb)
+    image = as_rgb_image(image_rgb)
     stack = _check_masks(masks, image.shape[:2], "masks")
     if not 0.0 <= alpha <= 1.0:
         raise AutotrackError(f"alpha must be between 0 and 1; got {alpha}")
@@ -416,7 +390,7 @@ def show_proposals(
     >>> fig.image.shape
     (40, 60, 3)
     """
-    image = _check_image(image_rgb)
+    image = as_rgb_image(image_rgb)
     raw = proposals.masks if isinstance(proposals, MaskProposals) else proposals
     masks = _check_masks(raw, image.shape[:2], "proposal masks")
     count = len(masks)
@@ -538,7 +512,7 @@ def show_selection(
     >>> fig.image[15, 20].tolist()
     [255, 255, 255]
     """
-    image = _check_image(image_rgb)
+    image = as_rgb_image(image_rgb)
     raw = selection if isinstance(selection, np.ndarray) else selection.masks
     masks = _check_masks(raw, image.shape[:2], "selected masks")
     height, width = image.shape[:2]
@@ -643,12 +617,7 @@ def filmstrip(
     if thumb_width < 8:
         raise AutotrackError(f"thumb_width must be ≥ 8 pixels; got {thumb_width}")
     if isinstance(source, np.ndarray):
-        frames_all = np.asarray(source)
-        if frames_all.ndim != 4 or frames_all.shape[3] != 3 or frames_all.dtype != np.uint8:
-            raise MaskError(
-                f"frames must be (T, H, W, 3) uint8 RGB; got shape {frames_all.shape} and dtype "
-                f"{frames_all.dtype}"
-            )
+        frames_all = as_rgb_frames(source)
         if masks is None:
             raise MaskError("pass the masks to overlay: filmstrip(frames, {'obj_1': masks_thw})")
         per_object = dict(masks) if isinstance(masks, Mapping) else {"obj_1": masks}

@@ -32,7 +32,7 @@ from sam2_autotrack.backends.replicate.backend import (
     ReplicateBackend,
 )
 from sam2_autotrack.backends.replicate.client import ReplicateClient, _RateGate, retry_after_seconds
-from sam2_autotrack.errors import BackendConfigError
+from sam2_autotrack.errors import ConfigError
 
 W, H, T = 80, 48, 12
 BG = (30, 30, 30)
@@ -472,7 +472,7 @@ def test_token_is_sent_as_bearer_and_never_described(fake_replicate: FakeReplica
     ],
 )
 def test_invalid_options_raise_at_construction(options: dict[str, Any]) -> None:
-    with pytest.raises(BackendConfigError, match=next(iter(options))):
+    with pytest.raises(ConfigError, match=next(iter(options))):
         ReplicateBackend(**options)
 
 

@@ -16,7 +16,7 @@ from sam2_autotrack import Click, ClickSet
 from sam2_autotrack.backends.replicate.backend import ReplicateBackend
 from sam2_autotrack.backends.replicate.upload import PreparedVideo, prepare_upload
 from sam2_autotrack.errors import (
-    BackendConfigError,
+    ConfigError,
     ClickError,
     FFmpegError,
     MaskError,
@@ -361,7 +361,7 @@ def test_prepare_upload_geometry_and_frame_range(run_ffmpeg: Any, tmp_path: Path
     assert trimmed.upload_wh[0] in (100, 102)
     assert trimmed.upload_wh[1] in (74, 76)
     assert (trimmed.frame_count, trimmed.source_frame_count) == (3, 8)
-    with pytest.raises(BackendConfigError, match=r"start_frame=8.*8 frames"):
+    with pytest.raises(ConfigError, match=r"start_frame=8.*8 frames"):
         prepare_upload(odd, out_dir=tmp_path, start_frame=8)
 
 
@@ -495,9 +495,9 @@ def test_describe_records_the_preparation() -> None:
     ],
 )
 def test_invalid_preparation_options(options: dict[str, Any], named: str) -> None:
-    with pytest.raises(BackendConfigError, match=named):
+    with pytest.raises(ConfigError, match=named):
         ReplicateBackend(**options)
-    with pytest.raises(BackendConfigError, match=named):
+    with pytest.raises(ConfigError, match=named):
         prepare_upload(
             Path("unused.mp4"),
             out_dir=Path("unused"),

@@ -26,7 +26,8 @@ from sam2_autotrack.backends.local.propagation import (
 )
 from sam2_autotrack.backends.local.proposals import ProposalOptions, propose_masks
 from sam2_autotrack.clicks import ClickSet
-from sam2_autotrack.errors import BackendError, ClickError, MaskError
+from sam2_autotrack.errors import BackendError, ClickError
+from sam2_autotrack.masks.validate import as_rgb_image
 from sam2_autotrack.video.reader import iter_frames, read_frame
 
 __all__ = ["LocalBackend"]
@@ -131,12 +132,7 @@ class LocalBackend:
         MaskProposals
             Overlapping candidates with scores in ``[0, 1]``, best first.
         """
-        image = np.asarray(image_rgb)
-        if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
-            raise MaskError(
-                f"image_rgb must be (H, W, 3) uint8 RGB; got {image.shape} {image.dtype} "
-                "(decode the frame with read_frame)"
-            )
+        image = as_rgb_image(image_rgb)
         following = self._motion_frames(Path(video), image.shape) if video is not None else None
         proposals = propose_masks(image, video_frames=following, options=self.proposal_options)
         key = _digest(image)

@@ -40,12 +40,14 @@ from typing import Annotated, Literal
 import cv2
 import numpy as np
 from numpy.typing import NDArray
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 from scipy.ndimage import gaussian_filter
 
+from sam2_autotrack._options import Options
 from sam2_autotrack.backends.base import MaskProposals
 from sam2_autotrack.clicks import Click, ClickSet
 from sam2_autotrack.errors import MaskError
+from sam2_autotrack.masks.validate import as_mask_stack, as_rgb_image
 
 __all__ = ["LabelPropagator", "TrackerOptions", "initial_masks_from_clicks"]
 
@@ -56,7 +58,7 @@ _PRESETS = {
 }
 
 
-class TrackerOptions(BaseModel):
+class TrackerOptions(Options):
     """Parameters of the propagation (one fixed set for every clip).
 
     Parameters
@@ -115,8 +117,6 @@ class TrackerOptions(BaseModel):
     >>> TrackerOptions(flow_preset="ultrafast").work_max_side
     480
     """
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     work_max_side: Annotated[int, Field(ge=64)] = 480
     flow_preset: Literal["ultrafast", "fast", "medium"] = "fast"
@@ -229,12 +229,7 @@ def initial_masks_from_clicks(
     >>> int(out["obj_1"].sum())
     600
     """
-    image = np.asarray(image_rgb)
-    if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
-        raise MaskError(
-            f"image_rgb must be (H, W, 3) uint8 RGB; got {image.shape} {image.dtype} "
-            "(pass the video's frame 0 as decoded)"
-        )
+    image = as_rgb_image(image_rgb)
     height, width = image.shape[:2]
     if proposals is not None and proposals.resolution_wh != (width, height):
         raise MaskError(
@@ -375,17 +370,8 @@ class LabelPropagator:
         options: TrackerOptions | None = None,
     ) -> None:
         self.options = options if options is not None else TrackerOptions()
-        frame = np.asarray(first_rgb)
-        stack = np.asarray(masks, dtype=bool)
-        if frame.ndim != 3 or frame.shape[2] != 3 or frame.dtype != np.uint8:
-            raise MaskError(
-                f"first_rgb must be (H, W, 3) uint8 RGB; got {frame.shape} {frame.dtype}"
-            )
-        if stack.ndim != 3 or stack.shape[1:] != frame.shape[:2]:
-            raise MaskError(
-                f"masks must be (K, {frame.shape[0]}, {frame.shape[1]}) to match the frame; got "
-                f"{stack.shape}"
-            )
+        frame = as_rgb_image(first_rgb, name="first_rgb")
+        stack = as_mask_stack(masks, axes="(K, H, W)", expected_hw=frame.shape[:2])
         self.height, self.width = frame.shape[:2]
         self.count = stack.shape[0]
         scale = min(1.0, self.options.work_max_side / max(self.height, self.width))

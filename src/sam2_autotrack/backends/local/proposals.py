@@ -33,24 +33,26 @@ from __future__ import annotations
 import heapq
 import time
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated
 
 import cv2
 import numpy as np
 from numpy.typing import NDArray
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 from scipy.ndimage import find_objects
 from skimage.segmentation import slic
 
+from sam2_autotrack._options import Options
 from sam2_autotrack.backends.base import MaskProposals
 from sam2_autotrack.errors import MaskError
+from sam2_autotrack.masks.validate import as_rgb_image
 
 __all__ = ["ProposalOptions", "propose_masks"]
 
 _MIN_EDGE_REF = 20.0  # floor of the reference edge strength (Sobel of Lab), for flat images
 
 
-class ProposalOptions(BaseModel):
+class ProposalOptions(Options):
     """Parameters of the classical proposal generator (one fixed set; not tuned per clip).
 
     Parameters
@@ -145,8 +147,6 @@ class ProposalOptions(BaseModel):
     ((400,), 640)
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
     work_max_side: Annotated[int, Field(ge=64)] = 640
     superpixels: tuple[Annotated[int, Field(ge=16)], ...] = (600, 1000)
     compactness: Annotated[float, Field(gt=0)] = 12.0
@@ -235,21 +235,6 @@ class _Candidate:
             self.top : self.top + self.crop.shape[0], self.left : self.left + self.crop.shape[1]
         ] = self.crop
         return mask
-
-
-def _check_image(image_rgb: Any) -> NDArray[np.uint8]:
-    image = np.asarray(image_rgb)
-    if image.ndim != 3 or image.shape[2] != 3:
-        raise MaskError(
-            f"image_rgb must have shape (H, W, 3); got {image.shape} (pass an RGB frame)"
-        )
-    if image.dtype != np.uint8:
-        raise MaskError(
-            f"image_rgb must be uint8; got {image.dtype} (convert with .astype(np.uint8))"
-        )
-    if image.shape[0] < 8 or image.shape[1] < 8:
-        raise MaskError(f"image_rgb is {image.shape[1]}x{image.shape[0]}; need at least 8x8 pixels")
-    return image
 
 
 def _residual_motion(
@@ -371,7 +356,9 @@ def propose_masks(
     """
     started = time.perf_counter()
     opts = options if options is not None else ProposalOptions()
-    image = _check_image(image_rgb)
+    image = as_rgb_image(image_rgb)
+    if image.shape[0] < 8 or image.shape[1] < 8:
+        raise MaskError(f"image_rgb is {image.shape[1]}x{image.shape[0]}; need at least 8x8 pixels")
     height, width = image.shape[:2]
     scale = min(1.0, opts.work_max_side / max(height, width))
     work_wh = (max(8, round(width * scale)), max(8, round(height * scale)))

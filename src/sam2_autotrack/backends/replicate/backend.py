@@ -36,14 +36,15 @@ from sam2_autotrack.backends.replicate.upload import (
 )
 from sam2_autotrack.clicks import ClickSet
 from sam2_autotrack.errors import (
-    BackendConfigError,
     BackendError,
     ClickError,
+    ConfigError,
     MaskError,
     PredictionError,
     VideoNotFoundError,
 )
 from sam2_autotrack.masks.png import decode_mask
+from sam2_autotrack.masks.validate import as_rgb_image
 from sam2_autotrack.video.reader import probe_video
 
 __all__ = [
@@ -257,7 +258,7 @@ class ReplicateBackend:
         if timeout is not None and timeout <= 0:
             problems.append(f"timeout must be positive seconds or None; got {timeout!r}")
         if problems:
-            raise BackendConfigError("invalid ReplicateBackend options: " + "; ".join(problems))
+            raise ConfigError("invalid ReplicateBackend options: " + "; ".join(problems))
         self._client = client or ReplicateClient(
             api_token=api_token,
             base_url=base_url,
@@ -356,12 +357,7 @@ class ReplicateBackend:
         ``individual_masks`` (``combined_mask`` is a matplotlib figure, not input-sized).
         """
         started = time.monotonic()
-        image = np.asarray(image_rgb)
-        if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
-            raise MaskError(
-                f"image_rgb must be an (H, W, 3) uint8 RGB image; got shape {image.shape} dtype "
-                f"{image.dtype} — convert with np.asarray(img, dtype=np.uint8)"
-            )
+        image = as_rgb_image(image_rgb)
         height, width = image.shape[:2]
         ok, encoded = cv2.imencode(".png", cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
         if not ok:

@@ -46,8 +46,8 @@ from replicate.exceptions import ReplicateError
 from sam2_autotrack._fs import atomic_path, file_sha256, write_bytes_atomic, write_json_atomic
 from sam2_autotrack.backends.base import ProgressCallback
 from sam2_autotrack.errors import (
-    BackendConfigError,
     BackendError,
+    ConfigError,
     DownloadError,
     MissingTokenError,
     OutputsExpiredError,
@@ -388,7 +388,7 @@ class ReplicateClient:
         }
         for name, ok in checks.items():
             if not ok:
-                raise BackendConfigError(
+                raise ConfigError(
                     f"ReplicateClient({name}=...) is out of range; timeouts and intervals must be "
                     "positive (max_poll_interval >= poll_interval), counts >= 1, retries >= 0"
                 )

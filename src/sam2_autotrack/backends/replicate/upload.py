@@ -27,8 +27,8 @@ from numpy.typing import NDArray
 from sam2_autotrack._fs import atomic_path, file_sha256
 from sam2_autotrack.clicks import Click, ClickSet
 from sam2_autotrack.errors import (
-    BackendConfigError,
     ClickError,
+    ConfigError,
     FFmpegError,
     MaskError,
     MaskSizeError,
@@ -350,7 +350,7 @@ def prepare_upload(
 
     Raises
     ------
-    BackendConfigError
+    ConfigError
         An option is out of range, or ``start_frame`` is not before the end of the video.
     FFmpegError
         The re-encode failed, timed out or produced the wrong number of frames.
@@ -374,12 +374,12 @@ def prepare_upload(
         max_side=max_side, start_frame=start_frame, stop_frame=stop_frame
     )
     if problems:
-        raise BackendConfigError("invalid upload preparation options: " + "; ".join(problems))
+        raise ConfigError("invalid upload preparation options: " + "; ".join(problems))
     video = Path(video)
     info = probe_video(video, exact_frame_count=True)
     source_wh, source_count = info.resolution_wh, int(info.frame_count)
     if start_frame >= source_count:
-        raise BackendConfigError(
+        raise ConfigError(
             f"start_frame={start_frame} but {video.name} has only {source_count} frames "
             f"(0..{source_count - 1}); choose a start_frame inside the video"
         )
