@@ -84,8 +84,8 @@ from sam2_autotrack.evaluation.scores import (
     jaccard,
     load_mask_sequences,
 )
+from sam2_autotrack.export.palette import davis_palette
 from sam2_autotrack.export.sequences import (
-    davis_palette,
     decode_rle,
     encode_rle,
     write_coco_json,

@@ -3,7 +3,6 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -12,8 +11,8 @@ from numpy.typing import NDArray
 from PIL import Image
 
 from sam2_autotrack import ConfigError, ExportError, MaskError, MaskSizeError
+from sam2_autotrack.export.palette import davis_palette
 from sam2_autotrack.export.sequences import (
-    davis_palette,
     decode_rle,
     encode_rle,
     write_coco_json,

@@ -6,8 +6,8 @@ import pytest
 from numpy.typing import NDArray
 
 from sam2_autotrack import ExportError, FFmpegError, FFmpegNotFoundError, MaskError, MaskSizeError
+from sam2_autotrack.export.palette import object_colors
 from sam2_autotrack.export.video import (
-    distinct_colors_rgb,
     union_of,
     write_alpha_video,
     write_overlay_video,
@@ -285,13 +285,6 @@ def test_union_of() -> None:
         union_of({})
 
 
-def test_distinct_colors() -> None:
-    colors = distinct_colors_rgb(60)
-    assert len(set(colors)) == 60
-    assert distinct_colors_rgb(60) == colors
-    assert all(0 <= c <= 255 for color in colors for c in color)
-
-
 def test_overlay_tints_each_object_with_its_colour(clips: dict[str, Path], tmp_path: Path) -> None:
     left = np.zeros((FRAMES, 48, 64), dtype=bool)
     right = np.zeros((FRAMES, 48, 64), dtype=bool)
@@ -305,7 +298,7 @@ def test_overlay_tints_each_object_with_its_colour(clips: dict[str, Path], tmp_p
     frames = _decode_rgb(out, (64, 48)).astype(np.float64)
     assert frames.shape[0] == FRAMES
     gray = _decode_rgb(clips["gray"], (64, 48))[0].astype(np.float64).mean()
-    colors = distinct_colors_rgb(2)
+    colors = object_colors(2).tolist()
     windows = [(slice(16, 32), slice(10, 22)), (slice(16, 32), slice(42, 54))]
     for (ys, xs), color in zip(windows, colors, strict=True):
         inside = frames[:, ys, xs].reshape(-1, 3).mean(axis=0)

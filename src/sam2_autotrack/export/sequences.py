@@ -23,6 +23,7 @@ from PIL import Image
 
 from sam2_autotrack._fs import atomic_path, write_bytes_atomic, write_json_atomic
 from sam2_autotrack.errors import ExportError, MaskError, MaskSizeError
+from sam2_autotrack.export.palette import davis_palette
 from sam2_autotrack.masks.cleanup import (
     MaskCleanup,
     feather_alpha,
@@ -40,35 +41,6 @@ __all__ = [
 ]
 
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-
-
-def davis_palette() -> NDArray[np.uint8]:
-    """Return the 256-colour palette of DAVIS / PASCAL VOC index masks.
-
-    Index 0 is black (background); index ``i`` gets the colour made by spreading the bits of ``i``
-    over the high bits of red, green and blue.
-
-    Returns
-    -------
-    numpy.ndarray
-        ``(256, 3)`` uint8 RGB.
-
-    Examples
-    --------
-    >>> davis_palette()[:4].tolist()
-    [[0, 0, 0], [128, 0, 0], [0, 128, 0], [128, 128, 0]]
-    """
-    palette = np.zeros((256, 3), dtype=np.uint8)
-    for index in range(256):
-        value = index
-        red = green = blue = 0
-        for bit in range(7, -1, -1):
-            red |= (value & 1) << bit
-            green |= ((value >> 1) & 1) << bit
-            blue |= ((value >> 2) & 1) << bit
-            value >>= 3
-        palette[index] = (red, green, blue)
-    return palette
 
 
 def _checked_masks(masks: Mapping[str, Any], frame_indices: Any) -> dict[str, NDArray[np.bool_]]:

@@ -27,6 +27,7 @@ from numpy.typing import NDArray
 
 from sam2_autotrack._fs import atomic_path
 from sam2_autotrack.errors import ExportError, MaskError, MaskSizeError
+from sam2_autotrack.export.palette import object_colors
 from sam2_autotrack.masks.cleanup import (
     MaskCleanup,
     feather_alpha,
@@ -43,7 +44,6 @@ from sam2_autotrack.video.ffmpeg import (
 
 __all__ = [
     "AlphaCodec",
-    "distinct_colors_rgb",
     "union_of",
     "write_alpha_video",
     "write_overlay_video",
@@ -74,58 +74,6 @@ _ALPHA_CODECS: dict[str, dict[str, Any]] = {
         ],
     },
 }  # fmt: skip
-
-# High-contrast colours for the first objects (RGB); later ones step around the hue circle.
-_BASE_COLORS_RGB: tuple[tuple[int, int, int], ...] = (
-    (230, 25, 75),
-    (60, 180, 75),
-    (0, 130, 200),
-    (255, 225, 25),
-    (245, 130, 48),
-    (145, 30, 180),
-    (70, 240, 240),
-    (240, 50, 230),
-    (210, 245, 60),
-    (250, 190, 212),
-)
-
-
-def distinct_colors_rgb(count: int) -> list[tuple[int, int, int]]:
-    """Return ``count`` visually distinct RGB colours, the same ones on every call.
-
-    Parameters
-    ----------
-    count
-        How many colours.
-
-    Returns
-    -------
-    list of tuple of int
-        ``(r, g, b)`` triples in ``0..255``; no two are equal.
-
-    Examples
-    --------
-    >>> distinct_colors_rgb(2)
-    [(230, 25, 75), (60, 180, 75)]
-    >>> len(set(distinct_colors_rgb(40)))
-    40
-    """
-    if count < 0:
-        raise ExportError(f"count must be >= 0; got {count}")
-    colors = list(_BASE_COLORS_RGB[:count])
-    golden = 0.618033988749895
-    k = 0
-    while len(colors) < count:
-        hue = (0.11 + k * golden) % 1.0
-        value = 255 if (k // 7) % 2 == 0 else 200
-        rgb = cv2.cvtColor(
-            np.array([[[int(hue * 180) % 180, 220, value]]], dtype=np.uint8), cv2.COLOR_HSV2RGB
-        )[0, 0]
-        color = (int(rgb[0]), int(rgb[1]), int(rgb[2]))
-        if color not in colors:
-            colors.append(color)
-        k += 1
-    return colors
 
 
 def union_of(masks: Mapping[str, Any]) -> NDArray[np.bool_]:
@@ -339,7 +287,7 @@ def write_alpha_video(
 def _object_colors(
     object_ids: Sequence[str], chosen: Mapping[str, tuple[int, int, int]] | None
 ) -> dict[str, tuple[int, int, int]]:
-    palette = distinct_colors_rgb(len(object_ids))
+    palette = [tuple(int(c) for c in rgb) for rgb in object_colors(len(object_ids))]
     colors: dict[str, tuple[int, int, int]] = {}
     for i, oid in enumerate(object_ids):
         color = (chosen or {}).get(oid, palette[i])
@@ -441,7 +389,8 @@ def write_overlay_video(
     contour_px
         Outline thickness; ``0`` draws none.
     colors_rgb
-        Colour per object id; missing ids get :func:`distinct_colors_rgb` colours in order.
+        Colour per object id; missing ids get the library's object colours in order
+        (:func:`~sam2_autotrack.export.palette.object_colors`).
     fps
         Output frame rate; ``None`` keeps the source's exact rate.
     cleanup

@@ -37,6 +37,7 @@ from sam2_autotrack.errors import (
     MissingDependencyError,
     VideoError,
 )
+from sam2_autotrack.export.palette import object_colors
 from sam2_autotrack.masks.validate import as_mask_stack, as_rgb_frames, as_rgb_image
 from sam2_autotrack.selection.select import ProposalDecision, Selection
 
@@ -83,24 +84,6 @@ _AA = cv2.LINE_AA
 _PANEL_RGB = (24, 24, 28)
 _TEXT_RGB = (235, 235, 235)
 _WRITE_FORMATS = {".png": ".png", ".jpg": ".jpg", ".jpeg": ".jpg", ".webp": ".webp"}
-# Ten well-separated colours (RGB) first; golden-ratio hues after that.
-_BASE_COLOURS = np.array(
-    [
-        (230, 25, 75),
-        (60, 180, 75),
-        (0, 130, 200),
-        (255, 165, 0),
-        (145, 30, 180),
-        (70, 240, 240),
-        (240, 50, 230),
-        (210, 245, 60),
-        (250, 190, 212),
-        (0, 128, 128),
-    ],
-    dtype=np.uint8,
-)
-
-
 # -- the figure object ----------------------------------------------------------------------------
 
 
@@ -181,6 +164,8 @@ def _encode(image_rgb: NDArray[np.uint8], extension: str) -> bytes:
 def palette(n: int) -> NDArray[np.uint8]:
     """Return ``n`` distinct RGB colours; colour ``k`` is the same for every ``n > k``.
 
+    The same colours as the overlay video (:func:`~sam2_autotrack.export.palette.object_colors`).
+
     Examples
     --------
     >>> palette(3).shape
@@ -188,14 +173,7 @@ def palette(n: int) -> NDArray[np.uint8]:
     >>> bool((palette(12)[:3] == palette(3)).all())
     True
     """
-    if n < 0:
-        raise AutotrackError(f"palette size must be ≥ 0; got {n}")
-    colours = [tuple(int(c) for c in rgb) for rgb in _BASE_COLOURS[:n]]
-    for k in range(len(_BASE_COLOURS), n):
-        hue = int(((k * 0.618033988749895) % 1.0) * 180)
-        hsv = np.array([[[hue, 200, 240]]], dtype=np.uint8)
-        colours.append(tuple(int(c) for c in cv2.cvtColor(hsv, cv2.COLOR_HSV2RGB)[0, 0]))
-    return np.array(colours, dtype=np.uint8).reshape(n, 3)
+    return object_colors(n)
 
 
 def _check_masks(masks: Any, image_hw: tuple[int, int], what: str) -> NDArray[np.bool_]:

@@ -16,8 +16,8 @@ from sam2_autotrack import Click, ClickSet
 from sam2_autotrack.backends.replicate.backend import ReplicateBackend
 from sam2_autotrack.backends.replicate.upload import PreparedVideo, prepare_upload
 from sam2_autotrack.errors import (
-    ConfigError,
     ClickError,
+    ConfigError,
     FFmpegError,
     MaskError,
     MaskSizeError,
