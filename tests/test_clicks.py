@@ -3,21 +3,17 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from sam2_autotrack.backends.base import ObjectTracks
 from sam2_autotrack.clicks import Click, ClickSet, ReplicateClickStrings
-from sam2_autotrack.errors import ClickError
+from sam2_autotrack.errors import ClickError, MaskError
 
-# Object ids: anything without commas, brackets or whitespace (incl. Unicode whitespace).
-object_ids = st.text(
-    alphabet=st.characters(
-        blacklist_characters=",[]", blacklist_categories=("Zs", "Zl", "Zp", "Cc", "Cs")
-    ),
-    min_size=1,
-    max_size=12,
-).filter(lambda s: not any(ch.isspace() for ch in s))
+# Object ids: safe file names (they name the files written per object).
+object_ids = st.from_regex(r"\A[A-Za-z0-9][A-Za-z0-9._-]{0,11}\Z")
 
 clicks = st.builds(
     Click,
@@ -149,7 +145,7 @@ VALID = {
         ({"click_labels": "1,-1"}, "label -1 is not 0 or 1"),
         ({"click_labels": "1,yes"}, "label 'yes' is not an integer"),
         ({"click_object_ids": "obj_1,"}, "click_object_ids .* empty entry"),
-        ({"click_object_ids": "obj_1,obj 2"}, "contains a comma, whitespace or a bracket"),
+        ({"click_object_ids": "obj_1,obj 2"}, "'obj 2' is not a safe name"),
         ({"click_coordinates": ""}, "click_coordinates is empty"),
         ({"click_labels": ""}, "click_labels .* empty entry"),
         ({"click_frames": "   "}, "click_frames .* empty entry"),
@@ -199,11 +195,17 @@ def test_clicks_outside_resolution_are_rejected(resolution_wh: tuple[int, int], 
         ({"x": 0, "y": 0, "label": 2}, "label"),
         ({"x": 0, "y": 0, "frame": -1}, "frame"),
         ({"x": 0, "y": 0, "object_id": ""}, "object id is empty"),
-        ({"x": 0, "y": 0, "object_id": "a,b"}, "contains a comma"),
-        ({"x": 0, "y": 0, "object_id": "a b"}, "contains a comma, whitespace"),
-        ({"x": 0, "y": 0, "object_id": "[a]"}, "bracket"),
+        ({"x": 0, "y": 0, "object_id": "a,b"}, "not a safe name"),
+        ({"x": 0, "y": 0, "object_id": "a b"}, "not a safe name"),
+        ({"x": 0, "y": 0, "object_id": "[a]"}, "not a safe name"),
+        ({"x": 0, "y": 0, "object_id": "../escape"}, "not a safe name"),
+        ({"x": 0, "y": 0, "object_id": "/etc/passwd"}, "not a safe name"),
+        ({"x": 0, "y": 0, "object_id": ".."}, "not a safe name"),
+        ({"x": 0, "y": 0, "object_id": "a/b"}, "not a safe name"),
+        ({"x": 0, "y": 0, "object_id": "x" * 65}, "1-64 ASCII"),
+        ({"x": 0, "y": 0, "object_id": "obj\u00e9"}, "not a safe name"),
         # Regression: '$' used to let a trailing newline through, breaking the round trip.
-        ({"x": 0, "y": 0, "object_id": "obj_1\n"}, "whitespace"),
+        ({"x": 0, "y": 0, "object_id": "obj_1\n"}, "not a safe name"),
     ],
 )
 def test_invalid_click_raises_click_error(kwargs: dict[str, Any], message: str) -> None:
@@ -236,3 +238,11 @@ def test_click_is_frozen_and_has_helpers() -> None:
     assert not click.is_positive
     with pytest.raises(ValueError, match="frozen"):
         click.x = 5  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("object_id", ["../outside", "/tmp/abs", "a/b", "..", "a b"])
+def test_tracks_refuse_ids_that_would_build_paths_outside_the_run_folder(object_id: str) -> None:
+    with pytest.raises(MaskError, match="not a safe name"):
+        ObjectTracks(
+            masks={object_id: np.zeros((1, 2, 2), bool)}, frame_indices=np.arange(1), frame_count=1
+        )

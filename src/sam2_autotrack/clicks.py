@@ -30,17 +30,34 @@ from sam2_autotrack.errors import ClickError
 
 __all__ = ["Click", "ClickSet", "ReplicateClickStrings"]
 
-_OBJECT_ID_RE = re.compile(r"[^,\s\[\]]+")
+_OBJECT_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 _COORD_RE = re.compile(r"\[\s*([^\[\],]*)\s*,\s*([^\[\],]*)\s*\]")
 
 
-def _check_object_id(value: str) -> str:
+def check_object_id(value: str) -> str:
+    """Return ``value`` if it is a valid object id, else raise ``ValueError`` saying why.
+
+    An object id names the object in the click strings sent to Replicate (one comma-separated
+    string) *and* the files written for it (``masks/<id>/``, ``alpha/<id>.webm``), so it must be a
+    safe file name: 1 to 64 ASCII letters, digits, ``.``, ``_`` or ``-``, starting with a letter
+    or a digit (so never ``..``, an absolute path or a path with ``/``).
+
+    Examples
+    --------
+    >>> check_object_id("obj_1")
+    'obj_1'
+    >>> check_object_id("../../etc")
+    Traceback (most recent call last):
+    ...
+    ValueError: object id '../../etc' is not a safe name: ...
+    """
     if not value:
         raise ValueError("object id is empty; use a name such as 'obj_1'")
     if not _OBJECT_ID_RE.fullmatch(value):
         raise ValueError(
-            f"object id {value!r} contains a comma, whitespace or a bracket; the ids are sent as "
-            "one comma-separated string, so use letters, digits, '_' or '-' (e.g. 'obj_1')"
+            f"object id {value!r} is not a safe name: ids are sent as one comma-separated string "
+            "and name the files written for the object, so use 1-64 ASCII letters, digits, '.', "
+            "'_' or '-', starting with a letter or digit (e.g. 'obj_1', 'person_2')"
         )
     return value
 
@@ -87,7 +104,7 @@ class Click(BaseModel):
     @field_validator("object_id")
     @classmethod
     def _valid_object_id(cls, value: str) -> str:
-        return _check_object_id(value)
+        return check_object_id(value)
 
     @property
     def point_xy(self) -> tuple[int, int]:

@@ -15,7 +15,7 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 from numpy.typing import NDArray
 
-from sam2_autotrack.clicks import ClickSet
+from sam2_autotrack.clicks import ClickSet, check_object_id
 from sam2_autotrack.errors import MaskError
 from sam2_autotrack.masks.validate import as_mask_stack, checked_mask_stacks
 
@@ -97,6 +97,11 @@ class ObjectTracks:
 
     def __post_init__(self) -> None:
         checked = checked_mask_stacks(self.masks)
+        for object_id in checked:
+            try:
+                check_object_id(object_id)
+            except ValueError as exc:
+                raise MaskError(f"tracks for an unusable object id: {exc}") from None
         indices = np.asarray(self.frame_indices, dtype=np.int64)
         shape = next(iter(checked.values())).shape
         if indices.shape != (shape[0],):
