@@ -153,11 +153,13 @@ from sam2_autotrack.tracker import (
 from sam2_autotrack.video.ffmpeg import (
     find_ffmpeg,
 )
-from sam2_autotrack.video.reader import (
+from sam2_autotrack.video.probe import (
     VideoInfo,
     count_frames,
-    iter_frames,
     probe_video,
+)
+from sam2_autotrack.video.reader import (
+    iter_frames,
     read_frame,
 )
 

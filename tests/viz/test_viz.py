@@ -15,7 +15,7 @@ from sam2_autotrack import Click, ClickSet, MaskProposals, ObjectTracks
 from sam2_autotrack.errors import AutotrackError, ExportError, MaskError, MissingDependencyError
 from sam2_autotrack.run.result import TrackResult
 from sam2_autotrack.selection.select import Selection, select_objects
-from sam2_autotrack.video.reader import probe_video, read_frame
+from sam2_autotrack.video import probe_video, read_frame
 from sam2_autotrack.viz import (
     Figure,
     area_plot,

@@ -28,7 +28,7 @@ from numpy.typing import NDArray
 from sam2_autotrack._fs import atomic_path, write_bytes_atomic
 from sam2_autotrack.errors import ExportError, MaskError, SyntheticClipError
 from sam2_autotrack.masks.validate import as_rgb_frames
-from sam2_autotrack.video.ffmpeg import run_ffmpeg
+from sam2_autotrack.video.process import run_ffmpeg
 
 __all__ = ["SYNTHETIC_SUITE", "SyntheticClip", "SyntheticClipFiles", "make_clip"]
 

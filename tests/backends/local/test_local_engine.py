@@ -313,7 +313,7 @@ def test_backend_tracks_with_progress_and_is_deterministic(
 def test_backend_propose_uses_the_cache_in_track(
     squares_video: tuple[Path, NDArray[np.bool_]],
 ) -> None:
-    from sam2_autotrack.video.reader import read_frame
+    from sam2_autotrack.video import read_frame
 
     path, truth = squares_video
     backend = LocalBackend()
