@@ -19,7 +19,7 @@ from sam2_autotrack.backends.local.propagation import (
 from sam2_autotrack.backends.local.proposals import ProposalOptions, propose_masks
 from sam2_autotrack.clicks import Click, ClickSet
 from sam2_autotrack.errors import BackendError, ClickError, MaskError, VideoNotFoundError
-from sam2_autotrack.testing.synthetic import SyntheticClip, make_clip
+from sam2_autotrack.testing import SyntheticClip, make_clip
 
 SMALL_WH = (320, 180)
 
