@@ -174,7 +174,7 @@ class TrackResult:
         """Show a filmstrip of the tracks in Jupyter (nothing when the source video is gone)."""
         if self.video is None or not self.video.is_file():
             return None
-        from sam2_autotrack.viz.figures import filmstrip
+        from sam2_autotrack.viz.strip import filmstrip
 
         return filmstrip(self, n=6).to_png()
 
