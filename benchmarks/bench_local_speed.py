@@ -30,7 +30,7 @@ from numpy.typing import NDArray
 from sam2_autotrack.backends.local.backend import LocalBackend
 from sam2_autotrack.backends.local.propagation import LabelPropagator
 from sam2_autotrack.clicks import Click, ClickSet
-from sam2_autotrack.testing.synthetic import make_clip
+from sam2_autotrack.testing import make_clip
 
 
 def _baseline(frames: NDArray[np.uint8], labels: NDArray[np.uint8]) -> float:

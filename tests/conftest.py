@@ -13,7 +13,7 @@ from pathlib import Path
 import imageio_ffmpeg
 import pytest
 
-# -- video fixtures (tests/test_video.py): small clips encoded with the imageio-ffmpeg binary ----
+# -- video fixtures (tests/video/): small clips encoded with the imageio-ffmpeg binary ----
 
 MakeClip = Callable[..., Path]
 
@@ -89,6 +89,24 @@ def rotated90_mp4(ffmpeg_exe: str, testsrc_mp4: Path) -> Path:
             ffmpeg_exe, "-display_rotation", "90", "-i", str(testsrc_mp4), "-c", "copy", str(out)
         )
     return out
+
+
+def _mdat_offset(path: Path) -> int:
+    data = path.read_bytes()
+    pos = 0
+    while pos + 8 <= len(data):
+        size = int.from_bytes(data[pos : pos + 4], "big")
+        if data[pos + 4 : pos + 8] == b"mdat":
+            return pos
+        assert size >= 8, "unexpected box layout"
+        pos += size
+    raise AssertionError("no mdat box")
+
+
+@pytest.fixture(scope="session")
+def mdat_offset() -> Callable[[Path], int]:
+    """``mdat_offset(path)``: byte offset of the top-level ``mdat`` box of an ISO-BMFF file."""
+    return _mdat_offset
 
 
 # -- fake Replicate server (tests/test_replicate.py): a real HTTP server on 127.0.0.1 -------------

@@ -137,14 +137,16 @@ from sam2_autotrack.selection.select import (
     select_objects,
     touches_borders,
 )
+from sam2_autotrack.testing.clip import (
+    SyntheticClip,
+    SyntheticClipFiles,
+)
 from sam2_autotrack.testing.samples import (
     SAMPLE_VIDEOS,
     sample_video,
 )
-from sam2_autotrack.testing.synthetic import (
+from sam2_autotrack.testing.suite import (
     SYNTHETIC_SUITE,
-    SyntheticClip,
-    SyntheticClipFiles,
     make_clip,
 )
 from sam2_autotrack.tracker import (
@@ -153,11 +155,13 @@ from sam2_autotrack.tracker import (
 from sam2_autotrack.video.ffmpeg import (
     find_ffmpeg,
 )
-from sam2_autotrack.video.reader import (
+from sam2_autotrack.video.probe import (
     VideoInfo,
     count_frames,
-    iter_frames,
     probe_video,
+)
+from sam2_autotrack.video.reader import (
+    iter_frames,
     read_frame,
 )
 

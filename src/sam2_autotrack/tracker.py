@@ -25,7 +25,8 @@ from sam2_autotrack.run.manifest import write_manifest
 from sam2_autotrack.run.result import AlphaCodec, TrackResult
 from sam2_autotrack.seeds.points import clicks_from_selection
 from sam2_autotrack.selection.select import Selection, SelectionOptions, select_objects
-from sam2_autotrack.video.reader import probe_video, read_frame
+from sam2_autotrack.video.probe import probe_video
+from sam2_autotrack.video.reader import read_frame
 
 __all__ = ["AutoTracker", "BackendChoice", "default_work_dir"]
 

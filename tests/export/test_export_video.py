@@ -13,7 +13,7 @@ from sam2_autotrack.export.video import (
     write_overlay_video,
 )
 from sam2_autotrack.masks.cleanup import MaskCleanup, hold_to_all_frames
-from sam2_autotrack.video.ffmpeg import find_ffmpeg, probe_video, run_ffmpeg
+from sam2_autotrack.video import find_ffmpeg, probe_stream, run_ffmpeg
 
 FRAMES = 10
 
@@ -94,7 +94,7 @@ def test_alpha_matches_masks_frame_count_and_rate(
     )
     assert out == tmp_path / f"alpha{suffix}"
     assert _leftovers(tmp_path, {out.name}) == []
-    info = probe_video(out)
+    info = probe_stream(out)
     assert info.resolution_wh == (65, 47)
     assert info.fps == Fraction(30000, 1001)
     alpha = _decode_alpha(out, (65, 47))
@@ -122,7 +122,7 @@ def test_prores_keeps_the_picture(clips: dict[str, Path], tmp_path: Path) -> Non
 
 
 def test_rotated_source_uses_displayed_orientation(clips: dict[str, Path], tmp_path: Path) -> None:
-    info = probe_video(clips["rotated"])
+    info = probe_stream(clips["rotated"])
     assert info.resolution_wh == (47, 65)
     masks = _moving_masks(FRAMES, 65, 47, seed=3)
     out = write_alpha_video(
@@ -160,7 +160,7 @@ def test_fps_override_keeps_every_frame(clips: dict[str, Path], tmp_path: Path) 
         clips["odd"], masks, frame_indices=np.arange(FRAMES), frame_count=FRAMES,
         out_path=tmp_path / "slow.webm", fps=10,
     )  # fmt: skip
-    assert probe_video(out).fps == 10
+    assert probe_stream(out).fps == 10
     alpha = _decode_alpha(out, (65, 47))
     assert alpha.shape[0] == FRAMES
     assert float(np.mean((alpha >= 128) == masks)) >= 0.999
@@ -174,7 +174,7 @@ def test_a_float_source_rate_keeps_the_exact_fraction(
         clips["odd"], masks, frame_indices=np.arange(FRAMES), frame_count=FRAMES,
         out_path=tmp_path / "a.webm", fps=30000 / 1001,
     )  # fmt: skip
-    assert probe_video(out).fps == Fraction(30000, 1001)
+    assert probe_stream(out).fps == Fraction(30000, 1001)
 
 
 @pytest.mark.parametrize(("frame_count", "message"), [(14, "to 10 frames"), (7, "more than 7")])
@@ -294,7 +294,7 @@ def test_overlay_tints_each_object_with_its_colour(clips: dict[str, Path], tmp_p
         clips["gray"], {"left": left, "right": right}, frame_indices=np.arange(FRAMES),
         frame_count=FRAMES, out_path=tmp_path / "overlay.mp4", alpha=0.5, draw_ids=False,
     )  # fmt: skip
-    assert probe_video(out).fps == 25
+    assert probe_stream(out).fps == 25
     frames = _decode_rgb(out, (64, 48)).astype(np.float64)
     assert frames.shape[0] == FRAMES
     gray = _decode_rgb(clips["gray"], (64, 48))[0].astype(np.float64).mean()
@@ -321,7 +321,7 @@ def test_overlay_holds_masks_pads_odd_sizes_and_draws_ids(
         clips["odd"], {"obj": masks}, frame_indices=[0, 5], frame_count=FRAMES,
         out_path=tmp_path / "ids.mp4", draw_ids=True, colors_rgb={"obj": (255, 0, 0)},
     )  # fmt: skip
-    assert probe_video(out_plain).resolution_wh == (66, 48)
+    assert probe_stream(out_plain).resolution_wh == (66, 48)
     plain = _decode_rgb(out_plain, (66, 48)).astype(np.int16)
     ids = _decode_rgb(out_ids, (66, 48)).astype(np.int16)
     source = _decode_rgb(clips["odd"], (65, 47)).astype(np.int16)
@@ -391,4 +391,4 @@ def test_real_clip_alpha_round_trip_every_third_mask(codec: str, tmp_path: Path)
     assert alpha.shape[0] == info.frame_count
     agreement = float(((alpha >= 128) == held).mean())
     assert agreement >= 0.999, agreement
-    assert probe_video(out).fps == Fraction(30000, 1001)
+    assert probe_stream(out).fps == Fraction(30000, 1001)

@@ -9,7 +9,7 @@ import pytest
 
 from sam2_autotrack.errors import VideoError, VideoNotFoundError
 from sam2_autotrack.testing.samples import SAMPLE_VIDEOS, sample_video
-from sam2_autotrack.video.reader import probe_video
+from sam2_autotrack.video import probe_video
 
 
 def test_sample_names() -> None:

@@ -34,13 +34,9 @@ from sam2_autotrack.masks.cleanup import (
     hold_indices,
 )
 from sam2_autotrack.masks.validate import as_mask_stack, checked_mask_stacks
-from sam2_autotrack.video.ffmpeg import (
-    VideoStreamInfo,
-    iter_ffmpeg_output,
-    probe_video,
-    require_encoders,
-    run_ffmpeg,
-)
+from sam2_autotrack.video.ffmpeg import require_encoders
+from sam2_autotrack.video.process import iter_ffmpeg_output, run_ffmpeg
+from sam2_autotrack.video.stream_info import VideoStreamInfo, probe_stream
 
 __all__ = [
     "AlphaCodec",
@@ -235,7 +231,7 @@ def write_alpha_video(
     Examples
     --------
     >>> import tempfile, pathlib
-    >>> from sam2_autotrack.video.ffmpeg import run_ffmpeg
+    >>> from sam2_autotrack.video import run_ffmpeg
     >>> d = pathlib.Path(tempfile.mkdtemp())
     >>> _ = run_ffmpeg(["-f", "lavfi", "-i", "testsrc=size=32x24:rate=10", "-frames:v", "4",
     ...                 "-c:v", "ffv1", str(d / "clip.mkv")], timeout=60)
@@ -251,7 +247,7 @@ def write_alpha_video(
     _check_suffix(out, spec["suffixes"], f"codec={codec!r}")
     source = Path(source_video)
     exe = require_encoders(ffmpeg, [spec["encoder"]])
-    info = probe_video(source, ffmpeg=exe, timeout=min(timeout, 120.0))
+    info = probe_stream(source, ffmpeg=exe, timeout=min(timeout, 120.0))
     stack = as_mask_stack(mask, name="mask")
     _check_geometry(stack, frame_indices, info, source)
     positions = hold_indices(frame_indices, frame_count)
@@ -417,7 +413,7 @@ def write_overlay_video(
     Examples
     --------
     >>> import tempfile, pathlib
-    >>> from sam2_autotrack.video.ffmpeg import run_ffmpeg
+    >>> from sam2_autotrack.video import run_ffmpeg
     >>> d = pathlib.Path(tempfile.mkdtemp())
     >>> _ = run_ffmpeg(["-f", "lavfi", "-i", "testsrc=size=32x24:rate=10", "-frames:v", "3",
     ...                 "-c:v", "ffv1", str(d / "clip.mkv")], timeout=60)
@@ -434,7 +430,7 @@ def write_overlay_video(
     _check_suffix(out, (".mp4",), "the overlay preview (H.264)")
     source = Path(source_video)
     exe = require_encoders(ffmpeg, ["libx264"])
-    info = probe_video(source, ffmpeg=exe, timeout=min(timeout, 120.0))
+    info = probe_stream(source, ffmpeg=exe, timeout=min(timeout, 120.0))
     stacks = checked_mask_stacks(masks)
     first = next(iter(stacks.values()))
     _check_geometry(first, frame_indices, info, source)

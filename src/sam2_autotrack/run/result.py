@@ -23,7 +23,7 @@ from sam2_autotrack.export.video import AlphaCodec, union_of, write_alpha_video,
 from sam2_autotrack.masks.cleanup import MaskCleanup
 from sam2_autotrack.masks.png import decode_mask
 from sam2_autotrack.run.manifest import MANIFEST_NAME
-from sam2_autotrack.video.reader import VideoInfo
+from sam2_autotrack.video.probe import VideoInfo
 
 if TYPE_CHECKING:
     from sam2_autotrack.evaluation.scores import EvaluationReport
@@ -174,7 +174,7 @@ class TrackResult:
         """Show a filmstrip of the tracks in Jupyter (nothing when the source video is gone)."""
         if self.video is None or not self.video.is_file():
             return None
-        from sam2_autotrack.viz.figures import filmstrip
+        from sam2_autotrack.viz.strip import filmstrip
 
         return filmstrip(self, n=6).to_png()
 

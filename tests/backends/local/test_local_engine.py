@@ -19,7 +19,7 @@ from sam2_autotrack.backends.local.propagation import (
 from sam2_autotrack.backends.local.proposals import ProposalOptions, propose_masks
 from sam2_autotrack.clicks import Click, ClickSet
 from sam2_autotrack.errors import BackendError, ClickError, MaskError, VideoNotFoundError
-from sam2_autotrack.testing.synthetic import SyntheticClip, make_clip
+from sam2_autotrack.testing import SyntheticClip, make_clip
 
 SMALL_WH = (320, 180)
 
@@ -313,7 +313,7 @@ def test_backend_tracks_with_progress_and_is_deterministic(
 def test_backend_propose_uses_the_cache_in_track(
     squares_video: tuple[Path, NDArray[np.bool_]],
 ) -> None:
-    from sam2_autotrack.video.reader import read_frame
+    from sam2_autotrack.video import read_frame
 
     path, truth = squares_video
     backend = LocalBackend()

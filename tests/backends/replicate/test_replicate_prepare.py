@@ -22,7 +22,7 @@ from sam2_autotrack.errors import (
     MaskError,
     MaskSizeError,
 )
-from sam2_autotrack.video.reader import count_frames, probe_video, read_frame
+from sam2_autotrack.video import count_frames, probe_video, read_frame
 
 W, H, T = 160, 96, 12
 BG = (30, 30, 30)

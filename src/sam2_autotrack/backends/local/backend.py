@@ -210,7 +210,7 @@ class LocalBackend:
         per_frame: list[NDArray[np.bool_]] = [stack]
         total: int | None = None
         with contextlib.suppress(Exception):
-            from sam2_autotrack.video.reader import probe_video
+            from sam2_autotrack.video.probe import probe_video
 
             total = int(probe_video(path).frame_count) or None
         if progress is not None:

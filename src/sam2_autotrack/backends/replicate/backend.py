@@ -45,7 +45,7 @@ from sam2_autotrack.errors import (
 )
 from sam2_autotrack.masks.png import decode_mask
 from sam2_autotrack.masks.validate import as_rgb_image
-from sam2_autotrack.video.reader import probe_video
+from sam2_autotrack.video.probe import probe_video
 
 __all__ = [
     "SAM2_IMAGE_MODEL",

@@ -33,8 +33,8 @@ from sam2_autotrack.errors import (
     MaskError,
     MaskSizeError,
 )
-from sam2_autotrack.video.ffmpeg import run_ffmpeg
-from sam2_autotrack.video.reader import count_frames, probe_video
+from sam2_autotrack.video.probe import count_frames, probe_video
+from sam2_autotrack.video.process import run_ffmpeg
 
 __all__ = ["PREPARE_CRF", "PreparedVideo", "check_prepare_options", "prepare_upload"]
 

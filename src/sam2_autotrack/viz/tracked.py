@@ -1,0 +1,41 @@
+"""What the pictures need of a tracking result, as a protocol, so viz never imports ``run/``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+from numpy.typing import NDArray
+
+__all__ = ["TrackedVideo"]
+
+
+class TrackedVideo(Protocol):
+    """What :func:`~sam2_autotrack.viz.filmstrip` and :func:`~sam2_autotrack.viz.area_plot` read.
+
+    :class:`~sam2_autotrack.TrackResult` has all of it; any object with these members works.
+    """
+
+    @property
+    def video(self) -> Path | None:
+        """The source video, read for the frames under the masks."""
+        ...
+
+    @property
+    def object_ids(self) -> tuple[str, ...]:
+        """Object ids in click order."""
+        ...
+
+    @property
+    def frame_indices(self) -> NDArray[np.int64]:
+        """``(T,)`` source-frame index of each mask frame."""
+        ...
+
+    def masks(self, object_id: str) -> NDArray[np.bool_]:
+        """``(T, H, W)`` bool masks of one object."""
+        ...
+
+    def areas(self) -> dict[str, NDArray[np.int64]]:
+        """Each object's mask area per mask frame."""
+        ...
