@@ -6,7 +6,7 @@ import pytest
 from scipy import ndimage
 
 from sam2_autotrack.errors import ExportError, SyntheticClipError
-from sam2_autotrack.evaluation.scores import load_mask_sequences
+from sam2_autotrack.evaluation import load_mask_sequences
 from sam2_autotrack.testing.synthetic import SYNTHETIC_SUITE, SyntheticClip, make_clip
 
 # Small renders keep the suite fast; positions and sizes scale with the resolution.
