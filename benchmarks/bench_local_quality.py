@@ -5,13 +5,16 @@ For every clip of ``SYNTHETIC_SUITE`` (one fixed parameter set for all of them):
     frame 0 → LocalBackend.propose (with motion cues from the clip) → select_objects
     → clicks_from_selection → LocalBackend.track → evaluate against the exact ground truth
 
-and print per-clip J, F and J&F (DAVIS semantics, Hungarian matching, ground-truth objects absent
-from frame 0 excluded) and their mean.
+Scoring is the DAVIS 2017 unsupervised protocol (the library default, ``davis-unsupervised``):
+every frame, every ground-truth object (late-entering ones included), predictions matched on
+(J + F) / 2, a ground-truth object without a prediction compared with an empty mask. Per clip the
+script prints the means over that clip's objects; the final row averages over **all objects of
+all clips** (``aggregate``), as the DAVIS benchmark does, and names the protocol.
 
 Run::
 
     .venv/bin/python benchmarks/bench_local_quality.py [--frames 60] [--max-objects 8]
-        [--weight-model 0.5] [clip ...]
+        [--weight-model 0.5] [--objects all] [clip ...]
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from sam2_autotrack.backends.local.backend import LocalBackend
-from sam2_autotrack.evaluation.scores import evaluate
+from sam2_autotrack.evaluation import OBJECTS_MODES, EvaluationReport, aggregate, evaluate
 from sam2_autotrack.seeds.points import clicks_from_selection
 from sam2_autotrack.selection.select import SelectionOptions, select_objects
 from sam2_autotrack.testing import SYNTHETIC_SUITE, make_clip
@@ -48,11 +51,17 @@ def main(argv: list[str] | None = None) -> int:
         default=SelectionOptions().weight_model,
         help="weight of the proposal confidence in the selection's objectness",
     )
+    parser.add_argument(
+        "--objects",
+        choices=OBJECTS_MODES,
+        default="all",
+        help="ground-truth objects scored (default: all, as DAVIS intends)",
+    )
     args = parser.parse_args(argv)
     backend = LocalBackend()
     options = SelectionOptions(max_objects=args.max_objects, weight_model=args.weight_model)
-    rows = []
-    print(f"{'clip':18s} {'J':>6s} {'F':>6s} {'J&F':>6s}  objs  notes")
+    reports: dict[str, EvaluationReport] = {}
+    print(f"{'clip':18s} {'J':>6s} {'F':>6s} {'J&F':>6s}  objs  gt  notes")
     with tempfile.TemporaryDirectory() as tmp:
         for name in args.clips:
             clip = make_clip(name, frame_count=args.frames)
@@ -66,8 +75,8 @@ def main(argv: list[str] | None = None) -> int:
             )
             clicks = clicks_from_selection(selection)
             tracks = backend.track(files.video_path, clicks)
-            report = evaluate(tracks.masks, clip.masks)
-            rows.append((report.j_mean, report.f_mean, report.jf_mean))
+            report = evaluate(tracks.masks, clip.masks, objects=args.objects)
+            reports[name] = report
             notes = (
                 f"propose {propose_s:.2f}s, track {tracks.info['tracking_fps']} fps, "
                 f"{len(proposals)} proposals"
@@ -76,11 +85,20 @@ def main(argv: list[str] | None = None) -> int:
                 notes += f", missed {','.join(report.unmatched_gt)}"
             print(
                 f"{name:18s} {report.j_mean:6.3f} {report.f_mean:6.3f} {report.jf_mean:6.3f}"
-                f"  {len(selection):4d}  {notes}",
+                f"  {len(selection):4d}  {len(report.per_object):2d}  {notes}",
                 flush=True,
             )
-    mean = np.mean(np.array(rows), axis=0)
-    print(f"{'mean':18s} {mean[0]:6.3f} {mean[1]:6.3f} {mean[2]:6.3f}")
+    summary = aggregate(reports)
+    clip_mean = float(np.mean([r.jf_mean for r in reports.values()]))
+    print(
+        f"{'all objects':18s} {summary.j_mean:6.3f} {summary.f_mean:6.3f} {summary.jf_mean:6.3f}"
+        f"        {summary.object_count:2d}  (mean of clip means: J&F {clip_mean:.3f})"
+    )
+    print(
+        f"protocol: {summary.protocol}, objects: {summary.objects}; J&F averaged over "
+        f"{summary.object_count} objects of {len(reports)} clips (recall J {summary.j_recall:.3f}"
+        f" F {summary.f_recall:.3f}, decay J {summary.j_decay:.3f} F {summary.f_decay:.3f})"
+    )
     return 0
 
 

@@ -75,7 +75,7 @@ from sam2_autotrack.errors import (
     VideoError,
     VideoNotFoundError,
 )
-from sam2_autotrack.evaluation.scores import (
+from sam2_autotrack.evaluation import (
     EvaluationReport,
     ObjectScore,
     boundary_f,

@@ -160,10 +160,29 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("gt", type=Path, metavar="GT", help="ground-truth mask folder")
     evaluate.add_argument("--json", action="store_true", help="print the report as JSON")
     evaluate.add_argument(
+        "--protocol",
+        choices=["davis-unsupervised", "davis-semi-supervised"],
+        default="davis-unsupervised",
+        help="DAVIS 2017 protocol: unsupervised (default: every frame, objects matched on "
+        "(J+F)/2, at most 20 predicted objects, void applied) or semi-supervised (frames "
+        "1..T-2, prediction folders named after the ground-truth objects, void not used)",
+    )
+    evaluate.add_argument(
         "--objects",
-        choices=["present_at_start", "all"],
-        default="present_at_start",
-        help="score only objects visible in frame 0 (default) or every ground-truth object",
+        choices=["all", "davis-frame0-labels", "present_at_start"],
+        default="all",
+        help="ground-truth objects scored: all (default, late-entering ones included), "
+        "davis-frame0-labels (the official code's rule: folders in name order are labels "
+        "1..N, labels up to the highest one present on frame 0 are scored) or present_at_start "
+        "(objects visible on frame 0 only; not a DAVIS convention)",
+    )
+    evaluate.add_argument(
+        "--void",
+        type=Path,
+        default=None,
+        metavar="MASKS",
+        help="folder of void masks, one image per ground-truth frame, white where pixels are "
+        "ignored (DAVIS label 255)",
     )
     return parser
 
@@ -283,10 +302,12 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 
 def _cmd_eval(args: argparse.Namespace) -> int:
-    from sam2_autotrack.evaluation.scores import evaluate_dirs
+    from sam2_autotrack.evaluation import evaluate_dirs
 
     pred = args.pred / "masks" if (args.pred / "manifest.json").is_file() else args.pred
-    report = evaluate_dirs(pred, args.gt, objects=args.objects)
+    report = evaluate_dirs(
+        pred, args.gt, protocol=args.protocol, objects=args.objects, void_dir=args.void
+    )
     if args.json:
         print(json.dumps(report.to_dict(), indent=2))
     else:

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from sam2_autotrack.errors import ExportError, SyntheticClipError
-from sam2_autotrack.evaluation.scores import load_mask_sequences
+from sam2_autotrack.evaluation import load_mask_sequences
 from sam2_autotrack.testing import SyntheticClip, make_clip
 
 

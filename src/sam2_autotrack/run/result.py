@@ -6,7 +6,7 @@ import dataclasses
 import json
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -26,7 +26,7 @@ from sam2_autotrack.run.manifest import MANIFEST_NAME
 from sam2_autotrack.video.probe import VideoInfo
 
 if TYPE_CHECKING:
-    from sam2_autotrack.evaluation.scores import EvaluationReport
+    from sam2_autotrack.evaluation import EvaluationReport, ObjectsMode, Protocol
     from sam2_autotrack.selection.select import Selection
 
 __all__ = ["AlphaCodec", "TrackResult"]
@@ -351,25 +351,33 @@ class TrackResult:
         self,
         ground_truth: Mapping[str, NDArray[np.bool_]],
         *,
-        objects: Literal["present_at_start", "all"] = "present_at_start",
+        protocol: Protocol = "davis-unsupervised",
+        objects: ObjectsMode = "all",
+        void: NDArray[np.bool_] | None = None,
     ) -> EvaluationReport:
         """Score these tracks against ground truth ``{gt_id: (F, H, W) bool}`` (DAVIS J&F).
 
-        The ground truth covers every source frame (``F`` = :attr:`frame_count`) or exactly the
-        mask frames; with a frame interval > 1 it is cut down to :attr:`frame_indices`.
+        The ground truth (and the optional ``(F, H, W)`` void mask) covers every source frame
+        (``F`` = :attr:`frame_count`) or exactly the mask frames; with a frame interval > 1 it is
+        cut down to :attr:`frame_indices`. ``protocol`` and ``objects`` are those of
+        :func:`sam2_autotrack.evaluation.evaluate`.
         """
-        from sam2_autotrack.evaluation.scores import evaluate
+        from sam2_autotrack.evaluation import evaluate
 
-        truth = {
-            gid: (
-                np.asarray(m)[self.frame_indices]
-                if np.asarray(m).shape[0] == self.frame_count
-                and len(self.frame_indices) != self.frame_count
-                else np.asarray(m)
-            )
-            for gid, m in ground_truth.items()
-        }
-        return evaluate(self.tracks.masks, truth, objects=objects)
+        def mask_frames(masks: Any) -> NDArray[np.bool_]:
+            array = np.asarray(masks)
+            if array.shape[0] == self.frame_count and len(self.frame_indices) != self.frame_count:
+                return array[self.frame_indices]
+            return array
+
+        truth = {gid: mask_frames(m) for gid, m in ground_truth.items()}
+        return evaluate(
+            self.tracks.masks,
+            truth,
+            protocol=protocol,
+            objects=objects,
+            void=None if void is None else mask_frames(void),
+        )
 
     # -- persistence ------------------------------------------------------------------------------
 

@@ -1,0 +1,232 @@
+"""Mask folders on disk: read them, and score a prediction folder against a ground-truth folder.
+
+Layout of a mask folder: one sub-folder per object holding one image per frame,
+``<folder>/<object_id>/<frame>.png`` (what :meth:`SyntheticClip.write` writes for the ground
+truth and a tracking run writes under ``masks/``). A void folder holds one image per ground-truth
+frame directly, ``<void>/<frame>.png``, white where pixels are to be ignored (DAVIS label 255).
+A pixel is foreground (or void) when its grey value is above 127.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+from numpy.typing import NDArray
+
+from sam2_autotrack.errors import EvaluationError, MaskError, MaskSizeError
+from sam2_autotrack.evaluation.clip import evaluate
+from sam2_autotrack.evaluation.protocols import EvaluationOptions, ObjectsMode, Protocol
+from sam2_autotrack.evaluation.report import EvaluationReport
+
+__all__ = ["evaluate_dirs", "load_mask_sequences", "load_void_masks"]
+
+_IMAGE_SUFFIXES = (".png", ".bmp", ".tif", ".tiff")
+
+
+def _image_files(folder: Path) -> list[Path]:
+    return sorted(
+        f
+        for f in folder.iterdir()
+        if f.is_file() and f.suffix.lower() in _IMAGE_SUFFIXES and not f.name.startswith(".")
+    )
+
+
+def _read_frames(files: list[Path]) -> NDArray[np.bool_]:
+    frames: list[NDArray[np.bool_]] = []
+    for file in files:
+        image = cv2.imread(str(file), cv2.IMREAD_GRAYSCALE)
+        if image is None:
+            raise MaskError(f"cannot decode mask image {file}; re-export it as an 8-bit PNG")
+        if frames and image.shape != frames[0].shape:
+            h0, w0 = frames[0].shape
+            raise MaskSizeError(
+                f"mask {file} is {image.shape[1]}x{image.shape[0]} but {files[0].name} is "
+                f"{w0}x{h0}; every frame of an object must have the same size",
+                expected_wh=(w0, h0),
+                actual_wh=(int(image.shape[1]), int(image.shape[0])),
+            )
+        frames.append(image > 127)
+    return np.stack(frames)
+
+
+def _read_mask_dir(directory: str | Path) -> dict[str, tuple[tuple[str, ...], NDArray[np.bool_]]]:
+    """Read a folder of per-object folders: ``{object_id: (frame file stems, (T, H, W) bool)}``."""
+    root = Path(directory)
+    if not root.is_dir():
+        raise EvaluationError(
+            f"mask folder {root} does not exist; pass a folder with one sub-folder of PNG frames "
+            "per object"
+        )
+    out: dict[str, tuple[tuple[str, ...], NDArray[np.bool_]]] = {}
+    for sub in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        files = _image_files(sub)
+        if files:
+            out[sub.name] = (tuple(f.stem for f in files), _read_frames(files))
+    if not out:
+        raise EvaluationError(
+            f"no per-object mask folders found in {root}; expected <object_id>/frame_00000.png ..."
+        )
+    counts = {oid: seq.shape[0] for oid, (_, seq) in out.items()}
+    if len(set(counts.values())) > 1:
+        raise EvaluationError(
+            f"objects in {root} have different frame counts {counts}; every object folder needs "
+            "one image per frame"
+        )
+    return out
+
+
+def load_mask_sequences(directory: str | Path) -> dict[str, NDArray[np.bool_]]:
+    """Read ``<directory>/<object_id>/<frame>.png`` folders into ``{object_id: (T, H, W) bool}``.
+
+    Each sub-folder holding images is one object; its images, in file-name order, are the frames.
+    A pixel is foreground when its (grey) value is above 127, which reads white-on-black masks
+    whether they are stored as 0/255 or anti-aliased.
+
+    Parameters
+    ----------
+    directory
+        The folder of per-object folders (as written by :meth:`SyntheticClip.write` for the
+        ground truth, or by the mask-sequence export of a tracking run).
+
+    Returns
+    -------
+    dict
+        ``{object_id: (T, H, W) bool}`` in sorted id order.
+
+    Raises
+    ------
+    EvaluationError
+        The folder is missing, holds no per-object image folders, or objects differ in frame count.
+    MaskError, MaskSizeError
+        An image cannot be decoded, or its size differs from the object's first frame.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, cv2, numpy as np
+    >>> root = pathlib.Path(tempfile.mkdtemp())
+    >>> (root / "obj").mkdir()
+    >>> for t in range(2):
+    ...     _ = cv2.imwrite(str(root / "obj" / f"{t:05d}.png"), np.full((4, 6), 255, np.uint8))
+    >>> {k: v.shape for k, v in load_mask_sequences(root).items()}
+    {'obj': (2, 4, 6)}
+    """
+    return {oid: seq for oid, (_, seq) in _read_mask_dir(directory).items()}
+
+
+def load_void_masks(directory: str | Path) -> NDArray[np.bool_]:
+    """Read a folder of per-frame void images into one ``(T, H, W)`` bool array.
+
+    Parameters
+    ----------
+    directory
+        A folder of images, one per frame in file-name order, white where pixels are void.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(T, H, W)`` bool, True on void pixels.
+
+    Raises
+    ------
+    EvaluationError
+        The folder is missing or holds no image.
+    MaskError, MaskSizeError
+        An image cannot be decoded, or its size differs from the first frame's.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, cv2, numpy as np
+    >>> root = pathlib.Path(tempfile.mkdtemp())
+    >>> for t in range(3):
+    ...     _ = cv2.imwrite(str(root / f"{t:05d}.png"), np.zeros((4, 6), np.uint8))
+    >>> load_void_masks(root).shape
+    (3, 4, 6)
+    """
+    root = Path(directory)
+    files = _image_files(root) if root.is_dir() else []
+    if not files:
+        raise EvaluationError(
+            f"void folder {root} holds no images; pass a folder with one PNG per ground-truth "
+            "frame, white where pixels are void"
+        )
+    return _read_frames(files)
+
+
+def evaluate_dirs(
+    pred_dir: str | Path,
+    gt_dir: str | Path,
+    *,
+    protocol: Protocol = "davis-unsupervised",
+    objects: ObjectsMode = "all",
+    void_dir: str | Path | None = None,
+    bound_th: float = 0.008,
+) -> EvaluationReport:
+    """Score the mask folders in ``pred_dir`` against those in ``gt_dir``.
+
+    Both folders use the layout of :func:`load_mask_sequences`; the object ids of the two sides
+    need not agree under the unsupervised protocol (objects are matched). When the predictions
+    hold only some of the frames (masks exported every k-th frame, ``frame_00000.png``,
+    ``frame_00005.png``, ...), the ground truth and the void are scored on the frames with the
+    same file names, and the protocol's first and last frames are those of the kept frames.
+
+    Parameters
+    ----------
+    pred_dir, gt_dir
+        Folders of per-object PNG folders.
+    protocol, objects, bound_th
+        As in :func:`~sam2_autotrack.evaluation.evaluate`.
+    void_dir
+        Optional folder of void images, one per ground-truth frame (see :func:`load_void_masks`).
+
+    Returns
+    -------
+    EvaluationReport
+        As :func:`~sam2_autotrack.evaluation.evaluate` returns.
+
+    Raises
+    ------
+    ConfigError
+        As :func:`~sam2_autotrack.evaluation.evaluate` raises, before any file is read.
+    EvaluationError
+        As :func:`load_mask_sequences` and :func:`~sam2_autotrack.evaluation.evaluate` raise, or
+        the void folder does not hold one image per ground-truth frame.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, cv2, numpy as np
+    >>> root = pathlib.Path(tempfile.mkdtemp())
+    >>> for side, oid in (("gt", "gt_1"), ("pred", "obj_0")):
+    ...     (root / side / oid).mkdir(parents=True)
+    ...     mask = np.zeros((16, 16), np.uint8); mask[4:12, 4:12] = 255
+    ...     _ = cv2.imwrite(str(root / side / oid / "frame_00000.png"), mask)
+    >>> evaluate_dirs(root / "pred", root / "gt").jf_mean
+    1.0
+    """
+    options = EvaluationOptions(protocol=protocol, objects=objects, bound_th=bound_th)
+    pred = _read_mask_dir(pred_dir)
+    gt = _read_mask_dir(gt_dir)
+    gt_names = next(iter(gt.values()))[0]
+    pred_names = next(iter(pred.values()))[0]
+    gt_seqs = {oid: seq for oid, (_, seq) in gt.items()}
+    void = None if void_dir is None else load_void_masks(void_dir)
+    if void is not None and void.shape[0] != len(gt_names):
+        raise EvaluationError(
+            f"void folder {void_dir} holds {void.shape[0]} images but the ground truth has "
+            f"{len(gt_names)} frames; pass one void image per ground-truth frame"
+        )
+    if pred_names != gt_names and set(pred_names) < set(gt_names):
+        # Masks exported every k-th frame: score the ground truth's frames of the same names.
+        index = {name: t for t, name in enumerate(gt_names)}
+        keep = np.array([index[name] for name in pred_names])
+        gt_seqs = {oid: seq[keep] for oid, seq in gt_seqs.items()}
+        void = None if void is None else void[keep]
+    return evaluate(
+        {oid: seq for oid, (_, seq) in pred.items()},
+        gt_seqs,
+        protocol=options.protocol,
+        objects=options.objects,
+        void=void,
+        bound_th=options.bound_th,
+    )
