@@ -14,12 +14,10 @@ from numpy.typing import NDArray
 from sam2_autotrack.backends.base import MaskProposals, ObjectTracks
 from sam2_autotrack.clicks import ClickSet
 from sam2_autotrack.errors import ExportError, MaskError
-from sam2_autotrack.export.sequences import (
-    write_coco_json,
-    write_mask_sequences,
-    write_palette_pngs,
-)
-from sam2_autotrack.export.video import AlphaCodec, union_of, write_alpha_video, write_overlay_video
+from sam2_autotrack.export.alpha import AlphaCodec, union_of, write_alpha_video
+from sam2_autotrack.export.coco import write_coco_json
+from sam2_autotrack.export.overlay import write_overlay_video
+from sam2_autotrack.export.sequences import write_mask_sequences, write_palette_pngs
 from sam2_autotrack.masks.cleanup import MaskCleanup
 from sam2_autotrack.masks.png import decode_mask
 from sam2_autotrack.run.manifest import MANIFEST_NAME
