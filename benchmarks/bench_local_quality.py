@@ -26,7 +26,7 @@ import numpy as np
 
 from sam2_autotrack.backends.local.backend import LocalBackend
 from sam2_autotrack.evaluation.scores import evaluate
-from sam2_autotrack.seeds.points import clicks_from_selection
+from sam2_autotrack.seeds.build import clicks_from_selection
 from sam2_autotrack.selection.select import SelectionOptions, select_objects
 from sam2_autotrack.testing.synthetic import SYNTHETIC_SUITE, make_clip
 from sam2_autotrack.video.reader import read_frame

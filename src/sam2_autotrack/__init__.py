@@ -126,12 +126,16 @@ from sam2_autotrack.run.batch import (
 from sam2_autotrack.run.result import (
     TrackResult,
 )
-from sam2_autotrack.seeds.points import (
-    Seeds,
+from sam2_autotrack.seeds.build import (
     clicks_from_selection,
+)
+from sam2_autotrack.seeds.interior import (
+    Seeds,
     find_seeds,
-    negative_points,
     seed_points,
+)
+from sam2_autotrack.seeds.negatives import (
+    negative_points,
 )
 from sam2_autotrack.selection.select import (
     ProposalDecision,

@@ -23,7 +23,8 @@ from sam2_autotrack.progress import note
 from sam2_autotrack.run.batch import BatchReport, run_batch
 from sam2_autotrack.run.manifest import write_manifest
 from sam2_autotrack.run.result import AlphaCodec, TrackResult
-from sam2_autotrack.seeds.points import clicks_from_selection
+from sam2_autotrack.seeds.build import clicks_from_selection
+from sam2_autotrack.seeds.options import SeedOptions
 from sam2_autotrack.selection.select import Selection, SelectionOptions, select_objects
 from sam2_autotrack.video.reader import probe_video, read_frame
 
@@ -190,9 +191,8 @@ class AutoTracker:
     def seed(self, selection: Selection | NDArray[np.bool_]) -> ClickSet:
         """Turn selected masks into interior positive clicks (plus negatives where they help)."""
         masks = selection.masks if isinstance(selection, Selection) else np.asarray(selection)
-        return clicks_from_selection(
-            masks, seeds_per_object=self.seeds_per_object, negatives=self.negatives
-        )
+        options = SeedOptions(seeds_per_object=self.seeds_per_object, negatives=self.negatives)
+        return clicks_from_selection(masks, options=options)
 
     def propagate(
         self,
