@@ -41,9 +41,9 @@ class ExportOptions(Options):
     palette
         One indexed DAVIS-style PNG per mask frame (``palette/``).
     cleanup
-        Hole filling, speck removal and edge feathering, the same for every export *and* the
-        run's mask PNGs. Nested, not flattened: ``cleanup=MaskCleanup(feather_px=2)`` or
-        ``cleanup={"feather_px": 2}``.
+        Hole filling, speck removal and edge feathering, the same for every export (the run's
+        ``masks/`` PNGs stay as tracked). Nested, not flattened:
+        ``cleanup=MaskCleanup(feather_px=2)`` or ``cleanup={"feather_px": 2}``.
     ffmpeg
         The ffmpeg executable for the video exports, or ``None`` to find one.
 
