@@ -29,7 +29,7 @@ import numpy as np
 
 from sam2_autotrack.backends.local.backend import LocalBackend
 from sam2_autotrack.evaluation import OBJECTS_MODES, EvaluationReport, aggregate, evaluate
-from sam2_autotrack.seeds.points import clicks_from_selection
+from sam2_autotrack.seeds.build import clicks_from_selection
 from sam2_autotrack.selection.select import SelectionOptions, select_objects
 from sam2_autotrack.testing import SYNTHETIC_SUITE, make_clip
 from sam2_autotrack.video import read_frame

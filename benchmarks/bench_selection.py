@@ -29,7 +29,7 @@ from proposals import SyntheticProposals, make_proposals
 from scipy.ndimage import distance_transform_edt
 from skimage.measure import label, regionprops
 
-from sam2_autotrack.seeds.points import clicks_from_selection
+from sam2_autotrack.seeds.build import clicks_from_selection
 from sam2_autotrack.selection.select import select_objects
 
 

@@ -20,11 +20,12 @@ from sam2_autotrack import (
     LocalBackend,
     ReplicateBackend,
     SelectionError,
-    TrackResult,
     evaluate,
     make_clip,
 )
 from sam2_autotrack.cli import main
+from sam2_autotrack.export import ExportOptions
+from sam2_autotrack.run import export_run, load_run
 
 W, H, T = 160, 96, 10
 COLOURS_BGR = {"red": (0, 0, 230), "green": (0, 200, 0), "blue": (230, 60, 0)}
@@ -69,7 +70,7 @@ def test_track_through_replicate_writes_the_run_folder(
 ) -> None:
     video, truth = flat
     out = tmp_path / "run"
-    result = AutoTracker(fast_replicate()).track(video, out, coco=True)
+    result = AutoTracker(fast_replicate()).track(video, out, exports=ExportOptions(coco=True))
 
     # the three boxes are the objects (the background slab is rejected), tracked exactly
     assert len(result) == 3
@@ -148,7 +149,7 @@ def test_cli_track_through_replicate(
     assert image_input["use_m2m"] is False
     assert video_input["output_frame_interval"] == 2
     assert len(set(video_input["click_object_ids"].split(","))) == 2
-    loaded = TrackResult.load(out)
+    loaded = load_run(out)
     assert list(loaded.frame_indices) == list(range(0, T, 2))
     assert len(loaded) == 2
 
@@ -177,13 +178,14 @@ def test_local_pipeline_end_to_end_with_exports_and_reload(
 ) -> None:
     video, truth = synthetic
     out = tmp_path / "run"
-    result = AutoTracker("local").track(video, out, alpha=("webm",), overlay=True, palette=True)
+    exports = ExportOptions(alpha=("webm",), overlay=True, palette=True)
+    result = AutoTracker("local").track(video, out, exports=exports)
     report = result.evaluate(truth)
     assert report.jf_mean >= 0.7, str(report)
     assert (out / "alpha" / "union.webm").is_file()
     assert (out / "overlay.mp4").is_file()
     assert len(list((out / "palette").glob("*.png"))) == 16
-    loaded = TrackResult.load(out)
+    loaded = load_run(out)
     assert loaded.object_ids == result.object_ids
     assert loaded.clicks == result.clicks
     for oid in result.object_ids:
@@ -297,12 +299,13 @@ def test_video_export_names_a_missing_source(
     out = tmp_path / "run"
     AutoTracker(fast_replicate()).track(video, out)
     video.rename(tmp_path / "moved.avi")
-    loaded = TrackResult.load(out)
+    loaded = load_run(out)
+    overlay = ExportOptions(overlay=True)
     with pytest.raises(ExportError, match=r"source video .* is missing"):
-        loaded.to_overlay_video(tmp_path / "o.mp4")
-    assert not (tmp_path / "o.mp4").exists()
-    loaded.video = tmp_path / "moved.avi"
-    assert loaded.to_overlay_video(tmp_path / "o.mp4").is_file()
+        export_run(loaded, tmp_path / "o", overlay)
+    assert not (tmp_path / "o" / "overlay.mp4").exists()
+    loaded = loaded.replace(video=tmp_path / "moved.avi")
+    assert export_run(loaded, tmp_path / "o", overlay)[0].is_file()
 
 
 def test_result_renders_as_a_filmstrip_in_jupyter(
@@ -315,5 +318,5 @@ def test_result_renders_as_a_filmstrip_in_jupyter(
     image = cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_COLOR)
     assert image is not None
     assert image.shape[1] >= 2 * W  # several thumbnails side by side
-    result.video = tmp_path / "gone.avi"
+    result = result.replace(video=tmp_path / "gone.avi")
     assert result._repr_png_() is None

@@ -84,19 +84,21 @@ from sam2_autotrack.evaluation import (
     jaccard,
     load_mask_sequences,
 )
-from sam2_autotrack.export.palette import davis_palette
-from sam2_autotrack.export.sequences import (
-    decode_rle,
-    encode_rle,
-    write_coco_json,
-    write_mask_sequences,
-    write_palette_pngs,
-)
-from sam2_autotrack.export.video import (
+from sam2_autotrack.export.alpha import (
     AlphaCodec,
     union_of,
     write_alpha_video,
+)
+from sam2_autotrack.export.coco import (
+    write_coco_json,
+)
+from sam2_autotrack.export.overlay import (
     write_overlay_video,
+)
+from sam2_autotrack.export.palette import davis_palette
+from sam2_autotrack.export.sequences import (
+    write_mask_sequences,
+    write_palette_pngs,
 )
 from sam2_autotrack.masks.cleanup import (
     MaskCleanup,
@@ -110,6 +112,10 @@ from sam2_autotrack.masks.png import (
     encode_mask_png,
     write_mask_png,
 )
+from sam2_autotrack.masks.rle import (
+    decode_rle,
+    encode_rle,
+)
 from sam2_autotrack.progress import (
     StderrProgress,
 )
@@ -120,12 +126,16 @@ from sam2_autotrack.run.batch import (
 from sam2_autotrack.run.result import (
     TrackResult,
 )
-from sam2_autotrack.seeds.points import (
-    Seeds,
+from sam2_autotrack.seeds.build import (
     clicks_from_selection,
+)
+from sam2_autotrack.seeds.interior import (
+    Seeds,
     find_seeds,
-    negative_points,
     seed_points,
+)
+from sam2_autotrack.seeds.negatives import (
+    negative_points,
 )
 from sam2_autotrack.selection.select import (
     ProposalDecision,

@@ -3,6 +3,12 @@
 Every file the library produces goes through :func:`atomic_path` (or the byte/text/JSON shortcuts):
 the content is written to a temporary sibling, flushed, then renamed over the final name. A crash or
 Ctrl-C leaves either the old file or the new one, never a truncated one.
+
+The finished file has the mode any new file gets: ``0o666`` less the process umask (``0o644`` under
+the usual umask ``022``), as ``open()`` would give it. The temporary file is created with
+``os.open(..., 0o666)`` so the kernel applies the umask (and any default ACL) itself; reading the
+umask would mean setting it, which is not thread-safe. (``tempfile.mkstemp`` would leave every
+file ``0o600``, private to its owner.)
 """
 
 from __future__ import annotations
@@ -11,7 +17,7 @@ import contextlib
 import hashlib
 import json
 import os
-import tempfile
+import secrets
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -48,19 +54,37 @@ def atomic_path(final: str | Path, *, suffix: str | None = None) -> Iterator[Pat
     """
     final = Path(final)
     final.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(
-        prefix=f".{final.name}.",
-        suffix=suffix if suffix is not None else final.suffix,
-        dir=final.parent,
-    )
-    os.close(fd)
-    tmp = Path(name)
+    tmp, mode = _create_sibling(final, final.suffix if suffix is None else suffix)
     try:
         yield tmp
+        # A tool may have replaced the temporary file (new inode, its own mode): restore the mode
+        # a new file gets.
+        if os.stat(tmp).st_mode & 0o7777 != mode:
+            os.chmod(tmp, mode)
         os.replace(tmp, final)
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
+
+
+def _create_sibling(final: Path, suffix: str) -> tuple[Path, int]:
+    """Create an empty, uniquely named file beside ``final``; return it and its mode.
+
+    ``0o666`` is asked for and the kernel takes the umask off, as for any new file.
+    """
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+    for _ in range(100):
+        tmp = final.with_name(f".{final.name}.{secrets.token_hex(4)}{suffix}")
+        try:
+            fd = os.open(tmp, flags, 0o666)
+        except FileExistsError:
+            continue
+        try:
+            mode = os.fstat(fd).st_mode & 0o7777
+        finally:
+            os.close(fd)
+        return tmp, mode
+    raise FileExistsError(f"could not create a temporary file beside {final}")  # pragma: no cover
 
 
 def write_bytes_atomic(final: str | Path, data: bytes) -> Path:

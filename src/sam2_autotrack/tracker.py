@@ -1,37 +1,39 @@
-"""`AutoTracker`: the small facade that composes video I/O, a backend, selection and seeding."""
+"""`AutoTracker`: the small facade that composes video I/O, a backend, selection and seeding.
+
+It composes the steps and nothing else: the steps live in :mod:`~sam2_autotrack.selection`,
+:mod:`~sam2_autotrack.seeds` and the backends, the run folder in :mod:`~sam2_autotrack.run`, the
+exports in :mod:`~sam2_autotrack.export`.
+"""
 
 from __future__ import annotations
 
 import os
 import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Literal, TextIO
+from typing import Any, TextIO
 
-import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-from sam2_autotrack._fs import atomic_path, file_sha256, write_json_atomic
 from sam2_autotrack.backends.base import Backend, MaskProposals, ProgressCallback
+from sam2_autotrack.backends.resolve import BackendChoice, close_backend, resolve_backend
 from sam2_autotrack.clicks import ClickSet
-from sam2_autotrack.errors import AutotrackError, SelectionError
-from sam2_autotrack.masks.cleanup import MaskCleanup
-from sam2_autotrack.masks.png import write_mask_png
-from sam2_autotrack.progress import note
+from sam2_autotrack.errors import ConfigError, SelectionError
+from sam2_autotrack.export.bundle import require_export_tools, write_exports
+from sam2_autotrack.export.options import ExportOptions
 from sam2_autotrack.run.batch import BatchReport, run_batch
-from sam2_autotrack.run.manifest import write_manifest
-from sam2_autotrack.run.result import AlphaCodec, TrackResult
-from sam2_autotrack.seeds.points import clicks_from_selection
+from sam2_autotrack.run.folder import write_seed_stage, write_tracks
+from sam2_autotrack.run.manifest import write_run_manifest
+from sam2_autotrack.run.result import TrackResult
+from sam2_autotrack.seeds.build import clicks_from_selection
+from sam2_autotrack.seeds.options import SeedOptions
 from sam2_autotrack.selection.select import Selection, SelectionOptions, select_objects
 from sam2_autotrack.video.probe import probe_video
 from sam2_autotrack.video.reader import read_frame
 
 __all__ = ["AutoTracker", "BackendChoice", "default_work_dir"]
-
-BackendChoice = Literal["auto", "local", "replicate"]
-NegativePolicy = Literal["touching", "none"]
 
 
 def default_work_dir() -> Path:
@@ -40,46 +42,18 @@ def default_work_dir() -> Path:
     return Path(base) / "sam2_autotrack"
 
 
-def resolve_backend(
-    choice: Backend | BackendChoice,
-    *,
-    api_token: str | None = None,
-    replicate_options: Mapping[str, Any] | None = None,
-    stream: TextIO | None = None,
-) -> Backend:
-    """Turn ``"auto" | "local" | "replicate"`` (or a ready backend) into a backend.
-
-    ``"auto"`` uses Replicate when a token is given or ``REPLICATE_API_TOKEN`` is set, and the
-    embedded CPU engine otherwise — saying so on stderr. ``replicate_options`` are passed to
-    :class:`~sam2_autotrack.ReplicateBackend` when it is chosen.
-    """
-    if not isinstance(choice, str):
-        return choice
-    if choice not in ("auto", "local", "replicate"):
-        raise AutotrackError(
-            f"unknown backend {choice!r}; use 'auto', 'local', 'replicate' or a Backend instance"
-        )
-    token = api_token or os.environ.get("REPLICATE_API_TOKEN") or None
-    if choice == "replicate" or (choice == "auto" and token):
-        from sam2_autotrack.backends.replicate.backend import ReplicateBackend
-
-        return ReplicateBackend(api_token=token, **dict(replicate_options or {}))
-    from sam2_autotrack.backends.local.backend import LocalBackend
-
-    if choice == "auto":
-        note(
-            "no REPLICATE_API_TOKEN set: using the embedded CPU engine (backend='local'); set the "
-            "token or pass backend='replicate' to use hosted SAM 2",
-            stream=stream,
-        )
-    return LocalBackend()
-
-
 class AutoTracker:
     """Track the objects of a video with no human clicks.
 
     ``track()`` does everything; the steps are public for notebooks:
     :meth:`first_frame` → :meth:`propose` → :meth:`select` → :meth:`seed` → :meth:`propagate`.
+    Every option is checked here, before any work (a bad one raises
+    :class:`~sam2_autotrack.ConfigError`).
+
+    A tracker is a context manager: leaving the ``with`` block (or :meth:`close`) closes the
+    backend's HTTP connections — **only for a backend the tracker created** from ``"auto"``,
+    ``"local"`` or ``"replicate"``. A :class:`~sam2_autotrack.Backend` instance you pass in stays
+    yours (you may share it between trackers); close it yourself.
 
     Parameters
     ----------
@@ -90,12 +64,11 @@ class AutoTracker:
     api_token
         Replicate token; overrides ``REPLICATE_API_TOKEN``.
     selection
-        Rules that pick the real objects among the proposals (see :class:`SelectionOptions`).
-    seeds_per_object
-        Positive clicks per object.
-    negatives
-        ``"touching"``: a background click in each neighbour that touches an object, where a leak
-        is likely; ``"none"``: positive clicks only.
+        Rules that pick the real objects among the proposals (a :class:`SelectionOptions` or a
+        dict of its fields).
+    seeds
+        Clicks per object and the negative-click policy (a
+        :class:`~sam2_autotrack.seeds.SeedOptions` or a dict of its fields).
     progress
         A :data:`~sam2_autotrack.ProgressCallback` (e.g. :class:`StderrProgress`), or ``None``.
     stream
@@ -104,9 +77,9 @@ class AutoTracker:
     Examples
     --------
     >>> from sam2_autotrack import AutoTracker
-    >>> tracker = AutoTracker(backend="local")
-    >>> tracker.backend.name
-    'local'
+    >>> with AutoTracker(backend="local", seeds={"seeds_per_object": 2}) as tracker:
+    ...     tracker.backend.name, tracker.seed_options.seeds_per_object
+    ('local', 2)
     """
 
     def __init__(
@@ -114,29 +87,48 @@ class AutoTracker:
         backend: Backend | BackendChoice = "auto",
         *,
         api_token: str | None = None,
-        selection: SelectionOptions | None = None,
-        seeds_per_object: int = 3,
-        negatives: NegativePolicy = "touching",
+        selection: SelectionOptions | dict[str, Any] | None = None,
+        seeds: SeedOptions | dict[str, Any] | None = None,
         progress: ProgressCallback | None = None,
         stream: TextIO | None = None,
     ) -> None:
-        if seeds_per_object < 1:
-            raise AutotrackError(f"seeds_per_object must be ≥ 1; got {seeds_per_object}")
-        if negatives not in ("touching", "none"):
-            raise AutotrackError(f"negatives must be 'touching' or 'none'; got {negatives!r}")
-        self._stream = stream if stream is not None else sys.stderr
-        self.backend: Backend = resolve_backend(backend, api_token=api_token, stream=self._stream)
-        self.selection_options = selection if selection is not None else SelectionOptions()
-        self.seeds_per_object = seeds_per_object
-        self.negatives: NegativePolicy = negatives
+        self.selection_options = SelectionOptions.coerce(selection) or SelectionOptions()
+        self.seed_options = SeedOptions.coerce(seeds) or SeedOptions()
+        if progress is not None and not callable(progress):
+            raise ConfigError(
+                f"progress must be a callable progress(stage, done, total) or None; got "
+                f"{type(progress).__name__}"
+            )
         self.progress = progress
+        self._stream = stream if stream is not None else sys.stderr
+        self._owns_backend = isinstance(backend, str)
+        self.backend: Backend = resolve_backend(backend, api_token=api_token, stream=self._stream)
 
     def __repr__(self) -> str:
         return (
             f"AutoTracker(backend={self.backend.name!r}, "
             f"max_objects={self.selection_options.max_objects}, "
-            f"seeds_per_object={self.seeds_per_object}, negatives={self.negatives!r})"
+            f"seeds_per_object={self.seed_options.seeds_per_object}, "
+            f"negatives={self.seed_options.negatives!r})"
         )
+
+    def close(self) -> None:
+        """Close the backend's connections if this tracker created the backend (else nothing)."""
+        if self._owns_backend:
+            close_backend(self.backend)
+
+    def __enter__(self) -> AutoTracker:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def parameters(self) -> dict[str, Any]:
+        """Return the settings of this tracker, as recorded in the manifest."""
+        return {
+            "selection": self.selection_options.model_dump(mode="json"),
+            "seeds": self.seed_options.model_dump(mode="json"),
+        }
 
     # -- the steps ----------------------------------------------------------------------------
 
@@ -191,9 +183,7 @@ class AutoTracker:
     def seed(self, selection: Selection | NDArray[np.bool_]) -> ClickSet:
         """Turn selected masks into interior positive clicks (plus negatives where they help)."""
         masks = selection.masks if isinstance(selection, Selection) else np.asarray(selection)
-        return clicks_from_selection(
-            masks, seeds_per_object=self.seeds_per_object, negatives=self.negatives
-        )
+        return clicks_from_selection(masks, options=self.seed_options)
 
     def propagate(
         self,
@@ -213,10 +203,10 @@ class AutoTracker:
             progress=self.progress,
         )
         return TrackResult(
+            tracks=tracks,
+            clicks=clicks,
             video=video,
             video_info=info,
-            clicks=clicks,
-            tracks=tracks,
             backend=self.backend.describe(),
             timings={"track": time.perf_counter() - started},
         )
@@ -228,28 +218,31 @@ class AutoTracker:
         video: str | Path,
         out_dir: str | Path | None = None,
         *,
-        alpha: Sequence[AlphaCodec] = (),
-        per_object: bool = False,
-        overlay: bool = False,
-        coco: bool = False,
-        palette: bool = False,
-        cleanup: MaskCleanup | None = None,
-        ffmpeg: str | Path | None = None,
+        exports: ExportOptions | dict[str, Any] | None = None,
     ) -> TrackResult:
         """Run the whole pipeline on ``video`` and, with ``out_dir``, write the run folder.
 
         The folder gets ``frame0.png``, ``masks_all/``, ``masks_selected/``, ``clicks.json``,
-        ``video_result.json``, ``masks/<object_id>/frame_00000.png``..., the requested exports and
+        ``video_result.json``, ``masks/<object_id>/frame_00000.png``..., the ``exports`` asked for
+        (an :class:`~sam2_autotrack.export.ExportOptions` or a dict of its fields) and
         ``manifest.json`` (written last: a folder with a manifest is complete).
-        """
-        video = Path(video)
-        timings: dict[str, float] = {}
-        clock = time.perf_counter()
-        frame0 = read_frame(video, 0)
-        timings["read"] = time.perf_counter() - clock
 
+        Raises
+        ------
+        ConfigError
+            Invalid ``exports``, or exports asked for without ``out_dir`` — before any work.
+        FFmpegNotFoundError
+            A video export is asked for but ffmpeg lacks its encoder — before any work.
+        """
+        options = self._checked_exports(exports, out_dir)
+        video = Path(video)
         out = Path(out_dir) if out_dir is not None else None
         work_dir = out / "work" if out is not None else default_work_dir()
+        timings: dict[str, float] = {}
+
+        clock = time.perf_counter()
+        frame0 = self.first_frame(video)
+        timings["read"] = time.perf_counter() - clock
 
         clock = time.perf_counter()
         self._progress("propose", 0, 1)
@@ -265,26 +258,29 @@ class AutoTracker:
         clicks = self.seed(selection)
         timings["seed"] = time.perf_counter() - clock
 
+        files: list[Path] = []
         if out is not None:
-            self._write_seed_stage(out, frame0, proposals, selection, clicks)
-
-        result = self.propagate(video, clicks, work_dir=work_dir)
-        result.timings = {**timings, **result.timings}
-        result.proposals = proposals
-        result.selection = selection
-        result.run_dir = out
-        if out is not None:
-            self._write_outputs(
-                result,
-                out,
-                alpha=alpha,
-                per_object=per_object,
-                overlay=overlay,
-                coco=coco,
-                palette=palette,
-                cleanup=cleanup,
-                ffmpeg=ffmpeg,
+            files += write_seed_stage(
+                out, frame0_rgb=frame0, proposals=proposals, selection=selection, clicks=clicks
             )
+
+        tracked = self.propagate(video, clicks, work_dir=work_dir)
+        result = tracked.replace(
+            timings={**timings, **tracked.timings},
+            proposals=proposals,
+            selection=selection,
+            run_dir=out,
+        )
+        if out is None:
+            return result
+        files += write_tracks(out, result)
+        clock = time.perf_counter()
+        self._progress("export", 0, 1)
+        files += write_exports(result, out, options)
+        self._progress("export", 1, 1)
+        result = result.replace(timings={**result.timings, "export": time.perf_counter() - clock})
+        parameters = {**self.parameters(), "exports": options.model_dump(mode="json")}
+        write_run_manifest(result, out, files=files, parameters=parameters)
         return result
 
     def track_many(
@@ -293,137 +289,39 @@ class AutoTracker:
         *,
         out_dir: str | Path,
         concurrency: int = 2,
-        **exports: Any,
+        exports: ExportOptions | dict[str, Any] | None = None,
     ) -> BatchReport:
         """Track several videos, ``concurrency`` at a time, sharing this tracker's backend.
 
         Each video gets ``out_dir/<stem>/``; one failing video does not stop the others (its
         row in the report says why). The Replicate backend's client is shared, so a rate limit
-        hit by one job slows them all instead of failing them. ``exports`` are :meth:`track`'s.
+        hit by one job slows them all instead of failing them. ``exports`` are :meth:`track`'s,
+        checked once before any video is read.
         """
-        paths = [Path(v) for v in videos]
+        if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
+            raise ConfigError(f"concurrency must be an integer >= 1; got {concurrency!r}")
+        options = self._checked_exports(exports, out_dir)
         return run_batch(
-            paths,
-            lambda video, run_dir: self.track(video, run_dir, **exports),
+            [Path(v) for v in videos],
+            lambda video, run_dir: self.track(video, run_dir, exports=options),
             out_dir=Path(out_dir),
             concurrency=concurrency,
         )
 
-    # -- writing ----------------------------------------------------------------------------------
+    # -- helpers ----------------------------------------------------------------------------------
+
+    def _checked_exports(
+        self, exports: ExportOptions | dict[str, Any] | None, out_dir: str | Path | None
+    ) -> ExportOptions:
+        options = ExportOptions.coerce(exports) or ExportOptions()
+        if options.wants_files and out_dir is None:
+            raise ConfigError(
+                "exports need an output folder: pass out_dir (track(video, out_dir, exports=...))"
+                " or write them later with sam2_autotrack.run.export_run(result, out_dir, ...)"
+            )
+        require_export_tools(options)
+        return options
 
     def _progress(self, stage: str, done: int, total: int | None) -> None:
         if self.progress is not None:
             self.progress(stage, done, total)
-
-    def _write_seed_stage(
-        self,
-        out: Path,
-        frame0: NDArray[np.uint8],
-        proposals: MaskProposals,
-        selection: Selection,
-        clicks: ClickSet,
-    ) -> None:
-        with atomic_path(out / "frame0.png") as tmp:
-            if not cv2.imwrite(str(tmp), cv2.cvtColor(frame0, cv2.COLOR_RGB2BGR)):
-                raise AutotrackError(f"could not write {out / 'frame0.png'}; is the disk full?")
-        for index, mask in enumerate(proposals.masks):
-            write_mask_png(out / "masks_all" / f"proposal_{index:03d}.png", mask)
-        for object_id, mask in zip(clicks.object_ids, selection.masks, strict=True):
-            write_mask_png(out / "masks_selected" / f"{object_id}.png", mask)
-        write_json_atomic(out / "clicks.json", clicks.to_json_dict())
-
-    def _write_outputs(
-        self,
-        result: TrackResult,
-        out: Path,
-        *,
-        alpha: Sequence[AlphaCodec],
-        per_object: bool,
-        overlay: bool,
-        coco: bool,
-        palette: bool,
-        cleanup: MaskCleanup | None,
-        ffmpeg: str | Path | None,
-    ) -> None:
-        tracks = result.tracks
-        files: list[Path] = [out / "frame0.png", out / "clicks.json"]
-        files += sorted((out / "masks_all").glob("*.png"))
-        files += sorted((out / "masks_selected").glob("*.png"))
-        video_result = {
-            "backend": result.backend,
-            "object_ids": list(tracks.object_ids),
-            "frame_indices": tracks.frame_indices.tolist(),
-            "frame_count": tracks.frame_count,
-            "prediction_ids": list(result.prediction_ids),
-            "predict_time": tracks.predict_time,
-            "info": _jsonable(tracks.info),
-        }
-        files.append(write_json_atomic(out / "video_result.json", video_result))
-        for paths in result.to_mask_pngs(out / "masks").values():
-            files.extend(paths)
-        clock = time.perf_counter()
-        self._progress("export", 0, 1)
-        files += result.export(
-            out,
-            alpha=alpha,
-            per_object=per_object,
-            overlay=overlay,
-            coco=coco,
-            palette=palette,
-            cleanup=cleanup,
-            ffmpeg=ffmpeg,
-        )
-        result.timings["export"] = time.perf_counter() - clock
-        self._progress("export", 1, 1)
-        write_run_manifest(result, out, files=files, parameters=self.parameters())
-
-    def parameters(self) -> dict[str, Any]:
-        """Return the settings of this tracker, as recorded in the manifest."""
-        return {
-            "selection": self.selection_options.model_dump(mode="json"),
-            "seeds_per_object": self.seeds_per_object,
-            "negatives": self.negatives,
-        }
-
-
-def write_run_manifest(
-    result: TrackResult, out: Path, *, files: Sequence[Path], parameters: dict[str, Any]
-) -> Path:
-    """Write the manifest of ``result`` into ``out``: inputs, parameters, clicks, files, timings."""
-    video = result.video
-    inputs: dict[str, Any] = {"video": str(video.resolve()) if video else None}
-    if video is not None and video.is_file():
-        inputs["video_sha256"] = file_sha256(video)
-        inputs["video_bytes"] = video.stat().st_size
-    inputs["video_info"] = result.video_info_dict()
-    tracks = result.tracks
-    return write_manifest(
-        out,
-        inputs=inputs,
-        parameters=parameters,
-        backend=result.backend,
-        clicks=result.clicks.to_json_dict(),
-        tracks={
-            "object_ids": list(tracks.object_ids),
-            "frame_indices": tracks.frame_indices.tolist(),
-            "frame_count": tracks.frame_count,
-            "prediction_ids": list(result.prediction_ids),
-            "predict_time": tracks.predict_time,
-        },
-        timings=result.timings,
-        files=files,
-    )
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    if isinstance(value, Path):
-        return str(value)
-    return value

@@ -1,1 +1,49 @@
-"""sam2_autotrack.export."""
+"""Writing tracked masks out: true-alpha video, overlay preview, PNG sequences, COCO JSON.
+
+Each writer takes plain data — a source video path, ``{object_id: (T, H, W) bool}`` mask stacks
+and the source-frame index of each mask frame — and writes atomically:
+
+- :func:`write_alpha_video` (``alpha``): WebM VP9 or ProRes 4444 with the masks as alpha.
+- :func:`write_overlay_video` (``overlay``): H.264 preview drawn with an :class:`OverlayStyle`.
+- :func:`write_mask_sequences`, :func:`write_palette_pngs` (``sequences``): PNG folders.
+- :func:`write_coco_json` (``coco``): COCO JSON with compressed RLE.
+
+:class:`ExportOptions` says which of them a run wants; :func:`write_exports` writes them all for
+anything shaped like a tracking result (:class:`MaskedVideo`). :func:`object_colors` is the one
+palette every picture and video uses. This package never imports :mod:`sam2_autotrack.run`.
+"""
+
+from sam2_autotrack.export.alpha import (
+    ALPHA_CODECS,
+    AlphaCodec,
+    alpha_encoder,
+    alpha_suffix,
+    union_of,
+    write_alpha_video,
+)
+from sam2_autotrack.export.bundle import MaskedVideo, require_export_tools, write_exports
+from sam2_autotrack.export.coco import write_coco_json
+from sam2_autotrack.export.options import ExportOptions
+from sam2_autotrack.export.overlay import OverlayStyle, write_overlay_video
+from sam2_autotrack.export.palette import davis_palette, object_colors
+from sam2_autotrack.export.sequences import write_mask_sequences, write_palette_pngs
+
+__all__ = [
+    "ALPHA_CODECS",
+    "AlphaCodec",
+    "ExportOptions",
+    "MaskedVideo",
+    "OverlayStyle",
+    "alpha_encoder",
+    "alpha_suffix",
+    "davis_palette",
+    "object_colors",
+    "require_export_tools",
+    "union_of",
+    "write_alpha_video",
+    "write_coco_json",
+    "write_exports",
+    "write_mask_sequences",
+    "write_overlay_video",
+    "write_palette_pngs",
+]

@@ -1,1 +1,40 @@
-"""sam2_autotrack.run."""
+"""A tracking run as data and on disk: the result, its folder, its manifest, its exports, batches.
+
+- :class:`TrackResult` (``result``): per-object masks, clicks and provenance; data only.
+- ``folder``: the run folder — :func:`write_seed_stage`, :func:`write_tracks`, :func:`load_run`.
+- ``manifest``: ``manifest.json``, written last, secrets scrubbed — :func:`write_run_manifest`.
+- :func:`export_run` (``exports``): a run's exports through :mod:`sam2_autotrack.export`, recorded
+  in its manifest.
+- ``batch``: many videos, one failure never stopping the others — :class:`BatchReport`.
+
+``run`` uses :mod:`sam2_autotrack.export`; ``export`` never uses ``run``.
+"""
+
+from sam2_autotrack.run.batch import BatchItem, BatchReport, run_batch, unique_run_dirs
+from sam2_autotrack.run.exports import export_run
+from sam2_autotrack.run.folder import load_run, write_seed_stage, write_tracks
+from sam2_autotrack.run.manifest import (
+    MANIFEST_NAME,
+    read_manifest,
+    scrub_secrets,
+    write_manifest,
+    write_run_manifest,
+)
+from sam2_autotrack.run.result import TrackResult
+
+__all__ = [
+    "BatchItem",
+    "BatchReport",
+    "MANIFEST_NAME",
+    "TrackResult",
+    "export_run",
+    "load_run",
+    "read_manifest",
+    "run_batch",
+    "scrub_secrets",
+    "unique_run_dirs",
+    "write_manifest",
+    "write_run_manifest",
+    "write_seed_stage",
+    "write_tracks",
+]

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from sam2_autotrack.errors import AutotrackError
+from sam2_autotrack.errors import AutotrackError, ConfigError
 
 if TYPE_CHECKING:
     from sam2_autotrack.run.result import TrackResult
@@ -142,7 +142,7 @@ def run_batch(
     An :class:`AutotrackError` or ``OSError`` fails only its own video; Ctrl-C stops the batch.
     """
     if concurrency < 1:
-        raise AutotrackError(f"concurrency must be ≥ 1; got {concurrency}")
+        raise ConfigError(f"concurrency must be ≥ 1; got {concurrency}")
     dirs = unique_run_dirs(videos, out_dir)
 
     def one(video: Path, run_dir: Path) -> BatchItem:

@@ -1,16 +1,35 @@
-"""The run manifest: one JSON file recording what a run read, did and wrote (never a secret)."""
+"""The run manifest: one JSON file recording what a run read, did and wrote (never a secret).
+
+``manifest.json`` is written last: a run folder with a manifest is complete.
+:func:`write_manifest` writes any manifest; :func:`write_run_manifest` builds the one of a
+:class:`TrackResult` (input video hash and properties, parameters, backend, clicks, tracks,
+timings, files).
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
+import json
 import platform
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from sam2_autotrack._fs import write_json_atomic
+from sam2_autotrack._fs import file_sha256, write_json_atomic
+from sam2_autotrack.errors import ExportError
+from sam2_autotrack.run.result import TrackResult
+from sam2_autotrack.video.probe import VideoInfo
 
-__all__ = ["MANIFEST_NAME", "scrub_secrets", "write_manifest"]
+__all__ = [
+    "MANIFEST_NAME",
+    "read_manifest",
+    "scrub_secrets",
+    "video_info_from_json",
+    "video_info_json",
+    "write_manifest",
+    "write_run_manifest",
+]
 
 MANIFEST_NAME = "manifest.json"
 MANIFEST_VERSION = 1
@@ -73,3 +92,79 @@ def write_manifest(
         "files": relative,
     }
     return write_json_atomic(run_dir / MANIFEST_NAME, scrub_secrets(manifest))
+
+
+def video_info_json(info: VideoInfo | None) -> dict[str, Any] | None:
+    """Return probed video properties as JSON-ready values (``None`` stays ``None``)."""
+    if info is None:
+        return None
+    data = dataclasses.asdict(info)
+    data["path"] = str(info.path)
+    data["sample_aspect_ratio"] = list(info.sample_aspect_ratio)
+    return data
+
+
+def video_info_from_json(data: Mapping[str, Any]) -> VideoInfo:
+    """Rebuild :class:`~sam2_autotrack.VideoInfo` from :func:`video_info_json`'s output."""
+    return VideoInfo(
+        **{
+            **data,
+            "path": Path(data["path"]),
+            "sample_aspect_ratio": tuple(data["sample_aspect_ratio"]),
+        }
+    )
+
+
+def write_run_manifest(
+    result: TrackResult,
+    run_dir: str | Path,
+    *,
+    files: Iterable[Path],
+    parameters: Mapping[str, Any],
+) -> Path:
+    """Write the manifest of ``result`` into ``run_dir``; return its path.
+
+    The input video is recorded by absolute path, SHA-256 and size (when it exists) and its probed
+    properties; ``files`` are the files the run wrote.
+    """
+    video = result.video
+    inputs: dict[str, Any] = {"video": str(video.resolve()) if video else None}
+    if video is not None and video.is_file():
+        inputs["video_sha256"] = file_sha256(video)
+        inputs["video_bytes"] = video.stat().st_size
+    inputs["video_info"] = video_info_json(result.video_info)
+    tracks = result.tracks
+    return write_manifest(
+        Path(run_dir),
+        inputs=inputs,
+        parameters=parameters,
+        backend=result.backend,
+        clicks=result.clicks.to_json_dict(),
+        tracks={
+            "object_ids": list(tracks.object_ids),
+            "frame_indices": tracks.frame_indices.tolist(),
+            "frame_count": tracks.frame_count,
+            "prediction_ids": list(result.prediction_ids),
+            "predict_time": tracks.predict_time,
+        },
+        timings=result.timings,
+        files=files,
+    )
+
+
+def read_manifest(run_dir: str | Path) -> dict[str, Any]:
+    """Read the manifest of a finished run folder.
+
+    Raises
+    ------
+    ExportError
+        ``run_dir`` has no manifest (not a run folder, or an unfinished run).
+    """
+    path = Path(run_dir) / MANIFEST_NAME
+    if not path.is_file():
+        raise ExportError(
+            f"{run_dir} is not a run folder: {MANIFEST_NAME} is missing; pass the --out folder of "
+            "a finished `sam2-autotrack track` run"
+        )
+    manifest: dict[str, Any] = json.loads(path.read_text())
+    return manifest

@@ -1,4 +1,4 @@
-"""Seed clicks: properties on random shapes, negatives, and the click set for SAM 2 video."""
+"""Interior seeds: properties on random shapes, rings, borders, margins and fragments."""
 
 from __future__ import annotations
 
@@ -10,22 +10,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.typing import NDArray
-from scipy.ndimage import distance_transform_edt
 
-from sam2_autotrack.errors import ClickError, MaskError, SelectionError
-from sam2_autotrack.seeds.points import (
-    clicks_from_selection,
-    find_seeds,
-    negative_points,
-    seed_points,
-)
-from sam2_autotrack.selection.select import select_objects
-
-
-def padded_depth(mask: NDArray[np.bool_]) -> NDArray[np.float64]:
-    """Distance to the nearest non-mask pixel, the outside of the image counting as non-mask."""
-    depth: NDArray[np.float64] = distance_transform_edt(np.pad(mask, 1))[1:-1, 1:-1]
-    return depth
+from sam2_autotrack.errors import ClickError, MaskError
+from sam2_autotrack.seeds.interior import find_seeds, seed_points
+from seed_masks import padded_depth
 
 
 @st.composite
@@ -168,100 +156,3 @@ def test_empty_mask_and_bad_n_are_errors() -> None:
         seed_points(np.ones((10, 10), dtype=bool), n=0)
     with pytest.raises(MaskError, match=r"\(H, W\)"):
         seed_points(np.ones((2, 10, 10), dtype=bool))
-
-
-# -- negative clicks ------------------------------------------------------------------------------
-
-
-def two_touching() -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
-    left = np.zeros((80, 160), dtype=bool)
-    left[10:70, 10:80] = True
-    right = np.zeros_like(left)
-    right[10:70, 80:150] = True
-    return left, right
-
-
-def test_negative_click_goes_into_the_touching_neighbour_near_the_contact() -> None:
-    left, right = two_touching()
-    points = negative_points(left, right[None])
-    assert points.shape == (1, 2)
-    x, y = points[0].tolist()
-    assert right[y, x]
-    assert not left[y, x]
-    assert 80 < x <= 80 + 40, "near the shared boundary, within reach"
-    assert padded_depth(right)[y, x] > 3, "clearly inside the neighbour"
-
-
-def test_no_negative_click_for_distant_neighbours_or_none_at_all() -> None:
-    left, _ = two_touching()
-    far = np.zeros_like(left)
-    far[10:70, 120:150] = True  # 40 px away
-    assert negative_points(left, far[None]).shape == (0, 2)
-    assert negative_points(left, np.zeros((0, *left.shape), dtype=bool)).shape == (0, 2)
-
-
-def test_negative_points_respect_max_points_and_order_by_contact() -> None:
-    centre = np.zeros((120, 120), dtype=bool)
-    centre[40:80, 40:80] = True
-    long_contact = np.zeros_like(centre)
-    long_contact[40:80, 80:110] = True
-    short_contact = np.zeros_like(centre)
-    short_contact[80:100, 60:75] = True
-    others = np.stack([short_contact, long_contact])
-    both = negative_points(centre, others, max_points=2)
-    assert len(both) == 2
-    first_x, first_y = both[0].tolist()
-    assert long_contact[first_y, first_x]
-    one = negative_points(centre, others, max_points=1)
-    assert one.tolist() == both[:1].tolist()
-
-
-# -- the click set -------------------------------------------------------------------------------
-
-
-def test_clicks_from_selection_builds_a_valid_click_set() -> None:
-    left, right = two_touching()
-    masks = np.stack([left, right])
-    before = masks.copy()
-    clicks = clicks_from_selection(masks, seeds_per_object=2, frame=4)
-    assert clicks.resolution_wh == (160, 80)
-    assert clicks.object_ids == ("obj_1", "obj_2")
-    for click in clicks:
-        assert type(click.x) is int
-        assert type(click.y) is int
-        assert click.frame == 4
-        owner = masks[0] if click.object_id == "obj_1" else masks[1]
-        assert bool(owner[click.y, click.x]) == (click.label == 1)
-    labels = [c.label for c in clicks.for_object("obj_1")]
-    assert labels == [1, 1, 0], "positives first, then the negative in the touching neighbour"
-    assert np.array_equal(masks, before)
-    strings = clicks.to_replicate()
-    assert strings.click_frames == ",".join(["4"] * len(clicks))
-
-
-def test_clicks_from_selection_options() -> None:
-    left, right = two_touching()
-    masks = np.stack([left, right])
-    no_negatives = clicks_from_selection(masks, negatives="none", object_ids=["car", "dog"])
-    assert {c.label for c in no_negatives} == {1}
-    assert no_negatives.object_ids == ("car", "dog")
-    with pytest.raises(ClickError, match="2 objects"):
-        clicks_from_selection(masks, object_ids=["only_one"])
-    with pytest.raises(ClickError, match="comma"):
-        clicks_from_selection(masks, object_ids=["a,b", "c"])
-
-
-def test_clicks_from_a_selection_and_from_an_empty_one() -> None:
-    masks = np.zeros((2, 60, 80), dtype=bool)
-    masks[0, 10:50, 10:40] = True
-    masks[1, 0:5, 0:5] = True
-    selection = select_objects(masks)
-    clicks = clicks_from_selection(selection)
-    assert clicks.object_ids == ("obj_1",)
-    assert clicks_from_selection(selection).to_replicate() == clicks.to_replicate()
-    empty = select_objects(masks[1:])
-    with pytest.raises(SelectionError, match="speck"):
-        clicks_from_selection(empty)
-    blank = np.zeros((1, 60, 80), dtype=bool)
-    with pytest.raises(SelectionError, match="empty mask"):
-        clicks_from_selection(blank)

@@ -1,0 +1,102 @@
+"""`ExportOptions`: which files a run writes besides its masks, and how the masks are cleaned."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationInfo, field_validator
+
+from sam2_autotrack._options import Options
+from sam2_autotrack.export.alpha import AlphaCodec, alpha_encoder
+from sam2_autotrack.export.overlay import OverlayStyle
+from sam2_autotrack.masks.cleanup import MaskCleanup
+
+__all__ = ["ExportOptions"]
+
+
+class ExportOptions(Options):
+    """The exports of a run, checked when built (before any tracking).
+
+    Every export is written under the output folder: ``alpha/union.<ext>`` (and
+    ``alpha/<object_id>.<ext>`` with ``per_object``), ``overlay.mp4``, ``coco.json`` and
+    ``palette/frame_00000.png``... The per-object mask PNGs (``masks/<object_id>/``) are always
+    written with a run folder; they are not an export.
+
+    Parameters
+    ----------
+    alpha
+        True-alpha video codecs: ``"webm"`` (VP9 with alpha) and/or ``"prores"`` (ProRes 4444).
+        A single string is accepted (``alpha="webm"`` is ``alpha=("webm",)``); repeats are dropped.
+        An unknown codec is refused here, never after tracking.
+    per_object
+        Also one alpha video per object (needs ``alpha``).
+    overlay
+        An H.264 preview with a colour per object (``overlay.mp4``).
+    overlay_style
+        How the preview draws the objects (:class:`~sam2_autotrack.export.OverlayStyle`).
+    coco
+        COCO JSON with an RLE per object per mask frame (``coco.json``).
+    palette
+        One indexed DAVIS-style PNG per mask frame (``palette/``).
+    cleanup
+        Hole filling, speck removal and edge feathering, the same for every export (the run's
+        ``masks/`` PNGs stay as tracked). Nested, not flattened:
+        ``cleanup=MaskCleanup(feather_px=2)`` or ``cleanup={"feather_px": 2}``.
+    ffmpeg
+        The ffmpeg executable for the video exports, or ``None`` to find one.
+
+    Examples
+    --------
+    >>> options = ExportOptions(alpha="webm", overlay=True)
+    >>> options.alpha, options.wants_files
+    (('webm',), True)
+    >>> options.encoders
+    ('libvpx-vp9', 'libx264')
+    >>> ExportOptions(alpha="gif")
+    Traceback (most recent call last):
+    ...
+    sam2_autotrack.errors.ConfigError: invalid ExportOptions: alpha.0='gif': must be 'webm' or ...
+    """
+
+    alpha: tuple[AlphaCodec, ...] = ()
+    per_object: bool = False
+    overlay: bool = False
+    overlay_style: OverlayStyle = OverlayStyle()
+    coco: bool = False
+    palette: bool = False
+    cleanup: MaskCleanup = MaskCleanup()
+    ffmpeg: Path | None = None
+
+    @field_validator("alpha", mode="before")
+    @classmethod
+    def _codecs_as_tuple(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return (value,)
+        if isinstance(value, Iterable) and not isinstance(value, bytes | dict):
+            return tuple(dict.fromkeys(value))  # drop repeats, keep the order
+        return value
+
+    @field_validator("per_object")
+    @classmethod
+    def _per_object_needs_alpha(cls, value: bool, info: ValidationInfo) -> bool:
+        if value and info.data.get("alpha") == ():  # absent when alpha itself is invalid
+            raise ValueError(
+                "writes one alpha video per object, but alpha is empty; add alpha=('webm',) "
+                "(or 'prores') or drop per_object"
+            )
+        return value
+
+    @property
+    def wants_files(self) -> bool:
+        """``True`` when at least one export is asked for."""
+        return bool(self.alpha or self.overlay or self.coco or self.palette)
+
+    @property
+    def encoders(self) -> tuple[str, ...]:
+        """The ffmpeg encoders these exports need (empty when no video is asked for)."""
+        names = [alpha_encoder(codec) for codec in self.alpha]
+        if self.overlay:
+            names.append("libx264")
+        return tuple(names)

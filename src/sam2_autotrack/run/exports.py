@@ -1,0 +1,59 @@
+"""The exports of a run: :func:`export_run` writes them and records them in the run's manifest."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sam2_autotrack.errors import ConfigError
+from sam2_autotrack.export.bundle import write_exports
+from sam2_autotrack.export.options import ExportOptions
+from sam2_autotrack.run.manifest import MANIFEST_NAME, read_manifest, write_run_manifest
+from sam2_autotrack.run.result import TrackResult
+
+__all__ = ["export_run"]
+
+
+def export_run(
+    result: TrackResult,
+    out_dir: str | Path | None = None,
+    options: ExportOptions | dict[str, Any] | None = None,
+) -> list[Path]:
+    """Write the exports ``options`` ask for; return the files written.
+
+    Delegates to :func:`~sam2_autotrack.export.write_exports`. When the exports go into the
+    result's own finished run folder (``out_dir`` is ``result.run_dir``, the default), the
+    manifest is rewritten to list them too.
+
+    Parameters
+    ----------
+    result
+        A tracking result (from :meth:`AutoTracker.track` or
+        :func:`~sam2_autotrack.run.load_run`).
+    out_dir
+        Where to write; default the result's run folder.
+    options
+        An :class:`~sam2_autotrack.export.ExportOptions` or a dict of its fields.
+
+    Raises
+    ------
+    ConfigError
+        Invalid options, or no ``out_dir`` for a result that has no run folder.
+    ExportError
+        A video export is asked for but the source video is missing.
+    """
+    chosen = ExportOptions.coerce(options) or ExportOptions()
+    out = Path(out_dir) if out_dir is not None else result.run_dir
+    if out is None:
+        raise ConfigError(
+            "out_dir is needed: this result has no run folder; pass export_run(result, out_dir)"
+        )
+    written = write_exports(result, out, chosen)
+    own_folder = result.run_dir is not None and out.resolve() == result.run_dir.resolve()
+    if written and own_folder and (out / MANIFEST_NAME).is_file():
+        manifest = read_manifest(out)
+        recorded = [out / name for name in manifest.get("files", []) if name != MANIFEST_NAME]
+        write_run_manifest(
+            result, out, files=[*recorded, *written], parameters=manifest.get("parameters", {})
+        )
+    return written

@@ -1,0 +1,90 @@
+"""The run folder: seed stage, tracks, and loading a finished run back."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from run_fixtures import H, W, small_result, write_small_run
+from sam2_autotrack import ExportError, MaskProposals, decode_mask, select_objects
+from sam2_autotrack.run import load_run, write_seed_stage, write_tracks
+
+
+def test_seed_stage_writes_what_the_clicks_were_made_from(
+    testsrc_mp4: Path, tmp_path: Path
+) -> None:
+    result = small_result(testsrc_mp4)
+    frame0 = np.zeros((H, W, 3), np.uint8)
+    frame0[..., 0] = 200  # red in RGB
+    first = np.stack([result.masks(oid)[0] for oid in result.object_ids])
+    specks = np.zeros((1, H, W), bool)
+    specks[0, 0, 0] = True
+    proposals = MaskProposals(masks=np.concatenate([first, specks]))
+    files = write_seed_stage(
+        tmp_path,
+        frame0_rgb=frame0,
+        proposals=proposals,
+        selection=select_objects(first),
+        clicks=result.clicks,
+    )
+    assert [p.relative_to(tmp_path).as_posix() for p in files] == [
+        "frame0.png",
+        "masks_all/proposal_000.png",
+        "masks_all/proposal_001.png",
+        "masks_all/proposal_002.png",
+        "masks_selected/obj_1.png",
+        "masks_selected/obj_2.png",
+        "clicks.json",
+    ]
+    bgr = cv2.imread(str(tmp_path / "frame0.png"))
+    assert bgr[0, 0].tolist() == [0, 0, 200]
+    assert np.array_equal(decode_mask(tmp_path / "masks_selected" / "obj_2.png"), first[1])
+    assert json.loads((tmp_path / "clicks.json").read_text())["click_object_ids"] == "obj_1,obj_2"
+
+
+def test_tracks_round_trip_through_the_folder(testsrc_mp4: Path, tmp_path: Path) -> None:
+    written = write_small_run(testsrc_mp4, tmp_path)
+    video_result = json.loads((tmp_path / "video_result.json").read_text())
+    assert video_result["frame_indices"] == [0, 2, 4, 6, 8]
+    assert video_result["info"] == {"strategy": "split", "sizes": [1, 2]}
+    assert video_result["backend"] == {"name": "fake", "api_token": "***"}
+    names = sorted(p.name for p in (tmp_path / "masks" / "obj_1").iterdir())
+    assert names == [f"frame_{i:05d}.png" for i in range(0, 10, 2)]
+
+    loaded = load_run(tmp_path)
+    assert loaded.run_dir == tmp_path
+    assert loaded.video == testsrc_mp4.resolve()
+    assert loaded.object_ids == written.object_ids
+    assert loaded.clicks == written.clicks
+    assert loaded.frame_indices.tolist() == written.frame_indices.tolist()
+    assert loaded.frame_count == 10
+    assert loaded.fps == written.fps
+    assert loaded.prediction_ids == ("video-1",)
+    assert loaded.tracks.predict_time == 1.5
+    assert loaded.timings == {"track": 0.25}
+    assert loaded.backend["api_token"] == "***"  # the token never reached the disk
+    for oid in written.object_ids:
+        assert np.array_equal(loaded.masks(oid), written.masks(oid))
+
+
+def test_write_tracks_returns_every_file(testsrc_mp4: Path, tmp_path: Path) -> None:
+    files = write_tracks(tmp_path, small_result(testsrc_mp4))
+    on_disk = sorted(p for p in tmp_path.rglob("*") if p.is_file())
+    assert sorted(files) == on_disk
+    assert len(files) == 1 + 2 * 5
+
+
+def test_loading_an_unfinished_folder_says_what_is_missing(
+    testsrc_mp4: Path, tmp_path: Path
+) -> None:
+    with pytest.raises(ExportError, match=r"not a run folder: manifest\.json is missing"):
+        load_run(tmp_path)
+    write_small_run(testsrc_mp4, tmp_path)
+    os.remove(tmp_path / "masks" / "obj_2" / "frame_00004.png")
+    with pytest.raises(ExportError, match=r"frame_00004\.png is missing.*incomplete"):
+        load_run(tmp_path)
