@@ -196,20 +196,23 @@ def _make_tracker(args: argparse.Namespace) -> Any:
     from sam2_autotrack.tracker import AutoTracker, resolve_backend
 
     backend: Any = args.backend
-    replicate_options = {
+    image_inputs = {
         "points_per_side": args.points_per_side,
         "pred_iou_thresh": args.pred_iou_thresh,
         "stability_score_thresh": args.stability_score_thresh,
         "use_m2m": args.use_m2m,
-        "timeout": args.timeout,
     }
-    replicate_options = {k: v for k, v in replicate_options.items() if v is not None}
-    replicate_options.update(
-        mask_type=args.mask_type,
-        output_frame_interval=args.output_frame_interval,
-        per_object=args.object_strategy,
-        resume=not args.no_resume,
-    )
+    replicate_options: dict[str, Any] = {
+        "image_inputs": {k: v for k, v in image_inputs.items() if v is not None},
+        "video_inputs": {
+            "mask_type": args.mask_type,
+            "output_frame_interval": args.output_frame_interval,
+        },
+        "per_object": args.object_strategy,
+        "resume": not args.no_resume,
+    }
+    if args.timeout is not None:
+        replicate_options["timeouts"] = {"prediction": args.timeout}
     resolved = resolve_backend(backend, replicate_options=replicate_options)
     selection: dict[str, Any] = {}
     if args.min_area is not None:

@@ -49,8 +49,10 @@ def resolve_backend(
     """Turn ``"auto" | "local" | "replicate"`` (or a ready backend) into a backend.
 
     ``"auto"`` uses Replicate when a token is given or ``REPLICATE_API_TOKEN`` is set, and the
-    embedded CPU engine otherwise — saying so on stderr. ``replicate_options`` are passed to
-    :class:`~sam2_autotrack.ReplicateBackend` when it is chosen.
+    embedded CPU engine otherwise — saying so on stderr. ``replicate_options`` are the keyword
+    arguments of :class:`~sam2_autotrack.ReplicateBackend` (option objects or dicts, e.g.
+    ``{"image_inputs": {"use_m2m": False}, "timeouts": {"prediction": 600}}``), used when it is
+    chosen.
     """
     if not isinstance(choice, str):
         return choice
@@ -85,7 +87,7 @@ class AutoTracker:
     backend
         ``"auto"`` (Replicate when ``REPLICATE_API_TOKEN`` is set, else the embedded CPU engine),
         ``"local"``, ``"replicate"``, or any object implementing :class:`~sam2_autotrack.Backend`
-        (e.g. ``ReplicateBackend(pred_iou_thresh=0.8)``).
+        (e.g. ``ReplicateBackend(image_inputs={"pred_iou_thresh": 0.8})``).
     api_token
         Replicate token; overrides ``REPLICATE_API_TOKEN``.
     selection

@@ -1,0 +1,83 @@
+"""The journal: a re-run resumes the prediction it already paid for."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from fake_replicate import FakeReplicate
+from replicate_scenes import CLICKS, H, W, fast_backend, make_clip
+from sam2_autotrack import OutputsExpiredError, PredictionTimeoutError
+
+
+@pytest.fixture
+def clip(tmp_path: Path) -> tuple[Path, dict[str, np.ndarray]]:
+    path = tmp_path / "clip.avi"
+    return path, make_clip(path)
+
+
+class CrashError(Exception):
+    pass
+
+
+def test_resume_after_a_crash_does_not_pay_twice(
+    fake_replicate: FakeReplicate, clip: tuple[Path, dict[str, np.ndarray]], tmp_path: Path
+) -> None:
+    path, truth = clip
+    work = tmp_path / "work"
+
+    def crash(stage: str, done: int, total: int | None) -> None:
+        if stage == "predict":
+            raise CrashError
+
+    with pytest.raises(CrashError):
+        fast_backend().track(path, CLICKS, work_dir=work, progress=crash)
+    journal = list((work / "replicate_journal").glob("*.json"))
+    assert len(journal) == 1
+    first_id = json.loads(journal[0].read_text())["prediction_id"]
+    assert fake_replicate.cancels == []  # a crash is not a Ctrl-C: the prediction keeps running
+
+    tracks = fast_backend().track(path, CLICKS, work_dir=work)
+    assert tracks.prediction_ids == (first_id,)
+    assert tracks.info["resumed"] is True
+    assert (fake_replicate.creates, fake_replicate.uploads) == (1, 1)
+    assert (tracks.masks["a"] == truth["a"]).all()
+
+    gets = fake_replicate.gets
+    again = fast_backend().track(path, CLICKS, work_dir=work)  # finished and downloaded: no network
+    assert fake_replicate.gets == gets
+    assert (again.masks["b"] == tracks.masks["b"]).all()
+
+    fast_backend(resume=False).track(path, CLICKS, work_dir=work)
+    assert fake_replicate.creates == 2
+
+
+def test_resume_replaces_a_canceled_prediction(
+    fake_replicate: FakeReplicate, tmp_path: Path
+) -> None:
+    fake_replicate.scenario.hang = True
+    with pytest.raises(PredictionTimeoutError):
+        fast_backend(timeouts={"prediction": 0.1}).propose(
+            np.zeros((H, W, 3), np.uint8), work_dir=tmp_path
+        )
+    fake_replicate.scenario.hang = False
+    fast_backend().propose(np.zeros((H, W, 3), np.uint8), work_dir=tmp_path)
+    assert fake_replicate.creates == 2
+
+
+def test_resume_of_expired_outputs_says_how_to_rerun(
+    fake_replicate: FakeReplicate, clip: tuple[Path, dict[str, np.ndarray]], tmp_path: Path
+) -> None:
+    def crash(stage: str, done: int, total: int | None) -> None:
+        if stage == "download":
+            raise CrashError
+
+    with pytest.raises(CrashError):
+        fast_backend().track(clip[0], CLICKS, work_dir=tmp_path, progress=crash)
+    fake_replicate.scenario.data_removed = True  # an hour later
+    with pytest.raises(OutputsExpiredError, match="--no-resume"):
+        fast_backend().track(clip[0], CLICKS, work_dir=tmp_path)
+    assert fake_replicate.creates == 1
