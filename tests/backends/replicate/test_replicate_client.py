@@ -61,7 +61,7 @@ def test_timeout_cancels_the_remote_prediction(
 ) -> None:
     fake_replicate.scenario.hang = True
     with pytest.raises(PredictionTimeoutError) as info:
-        fast_backend(timeouts={"prediction": 0.2}).propose(
+        fast_backend(timeouts={"prediction": 1.0}).propose(
             np.zeros((H, W, 3), np.uint8), work_dir=tmp_path
         )
     assert fake_replicate.cancels == [info.value.prediction_id]

@@ -60,7 +60,7 @@ def test_resume_replaces_a_canceled_prediction(
 ) -> None:
     fake_replicate.scenario.hang = True
     with pytest.raises(PredictionTimeoutError):
-        fast_backend(timeouts={"prediction": 0.1}).propose(
+        fast_backend(timeouts={"prediction": 1.0}).propose(
             np.zeros((H, W, 3), np.uint8), work_dir=tmp_path
         )
     fake_replicate.scenario.hang = False

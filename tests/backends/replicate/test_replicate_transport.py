@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 import numpy as np
 import pytest
 
 from fake_replicate import FakeReplicate
-from replicate_scenes import H, W, fast_backend
-from sam2_autotrack import RateLimitError
+from replicate_scenes import H, W, blank, fast_backend
+from sam2_autotrack import PredictionTimeoutError, RateLimitError
 from sam2_autotrack.backends.replicate.client import ReplicateClient
-from sam2_autotrack.backends.replicate.transport import RateGate, retry_after_seconds
+from sam2_autotrack.backends.replicate.exchange import Deadline
+from sam2_autotrack.backends.replicate.transport import RateGate, Transport, retry_after_seconds
 
 
 @pytest.fixture
@@ -115,3 +118,73 @@ def test_retry_after_parsing() -> None:
     assert retry_after_seconds({}, "Your rate limit resets in ~30s.") == 30.0
     assert retry_after_seconds({"Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"}) == 0.0
     assert retry_after_seconds({}, "") is None
+
+
+# -- issue 14 item 3: Retry-After on 503/504 is capped like on 429 ---------------------------------
+
+
+@pytest.fixture
+def pauses(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """Every pause the transport took between retries (rate-gate waits included)."""
+    seen: list[float] = []
+    original = Transport._pause
+
+    def spy(self: Transport, seconds: float, deadline: Deadline, cancel: Any = None) -> bool:
+        slept = original(self, seconds, deadline, cancel)
+        if slept and seconds > 0:
+            seen.append(seconds)
+        return slept
+
+    monkeypatch.setattr(Transport, "_pause", spy)
+    return seen
+
+
+@pytest.mark.parametrize("status", [503, 504])
+def test_retry_after_on_5xx_is_capped(status: int, pauses: list[float]) -> None:
+    calls: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(request.url.path)
+        if len(calls) == 1:
+            return httpx.Response(status, headers={"Retry-After": "86400"}, json={"detail": "x"})
+        return httpx.Response(200, json={"id": "x", "status": "processing"})
+
+    client = ReplicateClient(
+        api_token="t",
+        base_url="http://replicate.test",
+        transport=httpx.MockTransport(handler),
+        retries={"max_retry_after": 0.05},
+    )
+    started = time.monotonic()
+    assert client.get("x") == {"id": "x", "status": "processing"}
+    assert time.monotonic() - started < 2
+    assert pauses == [0.05]  # asked for a day, waited the cap
+    assert len(calls) == 2
+
+
+def test_503_with_a_day_long_retry_after_on_the_fake_server(
+    fake_replicate: FakeReplicate, tmp_path: Path
+) -> None:
+    fake_replicate.scenario.get_503 = 2
+    fake_replicate.scenario.get_503_retry_after = "86400"
+    started = time.monotonic()
+    proposals = fast_backend(retries={"max_retry_after": 0.05}).propose(blank(), work_dir=tmp_path)
+    assert time.monotonic() - started < 5
+    assert proposals.prediction_id in fake_replicate.predictions
+    assert fake_replicate.gets >= 4  # two 503s, then processing and succeeded
+
+
+def test_no_retry_after_wait_outlasts_the_run_deadline(
+    fake_replicate: FakeReplicate, tmp_path: Path, pauses: list[float]
+) -> None:
+    fake_replicate.scenario.get_503 = 10_000
+    fake_replicate.scenario.get_503_retry_after = "86400"
+    started = time.monotonic()
+    with pytest.raises(PredictionTimeoutError) as info:
+        # the default cap (60 s) is longer than the 1.5 s the run has: never slept
+        fast_backend(timeouts={"prediction": 1.5}).propose(blank(), work_dir=tmp_path)
+    assert time.monotonic() - started < 4
+    assert all(pause < 1.5 for pause in pauses)
+    prediction_id = info.value.prediction_id
+    assert prediction_id in fake_replicate.predictions
+    assert fake_replicate.cancels == [prediction_id]  # the run ended: stop paying for it

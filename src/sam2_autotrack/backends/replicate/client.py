@@ -27,6 +27,7 @@ import numpy as np
 from sam2_autotrack._fs import file_sha256
 from sam2_autotrack.backends.base import ProgressCallback
 from sam2_autotrack.backends.replicate.downloads import Downloader, source_url, suffix_for
+from sam2_autotrack.backends.replicate.exchange import Deadline, read_json
 from sam2_autotrack.backends.replicate.journal import Journal, journal_key
 from sam2_autotrack.backends.replicate.options import Limits, Retries, Timeouts
 from sam2_autotrack.backends.replicate.predictions import (
@@ -43,7 +44,7 @@ from sam2_autotrack.backends.replicate.predictions import (
     logs_tail,
     predict_time_of,
 )
-from sam2_autotrack.backends.replicate.transport import Failure, Transport, read_json
+from sam2_autotrack.backends.replicate.transport import Failure, Transport
 from sam2_autotrack.errors import (
     BackendError,
     MissingTokenError,
@@ -201,6 +202,12 @@ class ReplicateClient:
 
     def _api_error(self, failure: Failure, prediction_id: str | None = None) -> Exception:
         status = failure.status
+        if failure.kind == "deadline":
+            return PredictionTimeoutError(
+                f"{failure.what}: the run's deadline passed ({failure.reason}); raise "
+                "Timeouts.prediction (--timeout) or try again later",
+                prediction_id=prediction_id,
+            )
         if failure.kind == "throttled":
             return RateLimitError(
                 f"{failure.what}: Replicate kept throttling (429): {failure.reason}; wait a "
@@ -219,6 +226,13 @@ class ReplicateClient:
             return ReplicateAPIError(
                 f"{failure.what} failed with {failure.reason}; {fix}", status_code=status
             )
+        if failure.kind == "timeout":
+            return ReplicateAPIError(
+                f"{failure.what} got no complete answer ({failure.reason}); the server is "
+                "unreachable or too slow — check https://www.replicatestatus.com, raise "
+                "Timeouts.request (or .upload) if your connection is slow, then re-run",
+                status_code=status,
+            )
         if failure.maybe_sent:
             return ReplicateAPIError(
                 f"{failure.what} failed mid-request ({failure.reason}); it may have reached "
@@ -235,24 +249,22 @@ class ReplicateClient:
 
     # -- API calls ---------------------------------------------------------------------------
 
-    def upload(self, path: Path, *, filename: str | None = None) -> str:
+    def upload(
+        self, path: Path, *, filename: str | None = None, deadline: Deadline | None = None
+    ) -> str:
         """Upload one file through the Files API and return its URL (``urls.get``).
 
-        Multipart field ``content``, as ``replicate``'s ``files.create`` sends it, with the
-        ``Timeouts.upload`` budget and retries.
+        Multipart field ``content``, as ``replicate``'s ``files.create`` sends it; each attempt
+        has the ``Timeouts.upload`` wall-clock budget, and none goes past ``deadline``.
         """
         api, _ = self._ensure_clients()
         name = filename or path.name
         content_type = _MIME_TYPES.get(Path(name).suffix.lower(), "application/octet-stream")
-        upload_timeout = httpx.Timeout(self.timeouts.upload, connect=self.timeouts.connect)
 
         def build(resources: contextlib.ExitStack) -> httpx.Request:
             handle = resources.enter_context(path.open("rb"))
             return api.build_request(
-                "POST",
-                "/v1/files",
-                files={"content": (name, handle, content_type)},
-                timeout=upload_timeout,
+                "POST", "/v1/files", files={"content": (name, handle, content_type)}
             )
 
         reply = self._transport.send(
@@ -261,6 +273,8 @@ class ReplicateClient:
             what=f"uploading {name}",
             read=read_json(_ANSWER_BYTES),
             fail=self._api_error,
+            budget=self.timeouts.upload,
+            deadline=deadline,
         )
         body = reply.value
         urls = body.get("urls") if isinstance(body, Mapping) else None
@@ -273,7 +287,9 @@ class ReplicateClient:
             )
         return url
 
-    def create(self, version: str, inputs: Mapping[str, Any]) -> str:
+    def create(
+        self, version: str, inputs: Mapping[str, Any], *, deadline: Deadline | None = None
+    ) -> str:
         """Create a prediction of a model version and return its id (no waiting).
 
         ``POST /v1/predictions`` with ``{"version", "input"}`` (which serves community models
@@ -289,7 +305,9 @@ class ReplicateClient:
             what="creating a prediction",
             read=read_json(_ANSWER_BYTES),
             fail=self._api_error,
+            budget=self.timeouts.request,
             idempotent=False,
+            deadline=deadline,
         )
         body = reply.value
         prediction_id = body.get("id") if isinstance(body, Mapping) else None
@@ -301,7 +319,7 @@ class ReplicateClient:
             )
         return prediction_id
 
-    def get(self, prediction_id: str) -> Json | None:
+    def get(self, prediction_id: str, *, deadline: Deadline | None = None) -> Json | None:
         """Return a prediction's raw JSON, or ``None`` when Replicate does not know the id."""
         api, _ = self._ensure_clients()
         reply = self._transport.send(
@@ -310,7 +328,9 @@ class ReplicateClient:
             what=f"reading prediction {prediction_id}",
             read=read_json(_ANSWER_BYTES),
             fail=lambda failure: self._api_error(failure, prediction_id),
+            budget=self.timeouts.request,
             accept=(404, 410),
+            deadline=deadline,
         )
         if reply.status in (404, 410):
             return None
@@ -332,17 +352,14 @@ class ReplicateClient:
             api, _ = self._ensure_clients()
             self._transport.send(
                 api,
-                lambda _: api.build_request(
-                    "POST",
-                    f"/v1/predictions/{prediction_id}/cancel",
-                    timeout=self.timeouts.cancel,
-                ),
+                lambda _: api.build_request("POST", f"/v1/predictions/{prediction_id}/cancel"),
                 what=f"canceling prediction {prediction_id}",
                 read=lambda _response, _stopped: None,
                 fail=self._api_error,
+                budget=self.timeouts.cancel,
                 max_retries=0,
             )
-        except (ReplicateAPIError, MissingTokenError):
+        except (BackendError, MissingTokenError):
             return False
         return True
 
@@ -368,41 +385,57 @@ class ReplicateClient:
         PredictionTimeoutError
             Not finished within ``timeout`` seconds; the prediction is canceled remotely first.
         """
-        deadline = None if timeout is None else time.monotonic() + timeout
+        return self._wait(prediction_id, Deadline.after(timeout), progress=progress, stop=stop)
+
+    def _wait(
+        self,
+        prediction_id: str,
+        deadline: Deadline,
+        *,
+        progress: ProgressCallback | None = None,
+        stop: threading.Event | None = None,
+    ) -> Json:
         pause = self.limits.poll_interval
         polls = 0
+        status = "unknown"
+        body: Json | None = None
         while True:
-            body = self.get(prediction_id)
-            if body is None:
-                raise PredictionError(
-                    f"prediction {prediction_id} no longer exists on Replicate (404); re-run "
-                    "without resume (--no-resume) to create a new one",
-                    prediction_id=prediction_id,
-                )
-            status = str(body.get("status"))
-            polls += 1
-            if progress is not None:
-                progress("predict", polls, None)
-            if status in TERMINAL:
-                return check_terminal(body)
-            if stop is not None and stop.is_set():
-                self.cancel(prediction_id)
-                raise PredictionCanceledError(
-                    f"prediction {prediction_id} was canceled because a sibling job stopped",
-                    prediction_id=prediction_id,
-                    status=status,
-                )
-            if deadline is not None and time.monotonic() >= deadline:
+            try:
+                body = self.get(prediction_id, deadline=deadline)
+            except PredictionTimeoutError:
+                body = None
+            else:
+                if body is None:
+                    raise PredictionError(
+                        f"prediction {prediction_id} no longer exists on Replicate (404); re-run "
+                        "without resume (--no-resume) to create a new one",
+                        prediction_id=prediction_id,
+                    )
+                status = str(body.get("status"))
+                polls += 1
+                if progress is not None:
+                    progress("predict", polls, None)
+                if status in TERMINAL:
+                    return check_terminal(body)
+                if stop is not None and stop.is_set():
+                    self.cancel(prediction_id)
+                    raise PredictionCanceledError(
+                        f"prediction {prediction_id} was canceled because a sibling job stopped",
+                        prediction_id=prediction_id,
+                        status=status,
+                    )
+            if deadline.expired():
                 self.cancel(prediction_id)
                 raise PredictionTimeoutError(
-                    f"prediction {prediction_id} was still {status!r} after {timeout:g} s, so it "
-                    "was canceled; raise Timeouts.prediction (hosted SAM 2 video runs can take "
-                    "minutes and cold starts add more) or try again later",
+                    f"prediction {prediction_id} was still {status!r} when the deadline passed, "
+                    "so it was canceled; raise Timeouts.prediction (--timeout; hosted SAM 2 video "
+                    "runs can take minutes and cold starts add more) or try again later",
                     prediction_id=prediction_id,
                     status=status,
-                    logs_tail=logs_tail(body.get("logs")),
+                    logs_tail=logs_tail(body.get("logs")) if body else None,
                 )
-            sleep = pause if deadline is None else min(pause, max(0.0, deadline - time.monotonic()))
+            left = deadline.remaining()
+            sleep = pause if left is None else min(pause, left)
             if stop is not None:
                 stop.wait(sleep)
             else:
@@ -417,6 +450,7 @@ class ReplicateClient:
         *,
         prediction_id: str | None = None,
         progress: ProgressCallback | None = None,
+        deadline: Deadline | None = None,
     ) -> list[Path]:
         """Download ``(source, destination)`` pairs concurrently, atomically, with retries.
 
@@ -431,6 +465,7 @@ class ReplicateClient:
             client_for=lambda url: api if url.startswith(api_root) else files,
             prediction_id=prediction_id,
             progress=progress,
+            deadline=deadline,
         )
 
     # -- the whole thing ---------------------------------------------------------------------
@@ -470,9 +505,10 @@ class ReplicateClient:
             inputs and file contents is polled/downloaded instead of paid for again; a failed,
             canceled or vanished one is replaced by a new prediction.
         timeout
-            Seconds to wait for the prediction (default ``Timeouts.prediction``), counted from
-            its creation (or from the resume); on expiry it is canceled and
-            :class:`~sam2_autotrack.PredictionTimeoutError` raised.
+            Seconds the whole call may take (default ``Timeouts.prediction``): upload, create,
+            wait and downloads. When it passes while the prediction runs, the prediction is
+            canceled; in every case :class:`~sam2_autotrack.PredictionTimeoutError` is raised
+            (naming the prediction once it exists: it stays journaled, so a re-run resumes it).
         progress
             Called with ``("upload"|"predict"|"download", done, total)``.
         stop
@@ -493,7 +529,7 @@ class ReplicateClient:
             create request itself cannot cancel: the id is not known yet).
         """
         started = time.monotonic()
-        timeout = self.timeouts.prediction if timeout is None else timeout
+        deadline = Deadline.after(self.timeouts.prediction if timeout is None else timeout)
         self._ensure_clients()
         files = dict(files or {})
         for name, path in files.items():
@@ -513,7 +549,7 @@ class ReplicateClient:
             local = _complete_local_result(entry, Path(work_dir), started)
             if local is not None:
                 return local
-            known = self.get(str(entry["prediction_id"]))
+            known = self.get(str(entry["prediction_id"]), deadline=deadline)
             if known is not None and known.get("status") not in CANCELED_STATES | {FAILED}:
                 prediction_id = str(known["id"])
                 resumed = True
@@ -525,10 +561,12 @@ class ReplicateClient:
                 for index, (name, path) in enumerate(files.items()):
                     if progress is not None:
                         progress("upload", index, len(files))
-                    urls[name] = self.upload(Path(path), filename=f"{name}{Path(path).suffix}")
+                    urls[name] = self.upload(
+                        Path(path), filename=f"{name}{Path(path).suffix}", deadline=deadline
+                    )
                 if progress is not None and files:
                     progress("upload", len(files), len(files))
-                prediction_id = self.create(version, {**inputs, **urls})
+                prediction_id = self.create(version, {**inputs, **urls}, deadline=deadline)
                 journal.created(
                     key,
                     prediction_id=prediction_id,
@@ -537,7 +575,7 @@ class ReplicateClient:
                     file_sha256=digests,
                     extra=journal_extra,
                 )
-            final = self.wait(prediction_id, timeout=timeout, progress=progress, stop=stop)
+            final = self._wait(prediction_id, deadline, progress=progress, stop=stop)
             if final.get("data_removed"):
                 raise expired_error(prediction_id)
             sources = list(select(final.get("output")))
@@ -546,7 +584,9 @@ class ReplicateClient:
                 (source, out_dir / f"output_{index:05d}{suffix_for(source_url(source))}")
                 for index, source in enumerate(sources)
             ]
-            paths = self.download(items, prediction_id=prediction_id, progress=progress)
+            paths = self.download(
+                items, prediction_id=prediction_id, progress=progress, deadline=deadline
+            )
         except KeyboardInterrupt:
             if prediction_id is not None:
                 self.cancel(prediction_id)

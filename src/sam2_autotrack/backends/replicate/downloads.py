@@ -23,10 +23,11 @@ from replicate.helpers import FileOutput
 
 from sam2_autotrack._fs import atomic_path, write_bytes_atomic
 from sam2_autotrack.backends.base import ProgressCallback
+from sam2_autotrack.backends.replicate.exchange import Deadline, Reader
 from sam2_autotrack.backends.replicate.options import Limits
 from sam2_autotrack.backends.replicate.predictions import SUCCEEDED
-from sam2_autotrack.backends.replicate.transport import Deadline, Failure, Reader, Transport
-from sam2_autotrack.errors import DownloadError, OutputsExpiredError
+from sam2_autotrack.backends.replicate.transport import Failure, Transport
+from sam2_autotrack.errors import DownloadError, OutputsExpiredError, PredictionTimeoutError
 
 __all__ = ["Downloader", "decode_data_uri", "source_url", "suffix_for"]
 
@@ -143,7 +144,7 @@ class Downloader:
     Parameters
     ----------
     transport
-        Sends the requests (rate gate, retries, deadlines).
+        Sends the requests (rate gate, retries, deadlines; ``Timeouts.download`` per file).
     limits
         ``download_concurrency`` and ``max_download_bytes``.
     """
@@ -226,6 +227,7 @@ class Downloader:
             what=f"downloading {url}",
             read=_stream_to(dest, url, cap),
             fail=lambda failure: self._error(failure, url, prediction_id),
+            budget=self.transport.timeouts.download,
             deadline=deadline,
         )
         assert reply.value is not None
@@ -233,6 +235,15 @@ class Downloader:
 
     def _error(self, failure: Failure, url: str, prediction_id: str | None) -> Exception:
         status = failure.status
+        if failure.kind == "deadline":
+            return PredictionTimeoutError(
+                f"prediction {prediction_id} succeeded, but downloading its outputs ran past the "
+                f"deadline ({url}: {failure.reason}); it is journaled, so a re-run within the "
+                "hour downloads them without paying again — raise Timeouts.prediction if the "
+                "outputs are large or the connection slow",
+                prediction_id=prediction_id,
+                status=SUCCEEDED,
+            )
         if failure.kind == "status" and status in (404, 410):
             return OutputsExpiredError(
                 f"output {url} is gone (HTTP {status}): Replicate deletes API outputs one hour "

@@ -4,6 +4,8 @@
 :class:`~sam2_autotrack.backends.replicate.ReplicateClient`. For each request it
 
 * waits on the shared :class:`RateGate` (when one request is throttled, every request waits);
+* gives each attempt a wall-clock deadline (:func:`~.exchange.exchange`) and never sleeps or
+  retries past the caller's overall deadline;
 * retries 429, 5xx and network errors with exponential backoff and jitter, honouring the server's
   ``Retry-After`` (or Replicate's "resets in ~Ns"), capped by ``Retries.max_retry_after``;
 * retries only what is safe to repeat: a request the server may have acted on (a create whose
@@ -28,30 +30,36 @@ from typing import Any, Generic, Literal, TypeVar
 import httpx
 import numpy as np
 
+from sam2_autotrack.backends.replicate.exchange import (
+    CanceledExchangeError,
+    Deadline,
+    MalformedAnswerError,
+    Outcome,
+    Reader,
+    StoppedError,
+    WallClockTimeoutError,
+    exchange,
+)
 from sam2_autotrack.backends.replicate.options import Retries, Timeouts
 from sam2_autotrack.errors import AutotrackError
 
 __all__ = [
-    "Deadline",
     "Failure",
-    "MalformedAnswerError",
     "RateGate",
     "Reply",
     "Transport",
-    "read_capped",
-    "read_json",
     "redact",
     "retry_after_seconds",
 ]
 
 T = TypeVar("T")
-Reader = Callable[[httpx.Response, Callable[[], bool]], T]
-"""Consumes a 2xx response: ``read(response, stopped)``; ``stopped()`` says when to give up."""
 
 _RESETS_IN_RE = re.compile(r"resets in\s*~?\s*(\d+(?:\.\d+)?)\s*s", re.IGNORECASE)
 _ERROR_BODY_BYTES = 64 << 10
 _REDACTED = "[redacted]"
-FailureKind = Literal["status", "throttled", "timeout", "deadline", "network", "protocol"]
+FailureKind = Literal[
+    "status", "throttled", "timeout", "deadline", "network", "protocol", "canceled"
+]
 
 
 def retry_after_seconds(headers: Mapping[str, str], body: str = "") -> float | None:
@@ -103,41 +111,6 @@ def redact(text: str, secrets: Iterable[str]) -> str:
     return text
 
 
-@dataclass(frozen=True)
-class Deadline:
-    """A point in ``time.monotonic()`` time by which something must be done (``None``: never).
-
-    Examples
-    --------
-    >>> Deadline.after(None).remaining() is None
-    True
-    >>> Deadline.after(10).sooner(1).remaining() <= 1
-    True
-    """
-
-    at: float | None = None
-
-    @classmethod
-    def after(cls, seconds: float | None) -> Deadline:
-        """Return the deadline ``seconds`` from now (``None``: no deadline)."""
-        return cls(None if seconds is None else time.monotonic() + seconds)
-
-    def remaining(self) -> float | None:
-        """Seconds left (never negative), or ``None`` without a deadline."""
-        return None if self.at is None else max(0.0, self.at - time.monotonic())
-
-    def expired(self) -> bool:
-        """Whether the deadline has passed."""
-        return self.at is not None and time.monotonic() >= self.at
-
-    def sooner(self, seconds: float | None) -> Deadline:
-        """Return the earlier of this deadline and ``seconds`` from now."""
-        other = Deadline.after(seconds)
-        if self.at is None or other.at is None:
-            return self if other.at is None else other
-        return self if self.at <= other.at else other
-
-
 class RateGate:
     """A shared "not before" time: when one request is throttled, every request waits."""
 
@@ -168,10 +141,11 @@ class Failure:
         What was being done (``"reading prediction abc"``).
     kind
         ``"status"`` (an HTTP error answer), ``"throttled"`` (429 beyond the retries),
-        ``"timeout"`` (no complete answer in time), ``"deadline"`` (the caller's overall deadline
-        passed), ``"network"`` (connection problems beyond the retries) or ``"protocol"`` (an
-        answer that is not HTTP or not what the API sends: redirect loops, broken encodings,
-        invalid URLs, malformed JSON).
+        ``"timeout"`` (no complete answer within the attempt's wall-clock budget),
+        ``"deadline"`` (the caller's overall deadline passed), ``"network"`` (connection
+        problems beyond the retries), ``"protocol"`` (an answer that is not HTTP or not what the
+        API sends: redirect loops, broken encodings, invalid URLs, malformed JSON) or
+        ``"canceled"`` (a sibling asked it to stop).
     reason
         One line saying what happened (the server's text has the token scrubbed).
     status
@@ -196,42 +170,6 @@ class Reply(Generic[T]):
     detail: str = ""
 
 
-class MalformedAnswerError(Exception):
-    """Internal: a 2xx answer whose body is not what the API sends (never leaves this package)."""
-
-
-class _StoppedError(Exception):
-    """Internal: the reader was asked to stop."""
-
-
-def read_capped(response: httpx.Response, limit: int, stopped: Callable[[], bool]) -> bytes:
-    """Read a (decoded) body of at most ``limit`` bytes, giving up when ``stopped()``."""
-    chunks: list[bytes] = []
-    size = 0
-    for chunk in response.iter_bytes():
-        if stopped():
-            raise _StoppedError
-        size += len(chunk)
-        if size > limit:
-            raise MalformedAnswerError(f"the answer is larger than {limit} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-def read_json(limit: int) -> Reader[Any]:
-    """Return a reader that parses a JSON body of at most ``limit`` bytes."""
-
-    def read(response: httpx.Response, stopped: Callable[[], bool]) -> Any:
-        data = read_capped(response, limit, stopped)
-        try:
-            return json.loads(data)
-        except ValueError:
-            preview = data[:60].decode("utf-8", errors="replace")
-            raise MalformedAnswerError(f"the answer is not JSON ({preview!r}...)") from None
-
-    return read
-
-
 def _detail(body: bytes) -> str:
     text = body.decode("utf-8", errors="replace")
     try:
@@ -251,15 +189,6 @@ _TRANSIENT = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolEr
 _FATAL = (httpx.TooManyRedirects, httpx.InvalidURL, httpx.UnsupportedProtocol, httpx.HTTPError)
 # Statuses a gateway gives when the request may have reached the service behind it.
 _AMBIGUOUS_STATUSES = frozenset({502, 504})
-
-
-@dataclass
-class _Outcome(Generic[T]):
-    status: int | None = None
-    headers: httpx.Headers | None = None
-    value: T | None = None
-    body: bytes = b""
-    error: BaseException | None = None
 
 
 class Transport:
@@ -312,39 +241,19 @@ class Transport:
         policy = self.retries
         return min(policy.max_backoff, policy.backoff_base * (2.0**attempt)) * jitter
 
-    def _pause(self, seconds: float, deadline: Deadline) -> bool:
+    def _pause(
+        self, seconds: float, deadline: Deadline, cancel: threading.Event | None = None
+    ) -> bool:
         """Sleep ``seconds`` unless that outlasts ``deadline`` (then return ``False`` at once)."""
         left = deadline.remaining()
         if left is not None and seconds > left:
             return False
         if seconds > 0:
-            time.sleep(seconds)
+            if cancel is not None:
+                cancel.wait(seconds)
+            else:
+                time.sleep(seconds)
         return True
-
-    # -- one attempt ---------------------------------------------------------------------------
-
-    def _attempt(
-        self,
-        client: httpx.Client,
-        request: httpx.Request,
-        read: Reader[T],
-    ) -> _Outcome[T]:
-        outcome: _Outcome[T] = _Outcome()
-        try:
-            response = client.send(request, stream=True)
-            try:
-                outcome.status = response.status_code
-                outcome.headers = response.headers
-                if 200 <= response.status_code < 300:
-                    outcome.value = read(response, lambda: False)
-                else:
-                    with contextlib.suppress(MalformedAnswerError):
-                        outcome.body = read_capped(response, _ERROR_BODY_BYTES, lambda: False)
-            finally:
-                response.close()
-        except Exception as exc:
-            outcome.error = exc
-        return outcome
 
     # -- the retry loop ------------------------------------------------------------------------
 
@@ -356,13 +265,15 @@ class Transport:
         what: str,
         read: Reader[T],
         fail: Callable[[Failure], Exception],
+        budget: float,
         idempotent: bool = True,
         accept: Collection[int] = (),
         deadline: Deadline | None = None,
         recover: Callable[[], T | None] | None = None,
         max_retries: int | None = None,
+        cancel: threading.Event | None = None,
     ) -> Reply[T]:
-        """Send a request with the gate, the retries and the deadline; return its answer.
+        """Send a request with the gate, the retries and the deadlines; return its answer.
 
         Parameters
         ----------
@@ -373,9 +284,12 @@ class Transport:
         what
             What is being done, for messages (``"creating a prediction"``).
         read
-            Consumes a 2xx answer; raising :class:`MalformedAnswerError` marks it malformed.
+            Consumes a 2xx answer; raising ``MalformedAnswerError`` marks it malformed.
         fail
             Turns the final :class:`Failure` into the exception raised.
+        budget
+            Wall-clock seconds of one attempt, answer included (``Timeouts.request``,
+            ``.upload``, ``.download`` or ``.cancel``).
         idempotent
             Whether repeating the request is harmless. When not, an attempt that may have
             reached the server is never repeated: ``recover`` is asked first, then it fails
@@ -383,27 +297,31 @@ class Transport:
         accept
             Error statuses answered as a :class:`Reply` instead of failing (e.g. 404).
         deadline
-            No attempt or wait goes past it (``Failure.kind == "deadline"``).
+            The caller's overall deadline: no attempt, backoff or rate-limit wait goes past it
+            (``Failure.kind == "deadline"``).
         recover
             For non-idempotent requests: looks for what a lost attempt did; its non-``None``
             answer is returned as a 200 reply.
         max_retries
             Overrides ``Retries.max_retries`` for this request (``0`` for best-effort calls).
+        cancel
+            When set, the request stops at once (``Failure.kind == "canceled"``).
         """
         deadline = deadline or Deadline()
         retries = self.retries.max_retries if max_retries is None else max_retries
         last: Failure | None = None
         for attempt in range(retries + 1):
-            if deadline.expired() or not self._pause(self.gate.remaining(), deadline):
+            if cancel is not None and cancel.is_set():
+                raise fail(Failure(what, "canceled", "stopped because a sibling failed"))
+            if deadline.expired() or not self._pause(self.gate.remaining(), deadline, cancel):
                 raise fail(self._deadline_failure(what, last))
-            with contextlib.ExitStack() as resources:
-                request = build(resources)
-                outcome = self._attempt(client, request, read)
-            final = attempt == retries
-            failure, delay = self._judge(what, outcome, attempt, idempotent=idempotent)
+            outcome = self._attempt(client, build, read, deadline.sooner(budget), cancel)
+            failure, delay = self._judge(what, outcome, attempt, budget, idempotent=idempotent)
             if failure is None:
                 assert outcome.status is not None
                 return Reply(outcome.status, outcome.value)
+            if failure.kind == "timeout" and deadline.expired():
+                raise fail(self._deadline_failure(what, failure))
             if failure.kind == "status" and failure.status in accept:
                 return Reply(int(failure.status or 0), None, failure.reason)
             if failure.maybe_sent and recover is not None:
@@ -413,12 +331,12 @@ class Transport:
             if delay is None or (failure.maybe_sent and not idempotent):
                 raise fail(failure)
             last = failure
-            if final:
+            if attempt == retries:
                 break
             if failure.kind == "throttled":
                 self.gate.defer(delay)
-            elif not self._pause(delay, deadline):
-                raise fail(self._deadline_failure(what, last))
+            elif not self._pause(delay, deadline, cancel):
+                raise fail(self._deadline_failure(what, last, asked=delay))
         assert last is not None
         raise fail(
             Failure(
@@ -430,12 +348,49 @@ class Transport:
             )
         )
 
-    def _deadline_failure(self, what: str, last: Failure | None) -> Failure:
+    def _attempt(
+        self,
+        client: httpx.Client,
+        build: Callable[[contextlib.ExitStack], httpx.Request],
+        read: Reader[T],
+        until: Deadline,
+        cancel: threading.Event | None,
+    ) -> Outcome[T]:
+        with contextlib.ExitStack() as resources:
+            try:
+                request = build(resources)
+            except (httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:
+                return Outcome(error=exc)
+            return exchange(
+                client,
+                request,
+                read,
+                until=until,
+                cancel=cancel,
+                error_body_bytes=_ERROR_BODY_BYTES,
+            )
+
+    def _deadline_failure(
+        self, what: str, last: Failure | None, *, asked: float | None = None
+    ) -> Failure:
+        wait = f" (the next retry was due in {asked:.3g} s)" if asked is not None else ""
         before = f"; before that: {last.reason}" if last is not None else ""
-        return Failure(what, "deadline", f"the deadline passed{before}", None)
+        return Failure(
+            what,
+            "deadline",
+            f"the deadline passed{wait}{before}",
+            last.status if last is not None else None,
+            last.maybe_sent if last is not None else False,
+        )
 
     def _judge(
-        self, what: str, outcome: _Outcome[Any], attempt: int, *, idempotent: bool
+        self,
+        what: str,
+        outcome: Outcome[Any],
+        attempt: int,
+        budget: float,
+        *,
+        idempotent: bool,
     ) -> tuple[Failure | None, float | None]:
         """Classify an attempt: ``(None, None)`` on success, else the failure and the retry delay.
 
@@ -445,23 +400,7 @@ class Transport:
         if error is None and outcome.status is not None and 200 <= outcome.status < 300:
             return None, None
         if error is not None:
-            reason = self.redact(f"{error.__class__.__name__}: {error}")
-            if isinstance(error, AutotrackError):
-                raise error
-            if isinstance(error, _NOT_SENT):
-                return Failure(what, "network", f"connection failed ({reason})"), self.backoff(
-                    attempt
-                )
-            if isinstance(error, (*_TRANSIENT, MalformedAnswerError, httpx.DecodingError)):
-                kind: FailureKind = "network" if isinstance(error, _TRANSIENT) else "protocol"
-                if isinstance(error, httpx.TimeoutException):
-                    kind = "timeout"
-                return Failure(what, kind, reason, outcome.status, maybe_sent=True), self.backoff(
-                    attempt
-                )
-            if isinstance(error, _FATAL):
-                return Failure(what, "protocol", reason), None
-            raise error
+            return self._judge_error(what, error, attempt, budget)
         status = int(outcome.status or 0)
         headers = outcome.headers or httpx.Headers()
         detail = self.redact(_detail(outcome.body))
@@ -479,3 +418,26 @@ class Transport:
             failure = Failure(what, "status", reason, status, maybe_sent=ambiguous)
             return failure, delay
         return Failure(what, "status", reason, status), None
+
+    def _judge_error(
+        self, what: str, error: BaseException, attempt: int, budget: float
+    ) -> tuple[Failure, float | None]:
+        if isinstance(error, AutotrackError):
+            raise error
+        if isinstance(error, CanceledExchangeError):
+            return Failure(what, "canceled", "stopped because a sibling failed"), None
+        if isinstance(error, (WallClockTimeoutError, StoppedError)):
+            reason = f"no complete answer within {budget:g} s"
+            return Failure(what, "timeout", reason, maybe_sent=True), self.backoff(attempt)
+        reason = self.redact(f"{error.__class__.__name__}: {error}")
+        if isinstance(error, _NOT_SENT):
+            return Failure(what, "network", f"connection failed ({reason})"), self.backoff(attempt)
+        if isinstance(error, httpx.TimeoutException):
+            return Failure(what, "timeout", reason, maybe_sent=True), self.backoff(attempt)
+        if isinstance(error, _TRANSIENT):
+            return Failure(what, "network", reason, maybe_sent=True), self.backoff(attempt)
+        if isinstance(error, (MalformedAnswerError, httpx.DecodingError)):
+            return Failure(what, "protocol", reason, maybe_sent=True), self.backoff(attempt)
+        if isinstance(error, _FATAL):
+            return Failure(what, "protocol", reason), None
+        raise error
