@@ -5,6 +5,7 @@ It speaks the parts of Replicate's HTTP API the ``replicate`` client and sam2_au
 * ``POST /v1/files`` (multipart, field ``content``) → a file object whose ``urls.get`` it serves;
 * ``POST /v1/predictions`` (``{"version", "input"}``; checks ``Authorization: Bearer|Token``);
 * ``GET /v1/predictions/{id}`` and ``POST /v1/predictions/{id}/cancel``;
+* ``GET /v1/predictions``: the predictions, newest first, ``list_page_size`` per page (``next``);
 * ``GET /outputs/{id}/{name}``: the output files (no auth, like replicate.delivery).
 
 Its models compute real answers from the uploaded data, so end-to-end results can be checked:
@@ -42,6 +43,7 @@ import threading
 import time
 import urllib.parse
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -92,6 +94,7 @@ class Scenario:
     created first), ``get``, ``output``, ``cancel``, ``list``."""
     drip: dict[str, float] = field(default_factory=dict)
     """Routes whose answer is sent one byte every ``drip[route]`` seconds (headers at once)."""
+    list_page_size: int = 20
 
 
 @dataclass
@@ -211,6 +214,7 @@ class FakeReplicate:
         self.gets = 0
         self.cancels: list[str] = []
         self.downloads = 0
+        self.lists = 0
         self.requests: list[tuple[str, str, str | None]] = []
         self._get_503_served = 0
         self._stopping = threading.Event()
@@ -436,6 +440,10 @@ def _make_handler(server: FakeReplicate) -> type[BaseHTTPRequestHandler]:
                 else:
                     self._send(200, raw=entry[2], content_type=entry[1])
                 return
+            if path == "/v1/predictions":
+                if not self._silent("list"):
+                    self._list()
+                return
             match = re.fullmatch(r"/v1/predictions/([^/]+)", path)
             if not match:
                 self._problem(404, "Not found", f"no route {path}")
@@ -461,6 +469,18 @@ def _make_handler(server: FakeReplicate) -> type[BaseHTTPRequestHandler]:
                 self._problem(503, "Service Unavailable", "try again", **extra)
             else:
                 self._send(200, body)
+
+        def _list(self) -> None:
+            query = urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query)
+            start = int((query.get("cursor") or ["0"])[0])
+            with server.lock:
+                server.lists += 1
+                size = server.scenario.list_page_size
+                newest_first = list(reversed(server.predictions.values()))
+                page = [server.prediction_json(p) for p in newest_first[start : start + size]]
+                more = start + size < len(newest_first)
+            following = f"{server.url}/v1/predictions?cursor={start + size}" if more else None
+            self._send(200, {"results": page, "next": following, "previous": None})
 
         def _serve_output(self, path: str) -> None:
             match = re.fullmatch(r"/outputs/([^/]+)/([^/]+)", path)
@@ -586,7 +606,7 @@ def _make_handler(server: FakeReplicate) -> type[BaseHTTPRequestHandler]:
                     model="meta/sam-2" if version == IMAGE_VERSION else "meta/sam-2-video",
                     input=inputs,
                     scenario=scenario,
-                    created_at="2025-01-01T00:00:00Z",
+                    created_at=datetime.now(timezone.utc).isoformat().replace("+00:00", "Z"),
                 )
                 server.predictions[prediction_id] = prediction
             server._run_model(prediction)

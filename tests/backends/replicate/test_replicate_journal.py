@@ -11,6 +11,7 @@ import pytest
 from fake_replicate import FakeReplicate
 from replicate_scenes import CLICKS, H, W, fast_backend, make_clip
 from sam2_autotrack import OutputsExpiredError, PredictionTimeoutError
+from sam2_autotrack.backends.replicate.journal import Journal, is_pending
 
 
 @pytest.fixture
@@ -81,3 +82,50 @@ def test_resume_of_expired_outputs_says_how_to_rerun(
     with pytest.raises(OutputsExpiredError, match="--no-resume"):
         fast_backend().track(clip[0], CLICKS, work_dir=tmp_path)
     assert fake_replicate.creates == 1
+
+
+# -- the entry's states (unit) ---------------------------------------------------------------------
+
+
+def test_an_entry_goes_from_creating_to_created_to_succeeded(tmp_path: Path) -> None:
+    journal = Journal(tmp_path, version="v", inputs={"x": 1}, file_sha256={"image": "ab"})
+    assert journal.read() is None
+    journal.begin(sent_input={"x": 1, "image": "https://files/1"})
+    pending = journal.read()
+    assert pending is not None
+    assert is_pending(pending)
+    assert pending["sent_input"]["image"] == "https://files/1"
+    journal.created("p1")
+    created = journal.read()
+    assert created is not None
+    assert not is_pending(created)
+    assert (created["state"], created["prediction_id"]) == ("created", "p1")
+    assert created["sent_input"] == pending["sent_input"]  # kept, to find it again if needed
+    journal.succeeded(prediction_id="p1", output=["u"], predict_time=1.0, downloaded=["o.png"])
+    done = journal.read()
+    assert done is not None
+    assert (done["state"], done["status"], done["downloaded"]) == (
+        "succeeded",
+        "succeeded",
+        ["o.png"],
+    )
+    assert done["file_sha256"] == {"image": "ab"}
+
+
+def test_entries_of_other_requests_and_broken_files_are_not_read(tmp_path: Path) -> None:
+    first = Journal(tmp_path, version="v", inputs={"x": 1}, file_sha256={})
+    first.created("p1")
+    assert Journal(tmp_path, version="v", inputs={"x": 2}, file_sha256={}).read() is None
+    first.path.write_text("{not json")
+    assert first.read() is None
+    first.path.write_text(json.dumps({"state": "creating"}))  # pending without what was sent
+    assert first.read() is None
+
+
+def test_entries_written_before_the_states_existed_still_resume(tmp_path: Path) -> None:
+    journal = Journal(tmp_path, version="v", inputs={}, file_sha256={})
+    journal.path.parent.mkdir(parents=True)
+    journal.path.write_text(json.dumps({"prediction_id": "old", "version": "v"}))
+    entry = journal.read()
+    assert entry is not None
+    assert entry["prediction_id"] == "old"

@@ -3,7 +3,9 @@
 The client speaks Replicate's HTTP API directly with httpx and composes the pieces a batch pipeline
 needs: the :class:`~sam2_autotrack.backends.replicate.transport.Transport` (rate gate, retries,
 deadlines), the :class:`~sam2_autotrack.backends.replicate.journal.Journal` (resume instead of
-paying twice) and the :class:`~sam2_autotrack.backends.replicate.downloads.Downloader`. Raw
+paying twice, driven by :func:`~sam2_autotrack.backends.replicate.runs.run_prediction`), the
+orphan search of :mod:`~sam2_autotrack.backends.replicate.orphans` and the
+:class:`~sam2_autotrack.backends.replicate.downloads.Downloader`. Raw
 prediction JSON is polled until a terminal status (``aborted`` is treated like ``canceled``); a
 ``timeout`` and Ctrl-C cancel the remote prediction. The token is checked before anything is
 uploaded (:class:`~sam2_autotrack.MissingTokenError`).
@@ -13,56 +15,56 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 import threading
 import time
 import weakref
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import httpx
 import numpy as np
 
-from sam2_autotrack._fs import file_sha256
 from sam2_autotrack.backends.base import ProgressCallback
-from sam2_autotrack.backends.replicate.downloads import Downloader, source_url, suffix_for
-from sam2_autotrack.backends.replicate.exchange import Deadline, read_json
-from sam2_autotrack.backends.replicate.journal import Journal, journal_key
-from sam2_autotrack.backends.replicate.options import Limits, Retries, Timeouts
+from sam2_autotrack.backends.replicate.downloads import Downloader
+from sam2_autotrack.backends.replicate.exchange import (
+    Deadline,
+    MalformedAnswerError,
+    Reader,
+    read_json,
+)
+from sam2_autotrack.backends.replicate.failures import api_error, create_error
+from sam2_autotrack.backends.replicate.options import (
+    BASE_URL_ENV,
+    DEFAULT_BASE_URL,
+    TOKEN_ENV,
+    Limits,
+    Retries,
+    Timeouts,
+)
+from sam2_autotrack.backends.replicate.orphans import find_prediction
 from sam2_autotrack.backends.replicate.predictions import (
-    CANCELED_STATES,
-    FAILED,
-    SUCCEEDED,
     TERMINAL,
     Json,
     OutputSelector,
     PredictionResult,
     check_terminal,
-    expired_error,
-    flatten_outputs,
     logs_tail,
-    predict_time_of,
 )
-from sam2_autotrack.backends.replicate.transport import Failure, Transport
+from sam2_autotrack.backends.replicate.runs import run_prediction
+from sam2_autotrack.backends.replicate.transport import Transport
 from sam2_autotrack.errors import (
     BackendError,
     MissingTokenError,
     PredictionCanceledError,
     PredictionError,
     PredictionTimeoutError,
-    RateLimitError,
     ReplicateAPIError,
 )
 
 __all__ = ["BASE_URL_ENV", "DEFAULT_BASE_URL", "TOKEN_ENV", "ReplicateClient"]
 
-DEFAULT_BASE_URL = "https://api.replicate.com"
-"""Replicate's API, used unless ``base_url=`` or ``REPLICATE_BASE_URL`` says otherwise."""
-TOKEN_ENV = "REPLICATE_API_TOKEN"
-BASE_URL_ENV = "REPLICATE_BASE_URL"
-
-_OUTPUT_DIR = "replicate_outputs"
 _ANSWER_BYTES = 64 << 20  # the largest API answer read (prediction JSON with data: URI outputs)
 _USER_AGENT = "sam2_autotrack (httpx)"
 _MIME_TYPES = {
@@ -82,11 +84,6 @@ def _close_clients(clients: list[httpx.Client]) -> None:
     while clients:
         with contextlib.suppress(Exception):
             clients.pop().close()
-
-
-def _safe_component(text: str) -> str:
-    cleaned = re.sub(r"[^A-Za-z0-9_-]", "_", text)[:80]
-    return cleaned or "prediction"
 
 
 class ReplicateClient:
@@ -200,53 +197,6 @@ class ReplicateClient:
 
     # -- errors ------------------------------------------------------------------------------
 
-    def _api_error(self, failure: Failure, prediction_id: str | None = None) -> Exception:
-        status = failure.status
-        if failure.kind == "deadline":
-            return PredictionTimeoutError(
-                f"{failure.what}: the run's deadline passed ({failure.reason}); raise "
-                "Timeouts.prediction (--timeout) or try again later",
-                prediction_id=prediction_id,
-            )
-        if failure.kind == "throttled":
-            return RateLimitError(
-                f"{failure.what}: Replicate kept throttling (429): {failure.reason}; wait a "
-                "minute, lower the concurrency, or add a payment method to raise the rate limit",
-                status_code=429,
-            )
-        if failure.kind == "status" and status is not None and status < 500:
-            if status in (401, 403):
-                fix = f"check the token in {TOKEN_ENV} (or api_token=) — it was rejected"
-            elif status == 404:
-                fix = "check the model version id (ModelVersions) and base_url"
-            elif status == 422:
-                fix = "an input was rejected by the model's schema; check the options passed"
-            else:
-                fix = "see the detail above"
-            return ReplicateAPIError(
-                f"{failure.what} failed with {failure.reason}; {fix}", status_code=status
-            )
-        if failure.kind == "timeout":
-            return ReplicateAPIError(
-                f"{failure.what} got no complete answer ({failure.reason}); the server is "
-                "unreachable or too slow — check https://www.replicatestatus.com, raise "
-                "Timeouts.request (or .upload) if your connection is slow, then re-run",
-                status_code=status,
-            )
-        if failure.maybe_sent:
-            return ReplicateAPIError(
-                f"{failure.what} failed mid-request ({failure.reason}); it may have reached "
-                "Replicate — check https://replicate.com/predictions before re-running, or raise "
-                "Timeouts.request",
-                status_code=status,
-            )
-        return ReplicateAPIError(
-            f"{failure.what} failed: {failure.reason}; check your network and "
-            "https://www.replicatestatus.com, then re-run (the journal resumes created "
-            "predictions)",
-            status_code=status,
-        )
-
     # -- API calls ---------------------------------------------------------------------------
 
     def upload(
@@ -272,7 +222,7 @@ class ReplicateClient:
             build,
             what=f"uploading {name}",
             read=read_json(_ANSWER_BYTES),
-            fail=self._api_error,
+            fail=api_error,
             budget=self.timeouts.upload,
             deadline=deadline,
         )
@@ -294,30 +244,92 @@ class ReplicateClient:
 
         ``POST /v1/predictions`` with ``{"version", "input"}`` (which serves community models
         such as ``meta/sam-2``). ``inputs`` must already be JSON (upload files first with
-        :meth:`upload`). Never repeated once it may have reached Replicate.
+        :meth:`upload`). Each attempt has the ``Timeouts.request`` budget. The request is never
+        repeated once it may have reached Replicate: when its answer is lost (no answer in time,
+        a broken connection, a malformed answer, a gateway error), the prediction is looked for
+        with :meth:`find` instead, and adopted when found.
+
+        Raises
+        ------
+        ReplicateAPIError
+            The create failed, or its answer was lost and the prediction could not be found
+            (the message says so: it may exist; a :meth:`run` re-run looks for it again).
         """
         api, _ = self._ensure_clients()
+        since = datetime.now(timezone.utc)
+        sent = {"version": version, "input": dict(inputs)}
         reply = self._transport.send(
             api,
-            lambda _: api.build_request(
-                "POST", "/v1/predictions", json={"version": version, "input": dict(inputs)}
-            ),
+            lambda _: api.build_request("POST", "/v1/predictions", json=sent),
             what="creating a prediction",
-            read=read_json(_ANSWER_BYTES),
-            fail=self._api_error,
+            read=_with_id(read_json(_ANSWER_BYTES)),
+            fail=create_error,
             budget=self.timeouts.request,
             idempotent=False,
             deadline=deadline,
+            recover=lambda: self.find(version, inputs, created_after=since),
         )
-        body = reply.value
-        prediction_id = body.get("id") if isinstance(body, Mapping) else None
-        if not isinstance(prediction_id, str) or not prediction_id:
-            raise ReplicateAPIError(
-                "creating a prediction answered without an id: "
-                f"{self._transport.redact(str(body))[:200]}; is base_url a Replicate-compatible "
-                "API?"
+        assert isinstance(reply.value, Mapping)
+        return str(reply.value["id"])
+
+    def find(
+        self,
+        version: str,
+        inputs: Mapping[str, Any],
+        *,
+        created_after: datetime | None = None,
+        budget: float | None = None,
+    ) -> Json | None:
+        """Look for a prediction created with exactly ``version`` and ``inputs``; best effort.
+
+        Reads the account's recent predictions (``GET /v1/predictions``, newest first, at most
+        a few pages, each request bounded by ``Timeouts.request``) and returns the newest whose
+        version and input match (file inputs are upload URLs, unique per upload, so a match is
+        the prediction this client created). This is how a prediction whose create answer was
+        lost is found again, to be resumed or canceled.
+
+        Parameters
+        ----------
+        version, inputs
+            What the create request sent.
+        created_after
+            Ignore predictions created more than a few minutes before this (clock skew).
+        budget
+            Seconds per listing request (default ``Timeouts.request``; a Ctrl-C uses
+            ``Timeouts.cancel``).
+
+        Returns
+        -------
+        dict or None
+            The prediction's JSON, or ``None`` when it was not found (or the listing failed).
+        """
+        budget = self.timeouts.request if budget is None else budget
+        try:
+            api, _ = self._ensure_clients()
+            return find_prediction(
+                lambda url: self._list_page(api, url, budget),
+                lambda pid: self.get(pid, deadline=Deadline.after(budget)),
+                version=version,
+                inputs=inputs,
+                created_after=created_after,
             )
-        return prediction_id
+        except BackendError:
+            return None
+
+    def _list_page(self, api: httpx.Client, url: str, budget: float) -> Json:
+        if url.startswith(("http://", "https://")) and not url.startswith(self.base_url + "/"):
+            return {}  # a "next" page elsewhere would get the token: not followed
+        reply = self._transport.send(
+            api,
+            lambda _: api.build_request("GET", url),
+            what="listing predictions",
+            read=read_json(_ANSWER_BYTES),
+            fail=api_error,
+            budget=budget,
+            deadline=Deadline.after(2 * budget),
+            max_retries=1,
+        )
+        return reply.value if isinstance(reply.value, dict) else {}
 
     def get(self, prediction_id: str, *, deadline: Deadline | None = None) -> Json | None:
         """Return a prediction's raw JSON, or ``None`` when Replicate does not know the id."""
@@ -327,7 +339,7 @@ class ReplicateClient:
             lambda _: api.build_request("GET", f"/v1/predictions/{prediction_id}"),
             what=f"reading prediction {prediction_id}",
             read=read_json(_ANSWER_BYTES),
-            fail=lambda failure: self._api_error(failure, prediction_id),
+            fail=lambda failure: api_error(failure, prediction_id=prediction_id),
             budget=self.timeouts.request,
             accept=(404, 410),
             deadline=deadline,
@@ -355,7 +367,7 @@ class ReplicateClient:
                 lambda _: api.build_request("POST", f"/v1/predictions/{prediction_id}/cancel"),
                 what=f"canceling prediction {prediction_id}",
                 read=lambda _response, _stopped: None,
-                fail=self._api_error,
+                fail=api_error,
                 budget=self.timeouts.cancel,
                 max_retries=0,
             )
@@ -385,9 +397,9 @@ class ReplicateClient:
         PredictionTimeoutError
             Not finished within ``timeout`` seconds; the prediction is canceled remotely first.
         """
-        return self._wait(prediction_id, Deadline.after(timeout), progress=progress, stop=stop)
+        return self.wait_until(prediction_id, Deadline.after(timeout), progress=progress, stop=stop)
 
-    def _wait(
+    def wait_until(
         self,
         prediction_id: str,
         deadline: Deadline,
@@ -395,6 +407,7 @@ class ReplicateClient:
         progress: ProgressCallback | None = None,
         stop: threading.Event | None = None,
     ) -> Json:
+        """Like :meth:`wait`, with an absolute deadline (a run's, shared by all its steps)."""
         pause = self.limits.poll_interval
         polls = 0
         status = "unknown"
@@ -525,104 +538,32 @@ class ReplicateClient:
         OutputsExpiredError
             The prediction's outputs were deleted (``data_removed``, or 404/410 on download).
         KeyboardInterrupt
-            Re-raised after a best-effort cancel of the remote prediction (a Ctrl-C during the
-            create request itself cannot cancel: the id is not known yet).
+            Re-raised after a best-effort cancel of the remote prediction (during the create
+            request, the prediction is first looked for in the listing, see :meth:`find`).
         """
-        started = time.monotonic()
-        deadline = Deadline.after(self.timeouts.prediction if timeout is None else timeout)
-        self._ensure_clients()
-        files = dict(files or {})
-        for name, path in files.items():
-            if not Path(path).is_file():
-                raise BackendError(
-                    f"file input {name!r} does not exist: {path}; pass an existing file"
-                )
-        digests = {name: file_sha256(Path(path)) for name, path in files.items()}
-        key = journal_key(version, inputs, digests, journal_extra)
-        journal = Journal(Path(work_dir))
-        select = select_outputs or flatten_outputs
-
-        prediction_id: str | None = None
-        resumed = False
-        entry = journal.read(key) if resume else None
-        if entry is not None:
-            local = _complete_local_result(entry, Path(work_dir), started)
-            if local is not None:
-                return local
-            known = self.get(str(entry["prediction_id"]), deadline=deadline)
-            if known is not None and known.get("status") not in CANCELED_STATES | {FAILED}:
-                prediction_id = str(known["id"])
-                resumed = True
-                if known.get("status") == SUCCEEDED and known.get("data_removed"):
-                    raise expired_error(prediction_id)
-        try:
-            if prediction_id is None:
-                urls = {}
-                for index, (name, path) in enumerate(files.items()):
-                    if progress is not None:
-                        progress("upload", index, len(files))
-                    urls[name] = self.upload(
-                        Path(path), filename=f"{name}{Path(path).suffix}", deadline=deadline
-                    )
-                if progress is not None and files:
-                    progress("upload", len(files), len(files))
-                prediction_id = self.create(version, {**inputs, **urls}, deadline=deadline)
-                journal.created(
-                    key,
-                    prediction_id=prediction_id,
-                    version=version,
-                    inputs=inputs,
-                    file_sha256=digests,
-                    extra=journal_extra,
-                )
-            final = self._wait(prediction_id, deadline, progress=progress, stop=stop)
-            if final.get("data_removed"):
-                raise expired_error(prediction_id)
-            sources = list(select(final.get("output")))
-            out_dir = Path(work_dir) / _OUTPUT_DIR / _safe_component(prediction_id)
-            items = [
-                (source, out_dir / f"output_{index:05d}{suffix_for(source_url(source))}")
-                for index, source in enumerate(sources)
-            ]
-            paths = self.download(
-                items, prediction_id=prediction_id, progress=progress, deadline=deadline
-            )
-        except KeyboardInterrupt:
-            if prediction_id is not None:
-                self.cancel(prediction_id)
-            raise
-        predict_time = predict_time_of(final)
-        journal.succeeded(
-            key,
-            prediction_id=prediction_id,
-            output=final.get("output"),
-            predict_time=predict_time,
-            downloaded=[str(p.relative_to(work_dir)) for p in paths],
-        )
-        return PredictionResult(
-            prediction_id=prediction_id,
-            output=final.get("output"),
-            files=tuple(paths),
-            predict_time=predict_time,
-            resumed=resumed,
-            seconds=time.monotonic() - started,
-            prediction=final,
+        self._ensure_clients()  # a missing token fails before anything is uploaded
+        return run_prediction(
+            self,
+            version,
+            inputs,
+            work_dir=Path(work_dir),
+            files=files,
+            select_outputs=select_outputs,
+            resume=resume,
+            timeout=timeout,
+            progress=progress,
+            stop=stop,
+            journal_extra=journal_extra,
         )
 
 
-def _complete_local_result(entry: Json, work_dir: Path, started: float) -> PredictionResult | None:
-    names = entry.get("downloaded")
-    if entry.get("status") != SUCCEEDED or not isinstance(names, list):
-        return None
-    paths = tuple(work_dir / str(name) for name in names)
-    if not all(path.is_file() for path in paths):
-        return None
-    return PredictionResult(
-        prediction_id=str(entry["prediction_id"]),
-        output=entry.get("output"),
-        files=paths,
-        predict_time=predict_time_of({"metrics": {"predict_time": entry.get("predict_time")}}),
-        resumed=True,
-        seconds=time.monotonic() - started,
-        prediction=entry,
-    )
+def _with_id(read: Reader[Any]) -> Reader[Any]:
+    """Wrap a JSON reader: an answer without a prediction id is malformed (its id is lost)."""
+
+    def read_prediction(response: httpx.Response, stopped: Callable[[], bool]) -> Any:
+        body = read(response, stopped)
+        if not isinstance(body, Mapping) or not isinstance(body.get("id"), str) or not body["id"]:
+            raise MalformedAnswerError(f"the answer has no prediction id: {str(body)[:120]}")
+        return body
+
+    return read_prediction

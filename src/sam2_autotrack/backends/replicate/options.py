@@ -17,6 +17,9 @@ from pydantic import Field, StrictBool, StrictInt, ValidationInfo, field_validat
 from sam2_autotrack._options import Options
 
 __all__ = [
+    "BASE_URL_ENV",
+    "DEFAULT_BASE_URL",
+    "TOKEN_ENV",
     "ImageModelInputs",
     "Limits",
     "Retries",
@@ -24,6 +27,13 @@ __all__ = [
     "UploadOptions",
     "VideoModelInputs",
 ]
+
+DEFAULT_BASE_URL = "https://api.replicate.com"
+"""Replicate's API, used unless ``base_url=`` or ``REPLICATE_BASE_URL`` says otherwise."""
+TOKEN_ENV = "REPLICATE_API_TOKEN"
+"""Where the API token is read from when ``api_token=`` is not given."""
+BASE_URL_ENV = "REPLICATE_BASE_URL"
+"""Where the API root is read from when ``base_url=`` is not given."""
 
 
 def _seconds(default: float) -> Any:

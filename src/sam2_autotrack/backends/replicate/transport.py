@@ -300,8 +300,9 @@ class Transport:
             The caller's overall deadline: no attempt, backoff or rate-limit wait goes past it
             (``Failure.kind == "deadline"``).
         recover
-            For non-idempotent requests: looks for what a lost attempt did; its non-``None``
-            answer is returned as a 200 reply.
+            For non-idempotent requests: looks for what a lost attempt did (with its own
+            budget, even when the deadline has passed); its non-``None`` answer is returned as
+            a 200 reply.
         max_retries
             Overrides ``Retries.max_retries`` for this request (``0`` for best-effort calls).
         cancel
@@ -320,14 +321,14 @@ class Transport:
             if failure is None:
                 assert outcome.status is not None
                 return Reply(outcome.status, outcome.value)
+            if failure.maybe_sent and recover is not None:
+                found = recover()  # even past the deadline: what was created must be known
+                if found is not None:
+                    return Reply(200, found)
             if failure.kind == "timeout" and deadline.expired():
                 raise fail(self._deadline_failure(what, failure))
             if failure.kind == "status" and failure.status in accept:
                 return Reply(int(failure.status or 0), None, failure.reason)
-            if failure.maybe_sent and recover is not None:
-                found = recover()
-                if found is not None:
-                    return Reply(200, found)
             if delay is None or (failure.maybe_sent and not idempotent):
                 raise fail(failure)
             last = failure
