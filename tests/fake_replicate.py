@@ -5,6 +5,7 @@ It speaks the parts of Replicate's HTTP API the ``replicate`` client and sam2_au
 * ``POST /v1/files`` (multipart, field ``content``) → a file object whose ``urls.get`` it serves;
 * ``POST /v1/predictions`` (``{"version", "input"}``; checks ``Authorization: Bearer|Token``);
 * ``GET /v1/predictions/{id}`` and ``POST /v1/predictions/{id}/cancel``;
+* ``GET /v1/predictions``: the predictions, newest first, ``list_page_size`` per page (``next``);
 * ``GET /outputs/{id}/{name}``: the output files (no auth, like replicate.delivery).
 
 Its models compute real answers from the uploaded data, so end-to-end results can be checked:
@@ -19,7 +20,9 @@ Its models compute real answers from the uploaded data, so end-to-end results ca
 Behaviour is scriptable per test through :class:`Scenario` (``server.scenario = Scenario(...)``
 for the next predictions): the status sequence, 429s on create (with or without ``Retry-After``),
 503s on GET, ``failed`` with logs, ``canceled``, ``aborted``, ``data_removed``, 404/410 on the
-outputs, predictions that hang until canceled. Counters (``creates``, ``create_attempts``,
+outputs, predictions that hang until canceled — and hostile or broken servers (issue 14): routes
+that never answer (``silent``) or drip their answer one byte at a time (``drip``), huge
+``Retry-After`` values. Counters (``creates``, ``create_attempts``,
 ``uploads``, ``gets``, ``cancels``, ``downloads``) let tests assert what reached the server.
 
 Standalone: ``python tests/fake_replicate.py --port 8765`` prints its URL; then
@@ -40,6 +43,7 @@ import threading
 import time
 import urllib.parse
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -82,6 +86,15 @@ class Scenario:
     predict_time: float = 1.25
     min_region_area: int = 16
     colour_tolerance: int = 40
+    # -- hostile or broken server (issue 14) ------------------------------------------------
+    get_503_retry_after: str | None = None
+    """``Retry-After`` header of the 503s on GET (e.g. ``"86400"``)."""
+    silent: frozenset[str] = frozenset()
+    """Routes that take the request and never answer: ``upload``, ``create`` (the prediction is
+    created first), ``get``, ``output``, ``cancel``, ``list``."""
+    drip: dict[str, float] = field(default_factory=dict)
+    """Routes whose answer is sent one byte every ``drip[route]`` seconds (headers at once)."""
+    list_page_size: int = 20
 
 
 @dataclass
@@ -201,8 +214,10 @@ class FakeReplicate:
         self.gets = 0
         self.cancels: list[str] = []
         self.downloads = 0
+        self.lists = 0
         self.requests: list[tuple[str, str, str | None]] = []
         self._get_503_served = 0
+        self._stopping = threading.Event()
         self._ids = itertools.count(1)
         self._httpd = ThreadingHTTPServer((host, port), _make_handler(self))
         self._httpd.daemon_threads = True
@@ -219,6 +234,7 @@ class FakeReplicate:
         return self
 
     def stop(self) -> None:
+        self._stopping.set()  # silent and dripping answers end
         self._httpd.shutdown()
         self._httpd.server_close()
         if self._thread is not None:
@@ -366,7 +382,29 @@ def _make_handler(server: FakeReplicate) -> type[BaseHTTPRequestHandler]:
             for key, value in (headers or {}).items():
                 self.send_header(key, value)
             self.end_headers()
-            self.wfile.write(data)
+            interval = server.scenario.drip.get(self._route) if self._route else None
+            if interval is None:
+                self.wfile.write(data)
+                return
+            for index in range(len(data)):  # a peer that is never silent long enough to time out
+                if server._stopping.wait(interval):
+                    return
+                try:
+                    self.wfile.write(data[index : index + 1])
+                    self.wfile.flush()
+                except OSError:  # the client gave up
+                    return
+
+        _route: str | None = None
+
+        def _silent(self, route: str) -> bool:
+            """Route the answer; for a silent route, hold the connection open and never answer."""
+            self._route = route
+            if route not in server.scenario.silent:
+                return False
+            server._stopping.wait(120)
+            self.close_connection = True
+            return True
 
         def _problem(self, status: int, title: str, detail: str, **headers: str) -> None:
             self._send(
@@ -383,11 +421,13 @@ def _make_handler(server: FakeReplicate) -> type[BaseHTTPRequestHandler]:
         # -- routes ----------------------------------------------------------------------
 
         def do_GET(self) -> None:
+            self._route = None
             path = urllib.parse.urlsplit(self.path).path
             with server.lock:
                 server.requests.append(("GET", path, self.headers.get("Authorization")))
             if path.startswith("/outputs/"):
-                self._serve_output(path)
+                if not self._silent("output"):
+                    self._serve_output(path)
                 return
             if not self._authorized():
                 return
@@ -400,9 +440,15 @@ def _make_handler(server: FakeReplicate) -> type[BaseHTTPRequestHandler]:
                 else:
                     self._send(200, raw=entry[2], content_type=entry[1])
                 return
+            if path == "/v1/predictions":
+                if not self._silent("list"):
+                    self._list()
+                return
             match = re.fullmatch(r"/v1/predictions/([^/]+)", path)
             if not match:
                 self._problem(404, "Not found", f"no route {path}")
+                return
+            if self._silent("get"):
                 return
             with server.lock:
                 server.gets += 1
@@ -418,9 +464,23 @@ def _make_handler(server: FakeReplicate) -> type[BaseHTTPRequestHandler]:
             if prediction is None:
                 self._problem(404, "Not found", "The requested resource could not be found.")
             elif busy:
-                self._problem(503, "Service Unavailable", "try again")
+                retry_after = prediction.scenario.get_503_retry_after
+                extra = {"Retry-After": retry_after} if retry_after is not None else {}
+                self._problem(503, "Service Unavailable", "try again", **extra)
             else:
                 self._send(200, body)
+
+        def _list(self) -> None:
+            query = urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query)
+            start = int((query.get("cursor") or ["0"])[0])
+            with server.lock:
+                server.lists += 1
+                size = server.scenario.list_page_size
+                newest_first = list(reversed(server.predictions.values()))
+                page = [server.prediction_json(p) for p in newest_first[start : start + size]]
+                more = start + size < len(newest_first)
+            following = f"{server.url}/v1/predictions?cursor={start + size}" if more else None
+            self._send(200, {"results": page, "next": following, "previous": None})
 
         def _serve_output(self, path: str) -> None:
             match = re.fullmatch(r"/outputs/([^/]+)/([^/]+)", path)
@@ -441,6 +501,7 @@ def _make_handler(server: FakeReplicate) -> type[BaseHTTPRequestHandler]:
             self._send(200, raw=data, content_type="application/octet-stream")
 
         def do_POST(self) -> None:
+            self._route = None
             path = urllib.parse.urlsplit(self.path).path
             body = self._body()
             with server.lock:
@@ -448,13 +509,16 @@ def _make_handler(server: FakeReplicate) -> type[BaseHTTPRequestHandler]:
             if not self._authorized():
                 return
             if path == "/v1/files":
-                self._upload(body)
+                if not self._silent("upload"):
+                    self._upload(body)
                 return
             if path == "/v1/predictions":
                 self._create(body)
                 return
             match = re.fullmatch(r"/v1/predictions/([^/]+)/cancel", path)
             if match:
+                if self._silent("cancel"):
+                    return
                 with server.lock:
                     prediction = server.predictions.get(match.group(1))
                     server.cancels.append(match.group(1))
@@ -542,10 +606,12 @@ def _make_handler(server: FakeReplicate) -> type[BaseHTTPRequestHandler]:
                     model="meta/sam-2" if version == IMAGE_VERSION else "meta/sam-2-video",
                     input=inputs,
                     scenario=scenario,
-                    created_at="2025-01-01T00:00:00Z",
+                    created_at=datetime.now(timezone.utc).isoformat().replace("+00:00", "Z"),
                 )
                 server.predictions[prediction_id] = prediction
             server._run_model(prediction)
+            if self._silent("create"):  # created (and paid for), but the answer never comes
+                return
             with server.lock:
                 payload = server.prediction_json(prediction)
             self._send(201, payload)

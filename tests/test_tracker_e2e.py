@@ -56,7 +56,12 @@ def flat_clip(path: Path) -> dict[str, np.ndarray]:
 
 
 def fast_replicate(**options: object) -> ReplicateBackend:
-    return ReplicateBackend(poll_interval=0.01, backoff_base=0.01, timeout=20.0, **options)  # type: ignore[arg-type]
+    return ReplicateBackend(
+        limits={"poll_interval": 0.01},
+        retries={"backoff_base": 0.01},
+        timeouts={"prediction": 20.0},
+        **options,  # type: ignore[arg-type]
+    )
 
 
 @pytest.fixture

@@ -25,15 +25,19 @@ from sam2_autotrack.backends.local.proposals import (
     ProposalOptions,
 )
 from sam2_autotrack.backends.replicate.backend import (
+    ReplicateBackend,
+)
+from sam2_autotrack.backends.replicate.client import (
+    ReplicateClient,
+)
+from sam2_autotrack.backends.replicate.models import (
     SAM2_IMAGE_MODEL,
     SAM2_IMAGE_VERSION,
     SAM2_VIDEO_MODEL,
     SAM2_VIDEO_VERSION,
-    ReplicateBackend,
 )
-from sam2_autotrack.backends.replicate.client import (
+from sam2_autotrack.backends.replicate.predictions import (
     PredictionResult,
-    ReplicateClient,
 )
 from sam2_autotrack.backends.replicate.union_split import (
     split_union,

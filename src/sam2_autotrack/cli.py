@@ -221,20 +221,23 @@ def _make_tracker(args: argparse.Namespace) -> Any:
         selection["max_area_fraction"] = args.max_area_fraction
     selection_options = SelectionOptions(**selection)
     seeds = SeedOptions(seeds_per_object=args.seeds_per_object, negatives=args.negatives)
-    replicate_options = {
+    image_inputs = {
         "points_per_side": args.points_per_side,
         "pred_iou_thresh": args.pred_iou_thresh,
         "stability_score_thresh": args.stability_score_thresh,
         "use_m2m": args.use_m2m,
-        "timeout": args.timeout,
     }
-    replicate_options = {k: v for k, v in replicate_options.items() if v is not None}
-    replicate_options.update(
-        mask_type=args.mask_type,
-        output_frame_interval=args.output_frame_interval,
-        per_object=args.object_strategy,
-        resume=not args.no_resume,
-    )
+    replicate_options: dict[str, Any] = {
+        "image_inputs": {k: v for k, v in image_inputs.items() if v is not None},
+        "video_inputs": {
+            "mask_type": args.mask_type,
+            "output_frame_interval": args.output_frame_interval,
+        },
+        "per_object": args.object_strategy,
+        "resume": not args.no_resume,
+    }
+    if args.timeout is not None:
+        replicate_options["timeouts"] = {"prediction": args.timeout}
     # The CLI builds the backend itself (to pass the Replicate options), so it closes it too.
     backend = resolve_backend(args.backend, replicate_options=replicate_options)
     try:

@@ -60,7 +60,7 @@ class AutoTracker:
     backend
         ``"auto"`` (Replicate when ``REPLICATE_API_TOKEN`` is set, else the embedded CPU engine),
         ``"local"``, ``"replicate"``, or any object implementing :class:`~sam2_autotrack.Backend`
-        (e.g. ``ReplicateBackend(pred_iou_thresh=0.8)``).
+        (e.g. ``ReplicateBackend(image_inputs={"pred_iou_thresh": 0.8})``).
     api_token
         Replicate token; overrides ``REPLICATE_API_TOKEN``.
     selection

@@ -171,3 +171,7 @@ class Backend(Protocol):
     def describe(self) -> dict[str, Any]:
         """Backend name, versions and settings, for the run manifest (never a secret)."""
         ...
+
+    def close(self) -> None:
+        """Release connections and other resources (a no-op for engines that hold none)."""
+        ...

@@ -86,6 +86,9 @@ class LocalBackend:
         """``"local"``."""
         return "local"
 
+    def close(self) -> None:
+        """Nothing to release (the embedded engine holds no connections)."""
+
     def describe(self) -> dict[str, Any]:
         """Return the engine name and every setting, for the run manifest."""
         return {

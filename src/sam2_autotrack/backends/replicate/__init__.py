@@ -1,1 +1,49 @@
-"""sam2_autotrack.backends.replicate."""
+"""Replicate's hosted SAM 2 as a backend: the client, its options, and the backend itself.
+
+:class:`ReplicateBackend` runs ``meta/sam-2`` (proposals) and ``meta/sam-2-video`` (tracking);
+:class:`ReplicateClient` is the HTTP side it composes (transport with one retry policy and
+wall-clock deadlines, the resume journal, bounded downloads). Settings are small frozen option
+objects: :class:`Timeouts`, :class:`Retries`, :class:`Limits` (client), :class:`ModelVersions`,
+:class:`ImageModelInputs`, :class:`VideoModelInputs`, :class:`UploadOptions` (backend).
+"""
+
+from sam2_autotrack.backends.replicate.backend import ReplicateBackend
+from sam2_autotrack.backends.replicate.client import ReplicateClient
+from sam2_autotrack.backends.replicate.models import (
+    SAM2_IMAGE_MODEL,
+    SAM2_IMAGE_VERSION,
+    SAM2_VIDEO_MODEL,
+    SAM2_VIDEO_VERSION,
+    ModelVersions,
+)
+from sam2_autotrack.backends.replicate.options import (
+    ImageModelInputs,
+    Limits,
+    Retries,
+    Timeouts,
+    UploadOptions,
+    VideoModelInputs,
+)
+from sam2_autotrack.backends.replicate.predictions import PredictionResult
+from sam2_autotrack.backends.replicate.union_split import split_union
+from sam2_autotrack.backends.replicate.upload import PreparedVideo, prepare_upload
+
+__all__ = [
+    "SAM2_IMAGE_MODEL",
+    "SAM2_IMAGE_VERSION",
+    "SAM2_VIDEO_MODEL",
+    "SAM2_VIDEO_VERSION",
+    "ImageModelInputs",
+    "Limits",
+    "ModelVersions",
+    "PredictionResult",
+    "PreparedVideo",
+    "ReplicateBackend",
+    "ReplicateClient",
+    "Retries",
+    "Timeouts",
+    "UploadOptions",
+    "VideoModelInputs",
+    "prepare_upload",
+    "split_union",
+]

@@ -3,7 +3,9 @@
 ``propose`` runs ``meta/sam-2`` on frame 0 and decodes its ``individual_masks``; ``track`` runs
 ``meta/sam-2-video`` from a click set and returns per-object masks (one prediction split locally,
 or one prediction per object). The HTTP side — retries, polling, cancel, resume journal, downloads —
-is :class:`~sam2_autotrack.ReplicateClient` in ``_replicate_client.py``.
+is :class:`~sam2_autotrack.backends.replicate.client.ReplicateClient`; what is sent is configured
+by the option objects of :mod:`~sam2_autotrack.backends.replicate.options` and
+:class:`~sam2_autotrack.backends.replicate.models.ModelVersions`.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import math
 import tempfile
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -27,16 +29,26 @@ from numpy.typing import NDArray
 
 from sam2_autotrack._fs import write_bytes_atomic
 from sam2_autotrack.backends.base import MaskProposals, ObjectTracks, ProgressCallback
-from sam2_autotrack.backends.replicate.client import _SUCCEEDED, PredictionResult, ReplicateClient
-from sam2_autotrack.backends.replicate.union_split import split_union
-from sam2_autotrack.backends.replicate.upload import (
-    PreparedVideo,
-    check_prepare_options,
-    prepare_upload,
+from sam2_autotrack.backends.replicate.client import ReplicateClient
+from sam2_autotrack.backends.replicate.models import ModelVersions
+from sam2_autotrack.backends.replicate.options import (
+    ImageModelInputs,
+    Limits,
+    Retries,
+    Timeouts,
+    UploadOptions,
+    VideoModelInputs,
 )
+from sam2_autotrack.backends.replicate.outputs import (
+    decode_greenscreen,
+    frame_outputs,
+    individual_masks,
+)
+from sam2_autotrack.backends.replicate.predictions import SUCCEEDED, PredictionResult
+from sam2_autotrack.backends.replicate.union_split import frame0_seeds, split_union
+from sam2_autotrack.backends.replicate.upload import PreparedVideo, prepare_upload
 from sam2_autotrack.clicks import ClickSet
 from sam2_autotrack.errors import (
-    BackendError,
     ClickError,
     ConfigError,
     MaskError,
@@ -47,65 +59,12 @@ from sam2_autotrack.masks.png import decode_mask
 from sam2_autotrack.masks.validate import as_rgb_image
 from sam2_autotrack.video.probe import probe_video
 
-__all__ = [
-    "SAM2_IMAGE_MODEL",
-    "SAM2_IMAGE_VERSION",
-    "SAM2_VIDEO_MODEL",
-    "SAM2_VIDEO_VERSION",
-    "ReplicateBackend",
-]
-
-SAM2_IMAGE_MODEL = "meta/sam-2"
-"""The hosted automatic mask generator (frame-0 proposals)."""
-SAM2_IMAGE_VERSION = "fe97b453a6455861e3bac769b441ca1f1086110da7466dbb65cf1eecfd60dc83"
-"""Pinned version of ``meta/sam-2`` (override with ``ReplicateBackend(image_version=...)``)."""
-SAM2_VIDEO_MODEL = "meta/sam-2-video"
-"""The hosted video predictor (tracking from clicks)."""
-SAM2_VIDEO_VERSION = "33432afdfc06a10da6b4018932893d39b0159f838b6d11dd1236dff85cc5ec1d"
-"""Pinned version of ``meta/sam-2-video`` (override: ``ReplicateBackend(video_version=...)``)."""
+__all__ = ["ReplicateBackend"]
 
 _INPUT_DIR = "replicate_inputs"
 _PREPARE_TIMEOUT_S = 3600.0
-
-
-# -- the backend -----------------------------------------------------------------------------------
-
-
-def _decode_greenscreen(path: Path, expected_wh: tuple[int, int]) -> NDArray[np.bool_]:
-    image = cv2.imread(str(path), cv2.IMREAD_COLOR)
-    if image is None:
-        raise MaskError(
-            f"greenscreen output {path} is not a decodable image; re-run the prediction"
-        )
-    if (image.shape[1], image.shape[0]) != expected_wh:
-        raise MaskError(
-            f"greenscreen output {path} is {image.shape[1]}x{image.shape[0]} but the video is "
-            f"{expected_wh[0]}x{expected_wh[1]}; use mask_type='binary'"
-        )
-    distance = np.abs(image.astype(np.int16) - np.array([0, 255, 0], dtype=np.int16)).sum(axis=2)
-    return np.asarray(distance > 60, dtype=np.bool_)
-
-
-def _individual_masks(output: Any) -> Sequence[Any]:
-    if isinstance(output, Mapping):
-        masks = output.get("individual_masks")
-        if isinstance(masks, (list, tuple)):
-            return list(masks)
-    raise BackendError(
-        "meta/sam-2 returned no 'individual_masks' list (got "
-        f"{type(output).__name__}: {str(output)[:120]}); its output schema changed — pin "
-        f"image_version={SAM2_IMAGE_VERSION!r}"
-    )
-
-
-def _frame_outputs(output: Any) -> Sequence[Any]:
-    items = output if isinstance(output, (list, tuple)) else [output]
-    if not items or any(item is None for item in items):
-        raise BackendError(
-            "meta/sam-2-video returned no frames; check the clicks and the video, or pin "
-            f"video_version={SAM2_VIDEO_VERSION!r}"
-        )
-    return list(items)
+_PER_OBJECT = ("split", "separate")
+_CLIENT_SETTINGS = ("api_token", "base_url", "transport", "timeouts", "retries", "limits")
 
 
 @dataclass(frozen=True)
@@ -133,61 +92,31 @@ class ReplicateBackend:
         One prediction per object, run concurrently: exact per-object masks, N times the cost
         (and N cold starts worst case).
 
+    Every option object is also accepted as a dict of its fields, and validated here, before
+    any work (a bad value raises :class:`~sam2_autotrack.ConfigError`).
+
     Parameters
     ----------
-    api_token
-        Replicate token; defaults to ``$REPLICATE_API_TOKEN`` (checked before any upload).
-    base_url
-        API root; defaults to ``$REPLICATE_BASE_URL``, then ``https://api.replicate.com``.
-    transport
-        ``httpx`` transport for the API and the downloads (for tests).
+    api_token, base_url, transport, timeouts, retries, limits
+        Settings of the :class:`~sam2_autotrack.backends.replicate.client.ReplicateClient` the
+        backend builds (token from ``$REPLICATE_API_TOKEN``, checked before any upload; API
+        root from ``$REPLICATE_BASE_URL``; ``Timeouts.prediction`` bounds each prediction).
     client
-        A shared :class:`ReplicateClient` (then ``api_token``, ``base_url``, ``transport``,
-        ``poll_interval``, ``max_retries``, ``download_concurrency``, ``max_download_bytes`` are
-        taken from it).
-    image_version, video_version
-        Model versions (pinned by default: :data:`SAM2_IMAGE_VERSION`,
-        :data:`SAM2_VIDEO_VERSION`).
-    points_per_side
-        Sent to ``meta/sam-2`` but has **no effect** on the hosted model: its point grid is fixed
-        when the model loads. Kept so the request documents what was asked.
-    pred_iou_thresh, stability_score_thresh, use_m2m
-        ``meta/sam-2`` filtering options (``use_m2m``: mask-to-mask refinement).
-    mask_type
-        ``"binary"`` (union masks, exact) or ``"greenscreen"`` (frames composited on green,
-        decoded by colour; only useful to inspect the model's compositing).
-    output_frame_interval
-        Return every k-th frame (``frame_indices`` are then ``0, k, 2k, ...``).
-    output_format, output_quality
-        Mask image format; ``"png"`` (lossless, default) or lossy ``"webp"``/``"jpg"`` with a
-        quality 0-100.
+        A shared, ready client instead (then none of the settings above may be given).
+    models
+        :class:`~sam2_autotrack.backends.replicate.models.ModelVersions` (pinned by default).
+    image_inputs
+        :class:`~sam2_autotrack.backends.replicate.options.ImageModelInputs` for ``meta/sam-2``.
+    video_inputs
+        :class:`~sam2_autotrack.backends.replicate.options.VideoModelInputs` for
+        ``meta/sam-2-video``.
+    upload
+        :class:`~sam2_autotrack.backends.replicate.options.UploadOptions`: off by default (the
+        original file is uploaded, never re-encoded); trims and/or downscales the upload.
     per_object
         ``"split"`` or ``"separate"``, see above.
-    poll_interval, timeout, max_retries
-        First pause between polls; seconds allowed per prediction (then it is canceled); retries
-        per request.
-    download_concurrency, max_download_bytes
-        Parallel downloads; largest accepted output file.
     resume
         Reuse journaled predictions in ``work_dir`` (see :meth:`ReplicateClient.run`).
-    backoff_base
-        First retry pause in seconds (doubles per retry, with jitter).
-    upload_max_side
-        Off by default: the original file is uploaded, never re-encoded. When set, a video whose
-        larger side exceeds it is re-encoded (H.264, CRF 16) down to that side before upload; the
-        clicks are scaled into the smaller frame and the returned masks are resized back to the
-        source size (bilinear, threshold 0.5). Cost versus accuracy: a smaller upload uploads
-        faster and, since ``meta/sam-2-video`` decodes and embeds every frame, can shorten the
-        billed prediction time; but detail below the upload's resolution is lost, and mask
-        edges come back with up to about one upload pixel (``1 / scale`` source pixels) of
-        error, so thin or small objects suffer first. The hosted model resizes frames to 1024
-        px internally, so ``upload_max_side=1024`` loses little.
-    start_frame, stop_frame
-        Off by default. Upload only source frames ``start_frame .. stop_frame - 1`` (re-encoded
-        as above): the hosted model then starts at ``start_frame`` — put the clicks on that
-        frame — and pays only for the range. Click frames are shifted into the upload and the
-        returned ``frame_indices`` are in source numbering; frames outside the range simply
-        have no masks, while ``frame_count`` stays the source's.
 
     Examples
     --------
@@ -196,6 +125,9 @@ class ReplicateBackend:
     'separate'
     >>> "r8_example" in str(backend.describe())
     False
+    >>> ReplicateBackend(video_inputs={"output_frame_interval": 3}).video_inputs
+    VideoModelInputs(mask_type='binary', output_frame_interval=3, output_format='png', \
+output_quality=80)
     """
 
     def __init__(
@@ -204,88 +136,58 @@ class ReplicateBackend:
         api_token: str | None = None,
         base_url: str | None = None,
         transport: httpx.BaseTransport | None = None,
+        timeouts: Timeouts | dict[str, Any] | None = None,
+        retries: Retries | dict[str, Any] | None = None,
+        limits: Limits | dict[str, Any] | None = None,
         client: ReplicateClient | None = None,
-        image_version: str = SAM2_IMAGE_VERSION,
-        video_version: str = SAM2_VIDEO_VERSION,
-        points_per_side: int = 32,
-        pred_iou_thresh: float = 0.88,
-        stability_score_thresh: float = 0.95,
-        use_m2m: bool = True,
-        mask_type: Literal["binary", "greenscreen"] = "binary",
-        output_frame_interval: int = 1,
-        output_format: Literal["png", "webp", "jpg"] = "png",
-        output_quality: int = 80,
+        models: ModelVersions | dict[str, Any] | None = None,
+        image_inputs: ImageModelInputs | dict[str, Any] | None = None,
+        video_inputs: VideoModelInputs | dict[str, Any] | None = None,
+        upload: UploadOptions | dict[str, Any] | None = None,
         per_object: Literal["split", "separate"] = "split",
-        poll_interval: float = 0.5,
-        timeout: float | None = 1800.0,
-        max_retries: int = 5,
-        download_concurrency: int = 8,
-        max_download_bytes: int = 1 << 30,
         resume: bool = True,
-        backoff_base: float = 1.0,
-        upload_max_side: int | None = None,
-        start_frame: int = 0,
-        stop_frame: int | None = None,
     ) -> None:
-        problems = check_prepare_options(
-            max_side=upload_max_side, start_frame=start_frame, stop_frame=stop_frame
+        self.models: ModelVersions = ModelVersions.coerce(models) or ModelVersions()
+        self.image_inputs: ImageModelInputs = (
+            ImageModelInputs.coerce(image_inputs) or ImageModelInputs()
         )
-        if not (isinstance(points_per_side, int) and points_per_side >= 1):
-            problems.append(f"points_per_side must be a positive int; got {points_per_side!r}")
-        for option, value in (
-            ("pred_iou_thresh", pred_iou_thresh),
-            ("stability_score_thresh", stability_score_thresh),
-        ):
-            if not 0.0 <= float(value) <= 1.0:
-                problems.append(f"{option} must be within 0..1; got {value!r}")
-        if not isinstance(use_m2m, bool):
-            problems.append(f"use_m2m must be a real bool (True/False); got {use_m2m!r}")
-        if mask_type not in ("binary", "greenscreen"):
-            problems.append(
-                f"mask_type must be 'binary' or 'greenscreen' ('highlighted' is a matplotlib "
-                f"figure, not a mask); got {mask_type!r}"
-            )
-        if not (isinstance(output_frame_interval, int) and output_frame_interval >= 1):
-            problems.append(
-                f"output_frame_interval must be an int >= 1; got {output_frame_interval!r}"
-            )
-        if output_format not in ("png", "webp", "jpg"):
-            problems.append(f"output_format must be 'png', 'webp' or 'jpg'; got {output_format!r}")
-        if not (isinstance(output_quality, int) and 0 <= output_quality <= 100):
-            problems.append(f"output_quality must be an int within 0..100; got {output_quality!r}")
-        if per_object not in ("split", "separate"):
-            problems.append(f"per_object must be 'split' or 'separate'; got {per_object!r}")
-        if timeout is not None and timeout <= 0:
-            problems.append(f"timeout must be positive seconds or None; got {timeout!r}")
-        if problems:
-            raise ConfigError("invalid ReplicateBackend options: " + "; ".join(problems))
-        self._client = client or ReplicateClient(
-            api_token=api_token,
-            base_url=base_url,
-            transport=transport,
-            poll_interval=poll_interval,
-            max_poll_interval=max(poll_interval, 5.0),
-            max_retries=max_retries,
-            backoff_base=backoff_base,
-            download_concurrency=download_concurrency,
-            max_download_bytes=max_download_bytes,
+        self.video_inputs: VideoModelInputs = (
+            VideoModelInputs.coerce(video_inputs) or VideoModelInputs()
         )
-        self.image_version = image_version
-        self.video_version = video_version
-        self.points_per_side = points_per_side
-        self.pred_iou_thresh = float(pred_iou_thresh)
-        self.stability_score_thresh = float(stability_score_thresh)
-        self.use_m2m = use_m2m
-        self.mask_type = mask_type
-        self.output_frame_interval = output_frame_interval
-        self.output_format = output_format
-        self.output_quality = output_quality
-        self.per_object = per_object
-        self.timeout = timeout
+        self.upload: UploadOptions = UploadOptions.coerce(upload) or UploadOptions()
+        if per_object not in _PER_OBJECT:
+            raise ConfigError(
+                f"invalid ReplicateBackend: per_object={per_object!r}: must be 'split' (one "
+                "prediction, union split locally) or 'separate' (one prediction per object)"
+            )
+        if not isinstance(resume, bool):
+            raise ConfigError(f"invalid ReplicateBackend: resume={resume!r}: must be True or False")
+        settings = dict(
+            zip(
+                _CLIENT_SETTINGS,
+                (api_token, base_url, transport, timeouts, retries, limits),
+                strict=True,
+            )
+        )
+        if client is not None:
+            given = [name for name, value in settings.items() if value is not None]
+            if given:
+                raise ConfigError(
+                    f"invalid ReplicateBackend: client= was given together with {', '.join(given)}"
+                    "; configure the shared ReplicateClient instead"
+                )
+            self._client = client
+        else:
+            self._client = ReplicateClient(
+                api_token=api_token,
+                base_url=base_url,
+                transport=transport,
+                timeouts=timeouts,
+                retries=retries,
+                limits=limits,
+            )
+        self.per_object: Literal["split", "separate"] = per_object
         self.resume = resume
-        self.upload_max_side = upload_max_side
-        self.start_frame = start_frame
-        self.stop_frame = stop_frame
 
     @property
     def name(self) -> str:
@@ -294,7 +196,7 @@ class ReplicateBackend:
 
     @property
     def client(self) -> ReplicateClient:
-        """The (shareable) client wrapper this backend uses."""
+        """The (shareable) client this backend uses."""
         return self._client
 
     def close(self) -> None:
@@ -309,28 +211,22 @@ class ReplicateBackend:
 
     def describe(self) -> dict[str, Any]:
         """Models, versions and options for the run manifest (never the token)."""
+        client = self._client
         return {
             "name": self.name,
-            "base_url": self._client.base_url,
-            "image_model": SAM2_IMAGE_MODEL,
-            "image_version": self.image_version,
-            "video_model": SAM2_VIDEO_MODEL,
-            "video_version": self.video_version,
-            "points_per_side": self.points_per_side,
-            "points_per_side_note": "no effect on the hosted model (grid fixed at load time)",
-            "pred_iou_thresh": self.pred_iou_thresh,
-            "stability_score_thresh": self.stability_score_thresh,
-            "use_m2m": self.use_m2m,
-            "mask_type": self.mask_type,
-            "output_frame_interval": self.output_frame_interval,
-            "output_format": self.output_format,
-            "output_quality": self.output_quality,
+            "base_url": client.base_url,
+            "models": self.models.model_dump(mode="json"),
+            "image_inputs": {
+                **self.image_inputs.model_dump(mode="json"),
+                "points_per_side_note": "no effect on the hosted model (grid fixed at load time)",
+            },
+            "video_inputs": self.video_inputs.model_dump(mode="json"),
+            "upload": self.upload.model_dump(mode="json"),
             "per_object": self.per_object,
-            "timeout": self.timeout,
             "resume": self.resume,
-            "upload_max_side": self.upload_max_side,
-            "start_frame": self.start_frame,
-            "stop_frame": self.stop_frame,
+            "timeouts": client.timeouts.model_dump(mode="json"),
+            "retries": client.retries.model_dump(mode="json"),
+            "limits": client.limits.model_dump(mode="json"),
         }
 
     @contextlib.contextmanager
@@ -368,18 +264,12 @@ class ReplicateBackend:
             if not image_path.exists():
                 write_bytes_atomic(image_path, data)
             result = self._client.run(
-                self.image_version,
-                {
-                    "points_per_side": self.points_per_side,
-                    "pred_iou_thresh": self.pred_iou_thresh,
-                    "stability_score_thresh": self.stability_score_thresh,
-                    "use_m2m": self.use_m2m,
-                },
+                self.models.image_version,
+                self.image_inputs.as_input(),
                 files={"image": image_path},
                 work_dir=root,
-                select_outputs=_individual_masks,
+                select_outputs=individual_masks,
                 resume=resume,
-                timeout=self.timeout,
             )
             masks = [decode_mask(path, expected_wh=(width, height)) for path in result.files]
         stack = (np.stack(masks) if masks else np.zeros((0, height, width), dtype=bool)).astype(
@@ -395,14 +285,7 @@ class ReplicateBackend:
     # -- tracking ----------------------------------------------------------------------------
 
     def _video_inputs(self, clicks: ClickSet) -> dict[str, Any]:
-        return {
-            **clicks.to_replicate().as_input(),
-            "mask_type": self.mask_type,
-            "output_video": False,
-            "output_format": self.output_format,
-            "output_quality": self.output_quality,
-            "output_frame_interval": self.output_frame_interval,
-        }
+        return {**clicks.to_replicate().as_input(), **self.video_inputs.as_input()}
 
     def _track_one(
         self,
@@ -420,18 +303,17 @@ class ReplicateBackend:
             job.frame_count,
         )
         result = self._client.run(
-            self.video_version,
+            self.models.video_version,
             self._video_inputs(clicks),
             files={"input_video": video},
             work_dir=root,
-            select_outputs=_frame_outputs,
+            select_outputs=frame_outputs,
             resume=resume,
-            timeout=self.timeout,
             progress=progress,
             stop=stop,
             journal_extra=job.journal_extra,
         )
-        k = self.output_frame_interval
+        k = self.video_inputs.output_frame_interval
         expected = math.ceil(frame_count / k)
         if len(result.files) != expected:
             raise PredictionError(
@@ -441,12 +323,12 @@ class ReplicateBackend:
                 "file can decode differently — re-encode it to constant frame rate (ffmpeg -i in "
                 "-vsync cfr out.mp4) and re-run",
                 prediction_id=result.prediction_id,
-                status=_SUCCEEDED,
+                status=SUCCEEDED,
             )
-        if self.mask_type == "binary":
+        if self.video_inputs.mask_type == "binary":
             frames = [decode_mask(path, expected_wh=expected_wh) for path in result.files]
         else:
-            frames = [_decode_greenscreen(path, expected_wh) for path in result.files]
+            frames = [decode_greenscreen(path, expected_wh) for path in result.files]
         return np.stack(frames).astype(bool, copy=False), result
 
     def track(
@@ -459,13 +341,12 @@ class ReplicateBackend:
     ) -> ObjectTracks:
         """Track every object of ``clicks`` through ``video`` with ``meta/sam-2-video``.
 
-        By default the original file is uploaded (never re-encoded). With ``upload_max_side``,
-        ``start_frame`` or ``stop_frame`` set, the upload is prepared by
-        :func:`~sam2_autotrack.backends.replicate.upload.prepare_upload`
-        (kept in ``work_dir`` and reused),
-        the clicks are moved into it and the masks brought back to the source's size and frame
-        numbering. The four click strings come from ``clicks.to_replicate()``; the mask frames
-        are downloaded and decoded, and split per object according to ``per_object``.
+        By default the original file is uploaded (never re-encoded). With :class:`UploadOptions`
+        set, the upload is prepared by
+        :func:`~sam2_autotrack.backends.replicate.upload.prepare_upload` (kept in ``work_dir``
+        and reused), the clicks are moved into it and the masks brought back to the source's
+        size and frame numbering. The four click strings come from ``clicks.to_replicate()``;
+        the mask frames are downloaded and decoded, and split per object by ``per_object``.
         """
         video = Path(video)
         if not video.is_file():
@@ -489,7 +370,7 @@ class ReplicateBackend:
                 masks, results = self._track_separately(prepared.path, sent, job, progress)
             else:
                 seeds = (
-                    self._frame0_seeds(sent, first_frame=prepared.start_frame)
+                    frame0_seeds(sent, first_frame=prepared.start_frame)
                     if len(object_ids) > 1
                     else {}
                 )
@@ -498,7 +379,7 @@ class ReplicateBackend:
                 masks = (
                     {object_ids[0]: union} if len(object_ids) == 1 else split_union(union, seeds)
                 )
-        k = self.output_frame_interval
+        k = self.video_inputs.output_frame_interval
         upload_indices = np.arange(next(iter(masks.values())).shape[0], dtype=np.int64) * k
         if prepared.upload_wh != prepared.source_wh:
             masks = {
@@ -514,11 +395,11 @@ class ReplicateBackend:
             predict_time=float(sum(times)) if len(times) == len(results) else None,
             info={
                 "backend": self.name,
-                "video_model": SAM2_VIDEO_MODEL,
-                "video_version": self.video_version,
+                "video_model": self.models.video_model,
+                "video_version": self.models.video_version,
                 "per_object": self.per_object if len(object_ids) > 1 else "single",
                 "output_frame_interval": k,
-                "mask_type": self.mask_type,
+                "mask_type": self.video_inputs.mask_type,
                 "resumed": any(r.resumed for r in results),
                 "upload": {
                     "reencoded": prepared.reencoded,
@@ -529,15 +410,9 @@ class ReplicateBackend:
             },
         )
 
-    @property
-    def _prepares(self) -> bool:
-        return (
-            self.upload_max_side is not None or self.start_frame != 0 or self.stop_frame is not None
-        )
-
     def _prepare(self, video: Path, root: Path) -> PreparedVideo:
         """Return the upload: ``video`` itself, or its trimmed/downscaled re-encode in ``root``."""
-        if not self._prepares:
+        if not self.upload.prepares:
             # Exact count, as the hosted model will decode it.
             info = probe_video(video, exact_frame_count=True)
             return PreparedVideo.original(
@@ -546,9 +421,9 @@ class ReplicateBackend:
         return prepare_upload(
             video,
             out_dir=root / _INPUT_DIR,
-            max_side=self.upload_max_side,
-            start_frame=self.start_frame,
-            stop_frame=self.stop_frame,
+            max_side=self.upload.max_side,
+            start_frame=self.upload.start_frame,
+            stop_frame=self.upload.stop_frame,
             timeout=_PREPARE_TIMEOUT_S,
         )
 
@@ -558,31 +433,17 @@ class ReplicateBackend:
         The uploaded file's SHA-256 enters the key anyway; this adds the options and the frame
         range they resolved to, so a re-run with other options never resumes this prediction.
         """
-        if not self._prepares:
+        if not self.upload.prepares:
             return None
         return {
             "upload_prepare": {
-                "max_side": self.upload_max_side,
-                "start_frame": self.start_frame,
-                "stop_frame": self.stop_frame,
+                "max_side": self.upload.max_side,
+                "start_frame": self.upload.start_frame,
+                "stop_frame": self.upload.stop_frame,
                 "upload_wh": list(prepared.upload_wh),
                 "upload_frames": [prepared.start_frame, prepared.stop_frame],
             }
         }
-
-    @staticmethod
-    def _frame0_seeds(clicks: ClickSet, *, first_frame: int = 0) -> dict[str, NDArray[np.int64]]:
-        seeds: dict[str, NDArray[np.int64]] = {}
-        for object_id, group in clicks.by_object().items():
-            points = [c.point_xy for c in group if c.is_positive and c.frame == 0]
-            if not points:
-                raise ClickError(
-                    f"object {object_id!r} has no positive click on frame {first_frame} (the "
-                    "first uploaded frame), so its identity cannot be carried through the union "
-                    "masks; add one, or use per_object='separate'"
-                )
-            seeds[object_id] = np.asarray(points, dtype=np.int64)
-        return seeds
 
     def _track_separately(
         self,
@@ -614,7 +475,7 @@ class ReplicateBackend:
             stop.set()
             concurrent.futures.wait(
                 list(futures.values()),
-                timeout=self._client.cancel_timeout + self._client.max_poll_interval + 1.0,
+                timeout=self._client.timeouts.cancel + self._client.limits.max_poll_interval + 1.0,
             )
             raise
         finally:

@@ -1,323 +1,93 @@
-"""A robust wrapper around the official ``replicate`` client: create, poll, cancel, download.
+"""``ReplicateClient``: upload, create, get, cancel, wait and run predictions on Replicate's API.
 
-It drives the ``replicate`` client (its HTTP client carries the token, the base URL, the user agent
-and retries GETs on 429/503/504) and adds what a batch pipeline needs:
-
-* a token check *before* anything is uploaded (:class:`~sam2_autotrack.MissingTokenError`);
-* prediction creation with bounded retries on 429 (``Retry-After``, or "resets in ~30s" in the
-  body, or exponential backoff with jitter), on connection errors and on 5xx, and a rate-limit
-  backoff shared by every thread using the same client;
-* polling of the *raw* prediction JSON with backoff until a terminal status (``replicate`` 1.0.7's
-  ``Prediction`` model rejects the ``aborted`` status, so it is never parsed with it); ``aborted``
-  is treated like ``canceled``;
-* a ``timeout`` that cancels the remote prediction, and Ctrl-C handling that cancels it too;
-* a journal of created predictions, so that a re-run with the same inputs resumes the prediction it
-  already paid for instead of creating a new one;
-* concurrent, retried, size-capped, atomic downloads under names chosen here.
+The client speaks Replicate's HTTP API directly with httpx and composes the pieces a batch pipeline
+needs: the :class:`~sam2_autotrack.backends.replicate.transport.Transport` (rate gate, retries,
+deadlines), the :class:`~sam2_autotrack.backends.replicate.journal.Journal` (resume instead of
+paying twice, driven by :func:`~sam2_autotrack.backends.replicate.runs.run_prediction`), the
+orphan search of :mod:`~sam2_autotrack.backends.replicate.orphans` and the
+:class:`~sam2_autotrack.backends.replicate.downloads.Downloader`. Raw
+prediction JSON is polled until a terminal status (``aborted`` is treated like ``canceled``); a
+``timeout`` and Ctrl-C cancel the remote prediction. The token is checked before anything is
+uploaded (:class:`~sam2_autotrack.MissingTokenError`).
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import concurrent.futures
 import contextlib
-import email.utils
-import hashlib
-import json
-import math
 import os
-import re
 import threading
 import time
-import urllib.parse
 import weakref
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import httpx
 import numpy as np
-from replicate.client import Client as _SDKClient
-from replicate.exceptions import ReplicateError
 
-from sam2_autotrack._fs import atomic_path, file_sha256, write_bytes_atomic, write_json_atomic
 from sam2_autotrack.backends.base import ProgressCallback
+from sam2_autotrack.backends.replicate.downloads import Downloader
+from sam2_autotrack.backends.replicate.exchange import (
+    Deadline,
+    MalformedAnswerError,
+    Reader,
+    read_json,
+)
+from sam2_autotrack.backends.replicate.failures import api_error, create_error
+from sam2_autotrack.backends.replicate.options import (
+    BASE_URL_ENV,
+    DEFAULT_BASE_URL,
+    TOKEN_ENV,
+    Limits,
+    Retries,
+    Timeouts,
+)
+from sam2_autotrack.backends.replicate.orphans import find_prediction
+from sam2_autotrack.backends.replicate.predictions import (
+    TERMINAL,
+    Json,
+    OutputSelector,
+    PredictionResult,
+    check_terminal,
+    logs_tail,
+)
+from sam2_autotrack.backends.replicate.runs import run_prediction
+from sam2_autotrack.backends.replicate.transport import Transport
 from sam2_autotrack.errors import (
     BackendError,
-    ConfigError,
-    DownloadError,
     MissingTokenError,
-    OutputsExpiredError,
     PredictionCanceledError,
     PredictionError,
-    PredictionFailedError,
     PredictionTimeoutError,
-    RateLimitError,
     ReplicateAPIError,
 )
 
-__all__ = [
-    "DEFAULT_BASE_URL",
-    "PredictionResult",
-    "ReplicateClient",
-]
+__all__ = ["BASE_URL_ENV", "DEFAULT_BASE_URL", "TOKEN_ENV", "ReplicateClient"]
 
-DEFAULT_BASE_URL = "https://api.replicate.com"
-"""Replicate's API, used unless ``base_url=`` or ``REPLICATE_BASE_URL`` says otherwise."""
-
-TOKEN_ENV = "REPLICATE_API_TOKEN"
-BASE_URL_ENV = "REPLICATE_BASE_URL"
-
-_FAILED = "failed"
-_SUCCEEDED = "succeeded"
-_CANCELED_STATES = frozenset({"canceled", "aborted"})
-_TERMINAL = frozenset({_SUCCEEDED, _FAILED}) | _CANCELED_STATES
-_RESETS_IN_RE = re.compile(r"resets in\s*~?\s*(\d+(?:\.\d+)?)\s*s", re.IGNORECASE)
-_SAFE_SUFFIXES = frozenset({".png", ".webp", ".jpg", ".jpeg", ".mp4", ".json", ".txt"})
-_MIME_SUFFIX = {
-    "image/png": ".png",
-    "image/webp": ".webp",
-    "image/jpeg": ".jpg",
-    "video/mp4": ".mp4",
-    "application/json": ".json",
-    "text/plain": ".txt",
+_ANSWER_BYTES = 64 << 20  # the largest API answer read (prediction JSON with data: URI outputs)
+_USER_AGENT = "sam2_autotrack (httpx)"
+_MIME_TYPES = {
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".webp": "image/webp",
+    ".mp4": "video/mp4",
+    ".mov": "video/quicktime",
+    ".webm": "video/webm",
+    ".mkv": "video/x-matroska",
+    ".avi": "video/x-msvideo",
 }
-_JOURNAL_DIR = "replicate_journal"
-_OUTPUT_DIR = "replicate_outputs"
-_LOG_TAIL_LINES = 20
-_ASKED_HEADER = "X-Autotrack-Retry-After"
-
-Json = dict[str, Any]
-OutputSelector = Callable[[Any], Sequence[Any]]
 
 
-# -- small helpers ---------------------------------------------------------------------------------
-
-
-def _now_iso() -> str:
-    return datetime.now(timezone.utc).isoformat()
-
-
-def _journal_key(
-    version: str,
-    inputs: Mapping[str, Any],
-    file_digests: Mapping[str, str],
-    extra: Mapping[str, Any] | None = None,
-) -> str:
-    identity: dict[str, Any] = {
-        "version": version,
-        "input": dict(inputs),
-        "files": dict(file_digests),
-    }
-    if extra:  # absent when empty, so keys of runs without extras never change
-        identity["extra"] = dict(extra)
-    canonical = json.dumps(
-        identity,
-        sort_keys=True,
-        separators=(",", ":"),
-        default=str,
-    )
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:32]
-
-
-def _logs_tail(logs: Any, lines: int = _LOG_TAIL_LINES) -> str | None:
-    if not isinstance(logs, str) or not logs.strip():
-        return None
-    return "\n".join(logs.rstrip().splitlines()[-lines:])
-
-
-def retry_after_seconds(headers: Mapping[str, str], body: str = "") -> float | None:
-    """Return how long a throttled (429) response asks us to wait, if it says so.
-
-    ``Retry-After`` (seconds or an HTTP date) wins; otherwise Replicate's body text
-    "... resets in ~30s" is parsed.
-
-    Examples
-    --------
-    >>> retry_after_seconds({"Retry-After": "3"})
-    3.0
-    >>> retry_after_seconds({}, '{"detail": "Your rate limit resets in ~12s."}')
-    12.0
-    >>> retry_after_seconds({}, "slow down") is None
-    True
-    """
-    lowered = {key.lower(): value for key, value in headers.items()}
-    raw = (lowered.get("retry-after") or "").strip()
-    if raw:
-        try:
-            return max(0.0, float(raw))
-        except ValueError:
-            with contextlib.suppress(TypeError, ValueError, IndexError):
-                when = email.utils.parsedate_to_datetime(raw)
-                if when.tzinfo is None:
-                    when = when.replace(tzinfo=timezone.utc)
-                return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
-    match = _RESETS_IN_RE.search(body or "")
-    if match:
-        return float(match.group(1))
-    return None
-
-
-class _RateGate:
-    """A shared "not before" time: when one request is throttled, every request waits."""
-
-    def __init__(self, *, max_wait: float) -> None:
-        self._lock = threading.Lock()
-        self._not_before = 0.0
-        self._max_wait = max_wait
-
-    def defer(self, seconds: float) -> float:
-        seconds = min(max(seconds, 0.0), self._max_wait)
-        with self._lock:
-            self._not_before = max(self._not_before, time.monotonic() + seconds)
-        return seconds
-
-    def remaining(self) -> float:
-        with self._lock:
-            return max(0.0, self._not_before - time.monotonic())
-
-    def wait(self) -> None:
-        # Bounded: defer() never sets more than max_wait ahead, and we re-check after sleeping.
-        while (left := self.remaining()) > 0:
-            time.sleep(min(left, self._max_wait))
-
-
-class _GatedTransport(httpx.BaseTransport):
-    """Wraps an httpx transport: waits on the shared gate before each request, feeds 429s to it.
-
-    When a 429 says how long to wait (``Retry-After`` or "resets in ~Ns"), every request through
-    this transport waits that long (capped), and the ``Retry-After`` is rewritten to the capped
-    value so ``replicate``'s own ``RetryTransport`` never sleeps longer than the cap either.
-    """
-
-    def __init__(self, inner: httpx.BaseTransport, gate: _RateGate) -> None:
-        self._inner = inner
-        self._gate = gate
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        self._gate.wait()
-        response = self._inner.handle_request(request)
-        if response.status_code != 429:
-            return response
-        try:
-            body = response.read()  # decoded: a 429 body is a small JSON problem document
-        finally:
-            response.close()
-        asked = retry_after_seconds(response.headers, body.decode("utf-8", errors="replace"))
-        dropped = {"retry-after", "content-encoding", "content-length", "transfer-encoding"}
-        headers = [(k, v) for k, v in response.headers.multi_items() if k.lower() not in dropped]
-        if asked is not None:
-            waited = self._gate.defer(asked)
-            headers.append(("Retry-After", str(math.floor(waited))))  # the gate waits the rest
-            headers.append((_ASKED_HEADER, repr(waited)))
-        return httpx.Response(
-            429, headers=headers, content=body, request=request, extensions=response.extensions
-        )
-
-    def close(self) -> None:
-        self._inner.close()
-
-
-@dataclass(frozen=True)
-class PredictionResult:
-    """A finished prediction and its downloaded outputs.
-
-    Parameters
-    ----------
-    prediction_id
-        Replicate's id (``https://replicate.com/p/<id>``).
-    output
-        The prediction's raw JSON ``output``.
-    files
-        The selected outputs, downloaded, in output order (names chosen by the client).
-    predict_time
-        Billed seconds (``metrics.predict_time``), when reported.
-    resumed
-        ``True`` when an earlier prediction from the journal was reused instead of creating one.
-    seconds
-        Wall time of the whole call.
-    prediction
-        The final prediction JSON (or the journal entry when nothing had to be fetched).
-    """
-
-    prediction_id: str
-    output: Any
-    files: tuple[Path, ...] = ()
-    predict_time: float | None = None
-    resumed: bool = False
-    seconds: float = 0.0
-    prediction: Mapping[str, Any] = field(default_factory=dict, repr=False)
-
-
-def _flatten_outputs(output: Any) -> list[Any]:
-    if output is None:
-        return []
-    if isinstance(output, Mapping):
-        return [item for value in output.values() for item in _flatten_outputs(value)]
-    if isinstance(output, (list, tuple)):
-        return [item for value in output for item in _flatten_outputs(value)]
-    return [output]
-
-
-def _source_url(source: Any) -> str:
-    url = getattr(source, "url", None)  # replicate.helpers.FileOutput
-    if isinstance(url, str):
-        return url
-    if isinstance(source, str):
-        return source
-    raise DownloadError(
-        f"cannot download an output of type {type(source).__name__}; expected a URL string or a "
-        "replicate FileOutput (check the model's output schema)"
-    )
-
-
-def _suffix_for(url: str) -> str:
-    if url.startswith("data:"):
-        mime = url[5:].split(",", 1)[0].split(";", 1)[0].strip().lower()
-        return _MIME_SUFFIX.get(mime, ".bin")
-    suffix = Path(urllib.parse.urlsplit(url).path).suffix.lower()
-    return suffix if suffix in _SAFE_SUFFIXES else ".bin"
-
-
-def _decode_data_uri(url: str, max_bytes: int) -> bytes:
-    header, _, payload = url.partition(",")
-    try:
-        if header.endswith(";base64"):
-            if len(payload) * 3 // 4 > max_bytes + 3:
-                raise DownloadError(
-                    f"data: URI output is larger than max_download_bytes={max_bytes}; raise "
-                    "max_download_bytes if the output is expected to be this big",
-                    url=url[:64],
-                )
-            data = base64.b64decode(payload, validate=False)
-        else:
-            data = urllib.parse.unquote_to_bytes(payload)
-    except binascii.Error as exc:
-        raise DownloadError(
-            f"malformed base64 in a data: URI output ({exc}); the model returned a broken file",
-            url=url[:64],
-        ) from None
-    if len(data) > max_bytes:
-        raise DownloadError(
-            f"data: URI output has {len(data)} bytes, more than max_download_bytes={max_bytes}; "
-            "raise max_download_bytes if the output is expected to be this big",
-            url=url[:64],
-        )
-    return data
-
-
-def _as_rng(rng: np.random.Generator | int | None) -> np.random.Generator:
-    return rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
-
-
-# -- the client wrapper ----------------------------------------------------------------------------
+def _close_clients(clients: list[httpx.Client]) -> None:
+    while clients:
+        with contextlib.suppress(Exception):
+            clients.pop().close()
 
 
 class ReplicateClient:
-    """A thread-safe wrapper around ``replicate.Client`` that survives the real world.
+    """A thread-safe client of Replicate's prediction API that survives the real world.
 
     One instance can be shared by concurrent jobs: requests go through one connection pool and a
     rate-limit gate, so when one request is throttled (429) every other request waits too.
@@ -333,19 +103,10 @@ class ReplicateClient:
     transport
         An ``httpx.BaseTransport`` used for the API *and* for downloads (tests inject
         ``httpx.MockTransport``); default: a fresh ``httpx.HTTPTransport``.
-    poll_interval, max_poll_interval
-        First and largest pause between status polls (the pause grows 1.5x per poll).
-    max_retries
-        Retries of a request after a 429, a 5xx or a connection error (then it fails).
-    backoff_base, max_backoff
-        Exponential backoff ``backoff_base * 2**attempt`` seconds with jitter, capped; also caps
-        any ``Retry-After`` the server asks for.
-    request_timeout, upload_timeout, cancel_timeout
-        Seconds allowed for one API request, one file upload and a best-effort cancel.
-    download_concurrency
-        Parallel downloads.
-    max_download_bytes
-        Largest output file accepted.
+    timeouts, retries, limits
+        :class:`~sam2_autotrack.backends.replicate.options.Timeouts`,
+        :class:`~sam2_autotrack.backends.replicate.options.Retries`,
+        :class:`~sam2_autotrack.backends.replicate.options.Limits` (or dicts of their fields).
     rng
         Randomness for the backoff jitter.
 
@@ -354,6 +115,8 @@ class ReplicateClient:
     >>> client = ReplicateClient(api_token="r8_example", base_url="http://127.0.0.1:9")
     >>> client.base_url
     'http://127.0.0.1:9'
+    >>> ReplicateClient(limits={"download_concurrency": 2}).limits.download_concurrency
+    2
     """
 
     def __init__(
@@ -362,97 +125,69 @@ class ReplicateClient:
         api_token: str | None = None,
         base_url: str | None = None,
         transport: httpx.BaseTransport | None = None,
-        poll_interval: float = 0.5,
-        max_poll_interval: float = 5.0,
-        max_retries: int = 5,
-        backoff_base: float = 1.0,
-        max_backoff: float = 60.0,
-        request_timeout: float = 30.0,
-        upload_timeout: float = 600.0,
-        cancel_timeout: float = 5.0,
-        download_concurrency: int = 8,
-        max_download_bytes: int = 1 << 30,
+        timeouts: Timeouts | dict[str, Any] | None = None,
+        retries: Retries | dict[str, Any] | None = None,
+        limits: Limits | dict[str, Any] | None = None,
         rng: np.random.Generator | int | None = None,
     ) -> None:
-        checks = {
-            "poll_interval": poll_interval > 0,
-            "max_poll_interval": max_poll_interval >= poll_interval,
-            "max_retries": max_retries >= 0,
-            "backoff_base": backoff_base >= 0,
-            "max_backoff": max_backoff >= 0,
-            "request_timeout": request_timeout > 0,
-            "upload_timeout": upload_timeout > 0,
-            "cancel_timeout": cancel_timeout > 0,
-            "download_concurrency": download_concurrency >= 1,
-            "max_download_bytes": max_download_bytes >= 1,
-        }
-        for name, ok in checks.items():
-            if not ok:
-                raise ConfigError(
-                    f"ReplicateClient({name}=...) is out of range; timeouts and intervals must be "
-                    "positive (max_poll_interval >= poll_interval), counts >= 1, retries >= 0"
-                )
+        self.timeouts: Timeouts = Timeouts.coerce(timeouts) or Timeouts()
+        self.retries: Retries = Retries.coerce(retries) or Retries()
+        self.limits: Limits = Limits.coerce(limits) or Limits()
         self._api_token = api_token
-        self.base_url = (base_url or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL).rstrip("/")
-        self.poll_interval = poll_interval
-        self.max_poll_interval = max_poll_interval
-        self.max_retries = max_retries
-        self.backoff_base = backoff_base
-        self.max_backoff = max_backoff
-        self.request_timeout = request_timeout
-        self.upload_timeout = upload_timeout
-        self.cancel_timeout = cancel_timeout
-        self.download_concurrency = download_concurrency
-        self.max_download_bytes = max_download_bytes
-        self._rng = _as_rng(rng)
-        self._rng_lock = threading.Lock()
+        self._base_url = base_url
+        self._inner = transport
+        self._transport = Transport(timeouts=self.timeouts, retries=self.retries, rng=rng)
+        self._downloader = Downloader(self._transport, self.limits)
         self._init_lock = threading.Lock()
-        self._gate = _RateGate(max_wait=max_backoff)
-        self._transport = _GatedTransport(
-            transport if transport is not None else httpx.HTTPTransport(),
-            self._gate,
-        )
-        self._replicate: _SDKClient | None = None
         self._api: httpx.Client | None = None
-        self._downloads: httpx.Client | None = None
-        # Close the connection pools when the wrapper is garbage collected (no ResourceWarning);
-        # the finalizer holds the list, not the wrapper.
+        self._files: httpx.Client | None = None
+        # Close the connection pools when the client is garbage collected (no ResourceWarning);
+        # the finalizer holds the list, not the client.
         self._open: list[httpx.Client] = []
         weakref.finalize(self, _close_clients, self._open)
 
+    @property
+    def base_url(self) -> str:
+        """The API root: ``base_url=``, else ``$REPLICATE_BASE_URL``, else Replicate's."""
+        if self._api is not None:
+            return str(self._api.base_url).rstrip("/")
+        return (self._base_url or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL).rstrip("/")
+
     # -- lifecycle ---------------------------------------------------------------------------
 
-    def _ensure_clients(self) -> tuple[_SDKClient, httpx.Client, httpx.Client]:
+    def _ensure_clients(self) -> tuple[httpx.Client, httpx.Client]:
         with self._init_lock:
-            if self._replicate is None or self._api is None or self._downloads is None:
-                token = self._api_token or os.environ.get(TOKEN_ENV) or ""
-                if not token.strip():
+            if self._api is None or self._files is None:
+                token = (self._api_token or os.environ.get(TOKEN_ENV) or "").strip()
+                if not token:
                     raise MissingTokenError(
                         f"no Replicate API token: set the {TOKEN_ENV} environment variable (or "
                         "pass api_token=...); get one at https://replicate.com/account/api-tokens"
                         " — or use the embedded CPU engine with backend='local'"
                     )
-                timeout = httpx.Timeout(
-                    self.request_timeout, connect=min(10.0, self.request_timeout)
-                )
-                self._replicate = _SDKClient(
-                    api_token=token.strip(),
+                self._transport.add_secret(token)
+                inner = self._inner if self._inner is not None else httpx.HTTPTransport()
+                timeout = self._transport.httpx_timeout()
+                self._api = httpx.Client(
                     base_url=self.base_url,
+                    headers={"Authorization": f"Bearer {token}", "User-Agent": _USER_AGENT},
                     timeout=timeout,
-                    transport=self._transport,
+                    transport=inner,
                 )
-                self._api = self._replicate._client
-                self._downloads = httpx.Client(
-                    transport=self._transport, timeout=timeout, follow_redirects=True
+                self._files = httpx.Client(
+                    headers={"User-Agent": _USER_AGENT},
+                    timeout=timeout,
+                    transport=inner,
+                    follow_redirects=True,
                 )
-                self._open.extend([self._api, self._downloads])
-            return self._replicate, self._api, self._downloads
+                self._open.extend([self._api, self._files])
+            return self._api, self._files
 
     def close(self) -> None:
         """Close the HTTP connections (the client can still be used: it reconnects lazily)."""
         with self._init_lock:
             _close_clients(self._open)
-            self._replicate = self._api = self._downloads = None
+            self._api = self._files = None
 
     def __enter__(self) -> ReplicateClient:
         return self
@@ -460,172 +195,185 @@ class ReplicateClient:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    # -- backoff -----------------------------------------------------------------------------
-
-    def _backoff(self, attempt: int) -> float:
-        with self._rng_lock:
-            jitter = float(self._rng.uniform(0.5, 1.0))
-        return min(self.max_backoff, self.backoff_base * (2.0**attempt)) * jitter
-
-    def _sleep_for_retry(self, attempt: int, response: httpx.Response | None) -> None:
-        if response is not None and response.status_code == 429:
-            # Shared: every thread using this client waits out the same throttle window. The
-            # gate transport already recorded the server's wish (Retry-After / "resets in ~Ns").
-            if response.headers.get(_ASKED_HEADER) is None:
-                self._gate.defer(self._backoff(attempt))
-            self._gate.wait()
-            return
-        time.sleep(self._backoff(attempt))
-
-    def _request_with_retries(
-        self,
-        what: str,
-        send: Callable[[], httpx.Response],
-        *,
-        retry_read_errors: bool,
-    ) -> httpx.Response:
-        """Send with bounded retries on 429, 5xx and connection errors; return a 2xx response."""
-        last: str = ""
-        for attempt in range(self.max_retries + 1):
-            response: httpx.Response | None = None
-            try:
-                response = send()
-            except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
-                last = f"connection failed ({exc.__class__.__name__}: {exc})"
-            except httpx.TransportError as exc:
-                if not retry_read_errors:
-                    raise ReplicateAPIError(
-                        f"{what} failed mid-request ({exc.__class__.__name__}: {exc}); it may "
-                        "have reached Replicate — check https://replicate.com/predictions before "
-                        "re-running, or raise request_timeout"
-                    ) from exc
-                last = f"request failed ({exc.__class__.__name__}: {exc})"
-            else:
-                status = response.status_code
-                if 200 <= status < 300:
-                    return response
-                if status != 429 and status < 500:
-                    raise _api_error(what, response)
-                last = f"HTTP {status}: {_detail(response)}"
-            if attempt == self.max_retries:
-                break
-            self._sleep_for_retry(attempt, response)
-        if last.startswith("HTTP 429"):
-            raise RateLimitError(
-                f"{what}: Replicate kept throttling (429) after {self.max_retries} retries "
-                f"({last}); wait a minute, lower the concurrency, or add a payment method to raise "
-                "the rate limit",
-                status_code=429,
-            )
-        raise ReplicateAPIError(
-            f"{what} failed after {self.max_retries} retries: {last}; check your network and "
-            "https://www.replicatestatus.com, then re-run (the journal resumes created predictions)"
-        )
+    # -- errors ------------------------------------------------------------------------------
 
     # -- API calls ---------------------------------------------------------------------------
 
-    def upload(self, path: Path, *, filename: str | None = None) -> str:
+    def upload(
+        self, path: Path, *, filename: str | None = None, deadline: Deadline | None = None
+    ) -> str:
         """Upload one file through the Files API and return its URL (``urls.get``).
 
-        Same multipart layout as ``replicate.Client.files.create`` (field ``content``), but with
-        an explicit ``upload_timeout`` and retries.
+        Multipart field ``content``, as ``replicate``'s ``files.create`` sends it; each attempt
+        has the ``Timeouts.upload`` wall-clock budget, and none goes past ``deadline``.
         """
-        _, api, _ = self._ensure_clients()
+        api, _ = self._ensure_clients()
         name = filename or path.name
         content_type = _MIME_TYPES.get(Path(name).suffix.lower(), "application/octet-stream")
 
-        def send() -> httpx.Response:
-            with path.open("rb") as handle:
-                return api.post(
-                    "/v1/files",
-                    files={"content": (name, handle, content_type)},
-                    timeout=self.upload_timeout,
-                )
+        def build(resources: contextlib.ExitStack) -> httpx.Request:
+            handle = resources.enter_context(path.open("rb"))
+            return api.build_request(
+                "POST", "/v1/files", files={"content": (name, handle, content_type)}
+            )
 
-        response = self._request_with_retries(f"uploading {name}", send, retry_read_errors=True)
-        body = response.json()
-        try:
-            return str(body["urls"]["get"])
-        except (KeyError, TypeError):
+        reply = self._transport.send(
+            api,
+            build,
+            what=f"uploading {name}",
+            read=read_json(_ANSWER_BYTES),
+            fail=api_error,
+            budget=self.timeouts.upload,
+            deadline=deadline,
+        )
+        body = reply.value
+        urls = body.get("urls") if isinstance(body, Mapping) else None
+        url = urls.get("get") if isinstance(urls, Mapping) else None
+        if not isinstance(url, str):
             raise ReplicateAPIError(
-                f"the Files API answered without urls.get for {name}: {str(body)[:200]}; is "
-                "base_url a Replicate-compatible API?"
-            ) from None
+                f"the Files API answered without urls.get for {name}: "
+                f"{self._transport.redact(str(body))[:200]}; is base_url a Replicate-compatible "
+                "API?"
+            )
+        return url
 
-    def create(self, version: str, inputs: Mapping[str, Any]) -> str:
+    def create(
+        self, version: str, inputs: Mapping[str, Any], *, deadline: Deadline | None = None
+    ) -> str:
         """Create a prediction of a model version and return its id (no waiting).
 
-        Uses ``replicate.Client.predictions.create(version=..., input=...)`` (``POST
-        /v1/predictions``, which serves community models such as ``meta/sam-2``). ``inputs`` must
-        already be JSON (upload files first with :meth:`upload`).
+        ``POST /v1/predictions`` with ``{"version", "input"}`` (which serves community models
+        such as ``meta/sam-2``). ``inputs`` must already be JSON (upload files first with
+        :meth:`upload`). Each attempt has the ``Timeouts.request`` budget. The request is never
+        repeated once it may have reached Replicate: when its answer is lost (no answer in time,
+        a broken connection, a malformed answer, a gateway error), the prediction is looked for
+        with :meth:`find` instead, and adopted when found.
+
+        Raises
+        ------
+        ReplicateAPIError
+            The create failed, or its answer was lost and the prediction could not be found
+            (the message says so: it may exist; a :meth:`run` re-run looks for it again).
         """
-        client, _, _ = self._ensure_clients()
-        prediction_id: list[str] = []
-
-        def send() -> httpx.Response:
-            try:
-                created = client.predictions.create(version=version, input=dict(inputs))
-            except ReplicateError as exc:
-                return httpx.Response(
-                    exc.status or 500,
-                    json=exc.to_dict(),
-                    headers=(
-                        {_ASKED_HEADER: repr(self._gate.remaining())}
-                        if exc.status == 429 and self._gate.remaining() > 0
-                        else {}
-                    ),
-                )
-            prediction_id.append(created.id)
-            return httpx.Response(201)
-
-        self._request_with_retries("creating a prediction", send, retry_read_errors=False)
-        return prediction_id[-1]
-
-    def get(self, prediction_id: str) -> Json | None:
-        """Return a prediction's raw JSON, or ``None`` when Replicate does not know the id."""
-        _, api, _ = self._ensure_clients()
-        response = self._request_with_retries_allowing_404(
-            f"reading prediction {prediction_id}",
-            lambda: api.get(f"/v1/predictions/{prediction_id}"),
+        api, _ = self._ensure_clients()
+        since = datetime.now(timezone.utc)
+        sent = {"version": version, "input": dict(inputs)}
+        reply = self._transport.send(
+            api,
+            lambda _: api.build_request("POST", "/v1/predictions", json=sent),
+            what="creating a prediction",
+            read=_with_id(read_json(_ANSWER_BYTES)),
+            fail=create_error,
+            budget=self.timeouts.request,
+            idempotent=False,
+            deadline=deadline,
+            recover=lambda: self.find(version, inputs, created_after=since),
         )
-        if response is None:
+        assert isinstance(reply.value, Mapping)
+        return str(reply.value["id"])
+
+    def find(
+        self,
+        version: str,
+        inputs: Mapping[str, Any],
+        *,
+        created_after: datetime | None = None,
+        budget: float | None = None,
+    ) -> Json | None:
+        """Look for a prediction created with exactly ``version`` and ``inputs``; best effort.
+
+        Reads the account's recent predictions (``GET /v1/predictions``, newest first, at most
+        a few pages, each request bounded by ``Timeouts.request``) and returns the newest whose
+        version and input match (file inputs are upload URLs, unique per upload, so a match is
+        the prediction this client created). This is how a prediction whose create answer was
+        lost is found again, to be resumed or canceled.
+
+        Parameters
+        ----------
+        version, inputs
+            What the create request sent.
+        created_after
+            Ignore predictions created more than a few minutes before this (clock skew).
+        budget
+            Seconds per listing request (default ``Timeouts.request``; a Ctrl-C uses
+            ``Timeouts.cancel``).
+
+        Returns
+        -------
+        dict or None
+            The prediction's JSON, or ``None`` when it was not found (or the listing failed).
+        """
+        budget = self.timeouts.request if budget is None else budget
+        try:
+            api, _ = self._ensure_clients()
+            return find_prediction(
+                lambda url: self._list_page(api, url, budget),
+                lambda pid: self.get(pid, deadline=Deadline.after(budget)),
+                version=version,
+                inputs=inputs,
+                created_after=created_after,
+            )
+        except BackendError:
             return None
-        body = response.json()
+
+    def _list_page(self, api: httpx.Client, url: str, budget: float) -> Json:
+        if url.startswith(("http://", "https://")) and not url.startswith(self.base_url + "/"):
+            return {}  # a "next" page elsewhere would get the token: not followed
+        reply = self._transport.send(
+            api,
+            lambda _: api.build_request("GET", url),
+            what="listing predictions",
+            read=read_json(_ANSWER_BYTES),
+            fail=api_error,
+            budget=budget,
+            deadline=Deadline.after(2 * budget),
+            max_retries=1,
+        )
+        return reply.value if isinstance(reply.value, dict) else {}
+
+    def get(self, prediction_id: str, *, deadline: Deadline | None = None) -> Json | None:
+        """Return a prediction's raw JSON, or ``None`` when Replicate does not know the id."""
+        api, _ = self._ensure_clients()
+        reply = self._transport.send(
+            api,
+            lambda _: api.build_request("GET", f"/v1/predictions/{prediction_id}"),
+            what=f"reading prediction {prediction_id}",
+            read=read_json(_ANSWER_BYTES),
+            fail=lambda failure: api_error(failure, prediction_id=prediction_id),
+            budget=self.timeouts.request,
+            accept=(404, 410),
+            deadline=deadline,
+        )
+        if reply.status in (404, 410):
+            return None
+        body = reply.value
         if not isinstance(body, dict) or "status" not in body:
             raise ReplicateAPIError(
-                f"prediction {prediction_id} came back without a status: {str(body)[:200]}; is "
-                "base_url a Replicate-compatible API?"
+                f"prediction {prediction_id} came back without a status: "
+                f"{self._transport.redact(str(body))[:200]}; is base_url a Replicate-compatible "
+                "API?"
             )
         return body
 
-    def _request_with_retries_allowing_404(
-        self, what: str, send: Callable[[], httpx.Response]
-    ) -> httpx.Response | None:
-        missing: list[bool] = []
-
-        def wrapped() -> httpx.Response:
-            response = send()
-            if response.status_code in (404, 410):
-                missing.append(True)
-                return httpx.Response(200)
-            return response
-
-        response = self._request_with_retries(what, wrapped, retry_read_errors=True)
-        return None if missing else response
-
     def cancel(self, prediction_id: str) -> bool:
-        """Ask Replicate to cancel a prediction; best effort, bounded by ``cancel_timeout``.
+        """Ask Replicate to cancel a prediction; best effort, bounded by ``Timeouts.cancel``.
 
         Returns whether the request was accepted. Never raises for network problems.
         """
         try:
-            _, api, _ = self._ensure_clients()
-            response = api.post(
-                f"/v1/predictions/{prediction_id}/cancel", timeout=self.cancel_timeout
+            api, _ = self._ensure_clients()
+            self._transport.send(
+                api,
+                lambda _: api.build_request("POST", f"/v1/predictions/{prediction_id}/cancel"),
+                what=f"canceling prediction {prediction_id}",
+                read=lambda _response, _stopped: None,
+                fail=api_error,
+                budget=self.timeouts.cancel,
+                max_retries=0,
             )
-        except (httpx.HTTPError, MissingTokenError):
+        except (BackendError, MissingTokenError):
             return False
-        return 200 <= response.status_code < 300
+        return True
 
     # -- waiting -----------------------------------------------------------------------------
 
@@ -645,50 +393,67 @@ class ReplicateClient:
             Status ``failed`` (the error names the prediction, its error and the logs' tail).
         PredictionCanceledError
             Status ``canceled`` or ``aborted`` (``aborted``: Replicate stopped it before it ran,
-            e.g. a deadline; ``replicate`` 1.0.7 cannot even parse that status), or ``stop`` set.
+            e.g. a deadline), or ``stop`` set.
         PredictionTimeoutError
             Not finished within ``timeout`` seconds; the prediction is canceled remotely first.
         """
-        deadline = None if timeout is None else time.monotonic() + timeout
-        pause = self.poll_interval
+        return self.wait_until(prediction_id, Deadline.after(timeout), progress=progress, stop=stop)
+
+    def wait_until(
+        self,
+        prediction_id: str,
+        deadline: Deadline,
+        *,
+        progress: ProgressCallback | None = None,
+        stop: threading.Event | None = None,
+    ) -> Json:
+        """Like :meth:`wait`, with an absolute deadline (a run's, shared by all its steps)."""
+        pause = self.limits.poll_interval
         polls = 0
+        status = "unknown"
+        body: Json | None = None
         while True:
-            body = self.get(prediction_id)
-            if body is None:
-                raise PredictionError(
-                    f"prediction {prediction_id} no longer exists on Replicate (404); re-run "
-                    "without resume (--no-resume) to create a new one",
-                    prediction_id=prediction_id,
-                )
-            status = str(body.get("status"))
-            polls += 1
-            if progress is not None:
-                progress("predict", polls, None)
-            if status in _TERMINAL:
-                return _check_terminal(body)
-            if stop is not None and stop.is_set():
-                self.cancel(prediction_id)
-                raise PredictionCanceledError(
-                    f"prediction {prediction_id} was canceled because a sibling job stopped",
-                    prediction_id=prediction_id,
-                    status=status,
-                )
-            if deadline is not None and time.monotonic() >= deadline:
+            try:
+                body = self.get(prediction_id, deadline=deadline)
+            except PredictionTimeoutError:
+                body = None
+            else:
+                if body is None:
+                    raise PredictionError(
+                        f"prediction {prediction_id} no longer exists on Replicate (404); re-run "
+                        "without resume (--no-resume) to create a new one",
+                        prediction_id=prediction_id,
+                    )
+                status = str(body.get("status"))
+                polls += 1
+                if progress is not None:
+                    progress("predict", polls, None)
+                if status in TERMINAL:
+                    return check_terminal(body)
+                if stop is not None and stop.is_set():
+                    self.cancel(prediction_id)
+                    raise PredictionCanceledError(
+                        f"prediction {prediction_id} was canceled because a sibling job stopped",
+                        prediction_id=prediction_id,
+                        status=status,
+                    )
+            if deadline.expired():
                 self.cancel(prediction_id)
                 raise PredictionTimeoutError(
-                    f"prediction {prediction_id} was still {status!r} after {timeout:g} s, so it "
-                    "was canceled; raise timeout= (hosted SAM 2 video runs can take minutes and "
-                    "cold starts add more) or try again later",
+                    f"prediction {prediction_id} was still {status!r} when the deadline passed, "
+                    "so it was canceled; raise Timeouts.prediction (--timeout; hosted SAM 2 video "
+                    "runs can take minutes and cold starts add more) or try again later",
                     prediction_id=prediction_id,
                     status=status,
-                    logs_tail=_logs_tail(body.get("logs")),
+                    logs_tail=logs_tail(body.get("logs")) if body else None,
                 )
-            sleep = pause if deadline is None else min(pause, max(0.0, deadline - time.monotonic()))
+            left = deadline.remaining()
+            sleep = pause if left is None else min(pause, left)
             if stop is not None:
                 stop.wait(sleep)
             else:
                 time.sleep(sleep)
-            pause = min(self.max_poll_interval, pause * 1.5)
+            pause = min(self.limits.max_poll_interval, pause * 1.5)
 
     # -- downloads ---------------------------------------------------------------------------
 
@@ -698,110 +463,23 @@ class ReplicateClient:
         *,
         prediction_id: str | None = None,
         progress: ProgressCallback | None = None,
+        deadline: Deadline | None = None,
     ) -> list[Path]:
         """Download ``(source, destination)`` pairs concurrently, atomically, with retries.
 
         ``source`` is a URL string, a ``data:`` URI or a ``replicate`` ``FileOutput``; existing
-        destinations are kept (they were written atomically, so they are complete).
+        destinations are kept (they were written atomically, so they are complete). Only the
+        API's own host gets the token; file hosts (``replicate.delivery``) never see it.
         """
-        _, api, downloads = self._ensure_clients()
-        total = len(items)
-        if progress is not None:
-            progress("download", 0, total)
-        if not items:
-            return []
-        pool = concurrent.futures.ThreadPoolExecutor(
-            max_workers=min(self.download_concurrency, total), thread_name_prefix="autotrack-dl"
+        api, files = self._ensure_clients()
+        api_root = self.base_url + "/"
+        return self._downloader.download(
+            items,
+            client_for=lambda url: api if url.startswith(api_root) else files,
+            prediction_id=prediction_id,
+            progress=progress,
+            deadline=deadline,
         )
-        try:
-            futures = [
-                pool.submit(self._download_one, source, dest, api, downloads, prediction_id)
-                for source, dest in items
-            ]
-            for done, future in enumerate(concurrent.futures.as_completed(futures), start=1):
-                future.result()
-                if progress is not None:
-                    progress("download", done, total)
-            return [dest for _, dest in items]
-        finally:
-            pool.shutdown(wait=False, cancel_futures=True)
-
-    def _download_one(
-        self,
-        source: Any,
-        dest: Path,
-        api: httpx.Client,
-        downloads: httpx.Client,
-        prediction_id: str | None,
-    ) -> Path:
-        if dest.exists():
-            return dest
-        url = _source_url(source)
-        if url.startswith("data:"):
-            return write_bytes_atomic(dest, _decode_data_uri(url, self.max_download_bytes))
-        if not url.startswith(("https://", "http://")):
-            raise DownloadError(
-                f"output {url[:80]!r} is not an http(s) or data: URL; the model's output schema "
-                "changed — pin an older version with image_version=/video_version=",
-                url=url,
-            )
-        # Only the API's own host gets the token; file hosts (replicate.delivery) never see it.
-        client = api if url.startswith(self.base_url + "/") else downloads
-        last = ""
-        for attempt in range(self.max_retries + 1):
-            try:
-                with client.stream("GET", url, follow_redirects=True) as response:
-                    status = response.status_code
-                    if status in (404, 410):
-                        raise OutputsExpiredError(
-                            f"output {url} is gone (HTTP {status}): Replicate deletes API "
-                            "outputs one hour after the prediction; re-run with --no-resume (or "
-                            "resume=False), or delete the journal entry in the work directory",
-                            prediction_id=prediction_id,
-                            status=_SUCCEEDED,
-                        )
-                    if 200 <= status < 300:
-                        return self._stream_to(dest, response, url)
-                    last = f"HTTP {status}"
-                    if status != 429 and status < 500:
-                        raise DownloadError(
-                            f"downloading {url} failed with HTTP {status}; the URL is not "
-                            "public or the output was moved — re-run the prediction",
-                            url=url,
-                        )
-            except httpx.TransportError as exc:
-                last = f"{exc.__class__.__name__}: {exc}"
-            if attempt < self.max_retries:
-                time.sleep(self._backoff(attempt))
-        raise DownloadError(
-            f"downloading {url} failed after {self.max_retries} retries ({last}); check your "
-            "network and re-run within the hour (the journal resumes the prediction)",
-            url=url,
-        )
-
-    def _stream_to(self, dest: Path, response: httpx.Response, url: str) -> Path:
-        declared = response.headers.get("Content-Length")
-        cap = self.max_download_bytes
-        if declared is not None and declared.isdigit() and int(declared) > cap:
-            raise DownloadError(
-                f"{url} is {int(declared)} bytes, more than max_download_bytes={cap}; raise "
-                "max_download_bytes if the output is expected to be this big",
-                url=url,
-            )
-        size = 0
-        with atomic_path(dest) as tmp, tmp.open("wb") as handle:
-            for chunk in response.iter_bytes():
-                size += len(chunk)
-                if size > cap:
-                    raise DownloadError(
-                        f"{url} exceeded max_download_bytes={cap} while downloading; raise "
-                        "max_download_bytes if the output is expected to be this big",
-                        url=url,
-                    )
-                handle.write(chunk)
-            handle.flush()
-            os.fsync(handle.fileno())
-        return dest
 
     # -- the whole thing ---------------------------------------------------------------------
 
@@ -840,8 +518,10 @@ class ReplicateClient:
             inputs and file contents is polled/downloaded instead of paid for again; a failed,
             canceled or vanished one is replaced by a new prediction.
         timeout
-            Seconds to wait for the prediction, counted from its creation (or from the resume);
-            on expiry it is canceled and :class:`~sam2_autotrack.PredictionTimeoutError` raised.
+            Seconds the whole call may take (default ``Timeouts.prediction``): upload, create,
+            wait and downloads. When it passes while the prediction runs, the prediction is
+            canceled; in every case :class:`~sam2_autotrack.PredictionTimeoutError` is raised
+            (naming the prediction once it exists: it stays journaled, so a re-run resumes it).
         progress
             Called with ``("upload"|"predict"|"download", done, total)``.
         stop
@@ -858,203 +538,32 @@ class ReplicateClient:
         OutputsExpiredError
             The prediction's outputs were deleted (``data_removed``, or 404/410 on download).
         KeyboardInterrupt
-            Re-raised after a best-effort cancel of the remote prediction (a Ctrl-C during the
-            create request itself cannot cancel: the id is not known yet).
+            Re-raised after a best-effort cancel of the remote prediction (during the create
+            request, the prediction is first looked for in the listing, see :meth:`find`).
         """
-        started = time.monotonic()
-        self._ensure_clients()
-        files = dict(files or {})
-        for name, path in files.items():
-            if not Path(path).is_file():
-                raise BackendError(
-                    f"file input {name!r} does not exist: {path}; pass an existing file"
-                )
-        digests = {name: file_sha256(Path(path)) for name, path in files.items()}
-        key = _journal_key(version, inputs, digests, journal_extra)
-        journal = Path(work_dir) / _JOURNAL_DIR / f"{key}.json"
-        select = select_outputs or _flatten_outputs
-
-        prediction_id: str | None = None
-        resumed = False
-        entry = _read_journal(journal) if resume else None
-        if entry is not None:
-            local = _complete_local_result(entry, Path(work_dir), started)
-            if local is not None:
-                return local
-            known = self.get(str(entry["prediction_id"]))
-            if known is not None and known.get("status") not in _CANCELED_STATES | {_FAILED}:
-                prediction_id = str(known["id"])
-                resumed = True
-                if known.get("status") == _SUCCEEDED and known.get("data_removed"):
-                    raise _expired(prediction_id)
-        try:
-            if prediction_id is None:
-                urls = {}
-                for index, (name, path) in enumerate(files.items()):
-                    if progress is not None:
-                        progress("upload", index, len(files))
-                    urls[name] = self.upload(Path(path), filename=f"{name}{Path(path).suffix}")
-                if progress is not None and files:
-                    progress("upload", len(files), len(files))
-                prediction_id = self.create(version, {**inputs, **urls})
-                write_json_atomic(
-                    journal,
-                    {
-                        "prediction_id": prediction_id,
-                        "version": version,
-                        "created_at": _now_iso(),
-                        "input": {k: v for k, v in inputs.items()},
-                        "file_sha256": digests,
-                        **({"extra": dict(journal_extra)} if journal_extra else {}),
-                    },
-                )
-            final = self.wait(prediction_id, timeout=timeout, progress=progress, stop=stop)
-            if final.get("data_removed"):
-                raise _expired(prediction_id)
-            sources = list(select(final.get("output")))
-            out_dir = Path(work_dir) / _OUTPUT_DIR / _safe_component(prediction_id)
-            items = [
-                (source, out_dir / f"output_{index:05d}{_suffix_for(_source_url(source))}")
-                for index, source in enumerate(sources)
-            ]
-            paths = self.download(items, prediction_id=prediction_id, progress=progress)
-        except KeyboardInterrupt:
-            if prediction_id is not None:
-                self.cancel(prediction_id)
-            raise
-        metrics = final.get("metrics") or {}
-        predict_time = metrics.get("predict_time") if isinstance(metrics, Mapping) else None
-        predict_time = float(predict_time) if isinstance(predict_time, (int, float)) else None
-        write_json_atomic(
-            journal,
-            {
-                **(_read_journal(journal) or {"prediction_id": prediction_id}),
-                "status": _SUCCEEDED,
-                "output": final.get("output"),
-                "predict_time": predict_time,
-                "downloaded": [str(p.relative_to(work_dir)) for p in paths],
-            },
-        )
-        return PredictionResult(
-            prediction_id=prediction_id,
-            output=final.get("output"),
-            files=tuple(paths),
-            predict_time=predict_time,
-            resumed=resumed,
-            seconds=time.monotonic() - started,
-            prediction=final,
+        self._ensure_clients()  # a missing token fails before anything is uploaded
+        return run_prediction(
+            self,
+            version,
+            inputs,
+            work_dir=Path(work_dir),
+            files=files,
+            select_outputs=select_outputs,
+            resume=resume,
+            timeout=timeout,
+            progress=progress,
+            stop=stop,
+            journal_extra=journal_extra,
         )
 
 
-_MIME_TYPES = {
-    ".png": "image/png",
-    ".jpg": "image/jpeg",
-    ".jpeg": "image/jpeg",
-    ".webp": "image/webp",
-    ".mp4": "video/mp4",
-    ".mov": "video/quicktime",
-    ".webm": "video/webm",
-    ".mkv": "video/x-matroska",
-    ".avi": "video/x-msvideo",
-}
+def _with_id(read: Reader[Any]) -> Reader[Any]:
+    """Wrap a JSON reader: an answer without a prediction id is malformed (its id is lost)."""
 
-
-def _close_clients(clients: list[httpx.Client]) -> None:
-    while clients:
-        with contextlib.suppress(Exception):
-            clients.pop().close()
-
-
-def _safe_component(text: str) -> str:
-    cleaned = re.sub(r"[^A-Za-z0-9_-]", "_", text)[:80]
-    return cleaned or "prediction"
-
-
-def _detail(response: httpx.Response) -> str:
-    try:
-        body = response.json()
-    except ValueError:
-        return response.text[:200]
-    if isinstance(body, Mapping):
-        return str(body.get("detail") or body.get("title") or body)[:300]
-    return str(body)[:200]
-
-
-def _api_error(what: str, response: httpx.Response) -> ReplicateAPIError:
-    status = response.status_code
-    detail = _detail(response)
-    if status in (401, 403):
-        fix = f"check the token in {TOKEN_ENV} (or api_token=) — it was rejected"
-    elif status == 404:
-        fix = "check the model version id (image_version=/video_version=) and base_url"
-    elif status == 422:
-        fix = "an input was rejected by the model's schema; check the options passed"
-    else:
-        fix = "see the detail above"
-    return ReplicateAPIError(
-        f"{what} failed with HTTP {status}: {detail}; {fix}", status_code=status
-    )
-
-
-def _check_terminal(body: Json) -> Json:
-    status = str(body.get("status"))
-    pid = str(body.get("id"))
-    tail = _logs_tail(body.get("logs"))
-    if status == _SUCCEEDED:
+    def read_prediction(response: httpx.Response, stopped: Callable[[], bool]) -> Any:
+        body = read(response, stopped)
+        if not isinstance(body, Mapping) or not isinstance(body.get("id"), str) or not body["id"]:
+            raise MalformedAnswerError(f"the answer has no prediction id: {str(body)[:120]}")
         return body
-    if status == _FAILED:
-        error = body.get("error") or "no error message"
-        shown = f"\n--- last log lines ---\n{tail}" if tail else ""
-        raise PredictionFailedError(
-            f"prediction {pid} failed: {error}; look at https://replicate.com/p/{pid}, fix the "
-            f"input (video codec, click coordinates) and re-run{shown}",
-            prediction_id=pid,
-            status=status,
-            logs_tail=tail,
-        )
-    raise PredictionCanceledError(
-        f"prediction {pid} ended with status {status!r} (canceled or aborted by Replicate or by "
-        "someone on the dashboard) before producing output; re-run to start a new one",
-        prediction_id=pid,
-        status=status,
-        logs_tail=tail,
-    )
 
-
-def _expired(prediction_id: str) -> OutputsExpiredError:
-    return OutputsExpiredError(
-        f"the outputs of prediction {prediction_id} have expired: Replicate deletes API outputs "
-        "one hour after the prediction (data_removed); re-run with --no-resume (resume=False) or "
-        "delete its entry under replicate_journal/ in the work directory to pay for a new one",
-        prediction_id=prediction_id,
-        status=_SUCCEEDED,
-    )
-
-
-def _read_journal(path: Path) -> Json | None:
-    try:
-        entry = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    if not isinstance(entry, dict) or not isinstance(entry.get("prediction_id"), str):
-        return None
-    return entry
-
-
-def _complete_local_result(entry: Json, work_dir: Path, started: float) -> PredictionResult | None:
-    names = entry.get("downloaded")
-    if entry.get("status") != _SUCCEEDED or not isinstance(names, list):
-        return None
-    paths = tuple(work_dir / str(name) for name in names)
-    if not all(path.is_file() for path in paths):
-        return None
-    predict_time = entry.get("predict_time")
-    return PredictionResult(
-        prediction_id=str(entry["prediction_id"]),
-        output=entry.get("output"),
-        files=paths,
-        predict_time=float(predict_time) if isinstance(predict_time, (int, float)) else None,
-        resumed=True,
-        seconds=time.monotonic() - started,
-        prediction=entry,
-    )
+    return read_prediction

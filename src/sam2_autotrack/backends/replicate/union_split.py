@@ -28,9 +28,10 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import ndimage
 
-from sam2_autotrack.errors import MaskError
+from sam2_autotrack.clicks import ClickSet
+from sam2_autotrack.errors import ClickError, MaskError
 
-__all__ = ["split_union"]
+__all__ = ["frame0_seeds", "split_union"]
 
 _EIGHT = np.ones((3, 3), dtype=bool)
 _MERGED_VELOCITY_DECAY = 0.9
@@ -218,3 +219,38 @@ def split_union(
                 velocity[obj] *= _MERGED_VELOCITY_DECAY
         memory = next_memory
     return {oid: out[i] for i, oid in enumerate(object_ids)}
+
+
+def frame0_seeds(clicks: ClickSet, *, first_frame: int = 0) -> dict[str, NDArray[np.int64]]:
+    """Return each object's positive clicks on (upload) frame 0, the seeds of :func:`split_union`.
+
+    Parameters
+    ----------
+    clicks
+        The clicks sent to the model (frame numbers of the upload).
+    first_frame
+        The source frame the upload starts at, named in the error.
+
+    Raises
+    ------
+    ClickError
+        An object has no positive click on frame 0.
+
+    Examples
+    --------
+    >>> from sam2_autotrack.clicks import Click
+    >>> seeds = frame0_seeds(ClickSet.build([Click(x=3, y=4, object_id="a")]))
+    >>> seeds["a"].tolist()
+    [[3, 4]]
+    """
+    seeds: dict[str, NDArray[np.int64]] = {}
+    for object_id, group in clicks.by_object().items():
+        points = [c.point_xy for c in group if c.is_positive and c.frame == 0]
+        if not points:
+            raise ClickError(
+                f"object {object_id!r} has no positive click on frame {first_frame} (the "
+                "first uploaded frame), so its identity cannot be carried through the union "
+                "masks; add one, or use per_object='separate'"
+            )
+        seeds[object_id] = np.asarray(points, dtype=np.int64)
+    return seeds

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from fake_replicate import FakeReplicate
+from replicate_scenes import fast_backend
 from sam2_autotrack import Click, ClickSet
 from sam2_autotrack.backends.replicate.backend import ReplicateBackend
 from sam2_autotrack.backends.replicate.upload import PreparedVideo, prepare_upload
@@ -72,8 +73,7 @@ def clicks_on(truth: dict[str, np.ndarray], frame: int) -> ClickSet:
 
 
 def backend(**options: Any) -> ReplicateBackend:
-    defaults: dict[str, Any] = {"poll_interval": 0.01, "backoff_base": 0.01, "timeout": 20.0}
-    return ReplicateBackend(**{**defaults, **options})
+    return fast_backend(**options)
 
 
 def iou(a: np.ndarray, b: np.ndarray) -> float:
@@ -165,7 +165,7 @@ def test_downscale_scales_clicks_and_restores_masks(
 ) -> None:
     path, truth = clip
     clicks = clicks_on(truth, 0)
-    tracks = backend(upload_max_side=W // 2, per_object=strategy).track(
+    tracks = backend(upload={"max_side": W // 2}, per_object=strategy).track(
         path, clicks, work_dir=tmp_path / "work"
     )
     received = uploaded_video(lossy, tmp_path)
@@ -201,9 +201,10 @@ def test_trim_uploads_the_range_and_renumbers_frames(
 ) -> None:
     path, truth = clip
     start, stop = 3, 9
-    tracks = backend(start_frame=start, stop_frame=stop, output_frame_interval=interval).track(
-        path, clicks_on(truth, start), work_dir=tmp_path / "work"
-    )
+    tracks = backend(
+        upload={"start_frame": start, "stop_frame": stop},
+        video_inputs={"output_frame_interval": interval},
+    ).track(path, clicks_on(truth, start), work_dir=tmp_path / "work")
     received = uploaded_video(lossy, tmp_path)
     assert count_frames(received) == stop - start
     assert probe_video(received).resolution_wh == (W, H)
@@ -230,7 +231,7 @@ def test_trim_and_downscale_together(
             Click(x=box_centre(truth["b"][5])[0], y=70, frame=5, object_id="b"),
         ]
     )
-    tracks = backend(upload_max_side=W // 2, start_frame=2, per_object="separate").track(
+    tracks = backend(upload={"max_side": W // 2, "start_frame": 2}, per_object="separate").track(
         path, clicks, work_dir=tmp_path / "work"
     )
     assert list(tracks.frame_indices) == list(range(2, T))
@@ -251,9 +252,9 @@ def test_clicks_before_start_frame_are_refused_before_any_upload(
 ) -> None:
     path, truth = clip
     with pytest.raises(ClickError, match=r"source frame 0.*start_frame=4"):
-        backend(start_frame=4).track(path, clicks_on(truth, 0), work_dir=tmp_path)
+        backend(upload={"start_frame": 4}).track(path, clicks_on(truth, 0), work_dir=tmp_path)
     with pytest.raises(ClickError, match=r"source frame 8.*stop_frame=6"):
-        backend(stop_frame=6).track(path, clicks_on(truth, 8), work_dir=tmp_path)
+        backend(upload={"stop_frame": 6}).track(path, clicks_on(truth, 8), work_dir=tmp_path)
     assert (fake_replicate.uploads, fake_replicate.creates) == (0, 0)
 
 
@@ -265,8 +266,10 @@ def test_preparation_enters_the_journal_key(
 ) -> None:
     path, truth = clip
     work = tmp_path / "work"
-    first = backend(start_frame=3).track(path, clicks_on(truth, 3), work_dir=work)
-    backend(start_frame=3, upload_max_side=W // 2).track(path, clicks_on(truth, 3), work_dir=work)
+    first = backend(upload={"start_frame": 3}).track(path, clicks_on(truth, 3), work_dir=work)
+    backend(upload={"start_frame": 3, "max_side": W // 2}).track(
+        path, clicks_on(truth, 3), work_dir=work
+    )
     assert fake_replicate.creates == 2  # another preparation is another prediction
     journal = sorted((work / "replicate_journal").glob("*.json"))
     assert len(journal) == 2
@@ -275,7 +278,7 @@ def test_preparation_enters_the_journal_key(
         raise AssertionError("the prepared upload should have been reused")
 
     monkeypatch.setattr("sam2_autotrack.backends.replicate.upload.run_ffmpeg", refuse)
-    again = backend(start_frame=3).track(path, clicks_on(truth, 3), work_dir=work)
+    again = backend(upload={"start_frame": 3}).track(path, clicks_on(truth, 3), work_dir=work)
     assert fake_replicate.creates == 2
     assert again.prediction_ids == first.prediction_ids
     assert again.info["resumed"] is True
@@ -326,7 +329,7 @@ def test_rotated_clip_through_the_backend(
     frames = [read_frame(rotated, t).astype(int) for t in range(T)]
     truth = np.stack([np.abs(f - RED_BGR[::-1]).max(axis=2) <= 40 for f in frames])
     x, y = box_centre(truth[1])
-    tracks = backend(start_frame=1, upload_max_side=W // 2).track(
+    tracks = backend(upload={"start_frame": 1, "max_side": W // 2}).track(
         rotated,
         ClickSet.build([Click(x=x, y=y, frame=1, object_id="a")], resolution_wh=(H, W)),
         work_dir=tmp_path / "work",
@@ -475,8 +478,9 @@ def test_masks_to_source_checks_shapes() -> None:
 
 
 def test_describe_records_the_preparation() -> None:
-    described = backend(upload_max_side=720, start_frame=5, stop_frame=50).describe()
-    assert (described["upload_max_side"], described["start_frame"], described["stop_frame"]) == (
+    described = backend(upload={"max_side": 720, "start_frame": 5, "stop_frame": 50}).describe()
+    upload = described["upload"]
+    assert (upload["max_side"], upload["start_frame"], upload["stop_frame"]) == (
         720,
         5,
         50,
@@ -486,9 +490,9 @@ def test_describe_records_the_preparation() -> None:
 @pytest.mark.parametrize(
     ("options", "named"),
     [
-        ({"upload_max_side": 1}, "upload_max_side"),
-        ({"upload_max_side": True}, "upload_max_side"),
-        ({"upload_max_side": 64.0}, "upload_max_side"),
+        ({"max_side": 1}, "max_side"),
+        ({"max_side": True}, "max_side"),
+        ({"max_side": 64.0}, "max_side"),
         ({"start_frame": -1}, "start_frame"),
         ({"stop_frame": 0}, "stop_frame"),
         ({"start_frame": 5, "stop_frame": 5}, "stop_frame"),
@@ -496,10 +500,6 @@ def test_describe_records_the_preparation() -> None:
 )
 def test_invalid_preparation_options(options: dict[str, Any], named: str) -> None:
     with pytest.raises(ConfigError, match=named):
-        ReplicateBackend(**options)
+        ReplicateBackend(upload=options)
     with pytest.raises(ConfigError, match=named):
-        prepare_upload(
-            Path("unused.mp4"),
-            out_dir=Path("unused"),
-            **{("max_side" if k == "upload_max_side" else k): v for k, v in options.items()},
-        )
+        prepare_upload(Path("unused.mp4"), out_dir=Path("unused"), **options)
