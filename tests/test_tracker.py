@@ -195,5 +195,5 @@ def test_the_cli_closes_the_backend_it_made_even_when_the_run_fails(
     assert status == 1
     assert len(closed) == 1
     status = main(["track", "a.mp4", "--out", str(tmp_path / "o"), "--seeds-per-object", "0"])
-    assert status == 1
+    assert status == 2, "an invalid option is a usage error"
     assert len(closed) == 1, "a bad option fails before a backend is made"

@@ -24,7 +24,13 @@ from sam2_autotrack.errors import ConfigError, SelectionError
 from sam2_autotrack.export.bundle import require_export_tools, write_exports
 from sam2_autotrack.export.options import ExportOptions
 from sam2_autotrack.run.batch import BatchReport, run_batch
-from sam2_autotrack.run.folder import write_seed_stage, write_tracks
+from sam2_autotrack.run.folder import (
+    begin_run,
+    check_run_dir,
+    finish_run,
+    write_seed_stage,
+    write_tracks,
+)
 from sam2_autotrack.run.manifest import write_run_manifest
 from sam2_autotrack.run.result import TrackResult
 from sam2_autotrack.seeds.build import clicks_from_selection
@@ -240,9 +246,13 @@ class AutoTracker:
         work_dir = out / "work" if out is not None else default_work_dir()
         timings: dict[str, float] = {}
 
+        if out is not None:
+            check_run_dir(out)
         clock = time.perf_counter()
         frame0 = self.first_frame(video)
         timings["read"] = time.perf_counter() - clock
+        if out is not None:
+            begin_run(out)  # marked incomplete until its manifest is written
 
         clock = time.perf_counter()
         self._progress("propose", 0, 1)
@@ -281,6 +291,7 @@ class AutoTracker:
         result = result.replace(timings={**result.timings, "export": time.perf_counter() - clock})
         parameters = {**self.parameters(), "exports": options.model_dump(mode="json")}
         write_run_manifest(result, out, files=files, parameters=parameters)
+        finish_run(out)
         return result
 
     def track_many(

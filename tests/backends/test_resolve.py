@@ -22,7 +22,9 @@ def test_names_become_backends(monkeypatch: pytest.MonkeyPatch) -> None:
     assert stream.getvalue() == ""
     assert isinstance(resolve_backend("auto", stream=stream), LocalBackend)
     assert "no REPLICATE_API_TOKEN set" in stream.getvalue()
-    replicate = resolve_backend("auto", api_token="r8_test", replicate_options={"timeouts": {"prediction": 5.0}})
+    replicate = resolve_backend(
+        "auto", api_token="r8_test", replicate_options={"timeouts": {"prediction": 5.0}}
+    )
     assert isinstance(replicate, ReplicateBackend)
     replicate.close()
 

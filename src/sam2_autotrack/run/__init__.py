@@ -1,7 +1,8 @@
 """A tracking run as data and on disk: the result, its folder, its manifest, its exports, batches.
 
 - :class:`TrackResult` (``result``): per-object masks, clicks and provenance; data only.
-- ``folder``: the run folder — :func:`write_seed_stage`, :func:`write_tracks`, :func:`load_run`.
+- ``folder``: the run folder — :func:`write_seed_stage`, :func:`write_tracks`, :func:`load_run`;
+  a folder whose run has not finished holds an ``INCOMPLETE`` marker (:func:`is_incomplete`).
 - ``manifest``: ``manifest.json``, written last, secrets scrubbed — :func:`write_run_manifest`.
 - :func:`export_run` (``exports``): a run's exports through :mod:`sam2_autotrack.export`, recorded
   in its manifest.
@@ -12,7 +13,13 @@
 
 from sam2_autotrack.run.batch import BatchItem, BatchReport, run_batch, unique_run_dirs
 from sam2_autotrack.run.exports import export_run
-from sam2_autotrack.run.folder import load_run, write_seed_stage, write_tracks
+from sam2_autotrack.run.folder import (
+    INCOMPLETE_NAME,
+    is_incomplete,
+    load_run,
+    write_seed_stage,
+    write_tracks,
+)
 from sam2_autotrack.run.manifest import (
     MANIFEST_NAME,
     read_manifest,
@@ -25,9 +32,11 @@ from sam2_autotrack.run.result import TrackResult
 __all__ = [
     "BatchItem",
     "BatchReport",
+    "INCOMPLETE_NAME",
     "MANIFEST_NAME",
     "TrackResult",
     "export_run",
+    "is_incomplete",
     "load_run",
     "read_manifest",
     "run_batch",

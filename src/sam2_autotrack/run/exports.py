@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sam2_autotrack.errors import ConfigError
+from sam2_autotrack.errors import ConfigError, ExportError
 from sam2_autotrack.export.bundle import write_exports
 from sam2_autotrack.export.options import ExportOptions
+from sam2_autotrack.run.folder import is_incomplete
 from sam2_autotrack.run.manifest import MANIFEST_NAME, read_manifest, write_run_manifest
 from sam2_autotrack.run.result import TrackResult
 
@@ -40,13 +41,19 @@ def export_run(
     ConfigError
         Invalid options, or no ``out_dir`` for a result that has no run folder.
     ExportError
-        A video export is asked for but the source video is missing.
+        A video export is asked for but the source video is missing, or ``out_dir`` holds an
+        incomplete (interrupted) run.
     """
     chosen = ExportOptions.coerce(options) or ExportOptions()
     out = Path(out_dir) if out_dir is not None else result.run_dir
     if out is None:
         raise ConfigError(
             "out_dir is needed: this result has no run folder; pass export_run(result, out_dir)"
+        )
+    if is_incomplete(out):
+        raise ExportError(
+            f"{out} holds an incomplete run (interrupted or failed before it finished); run the "
+            "same `sam2-autotrack track` command again to resume it, then export"
         )
     written = write_exports(result, out, chosen)
     own_folder = result.run_dir is not None and out.resolve() == result.run_dir.resolve()

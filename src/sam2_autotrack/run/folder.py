@@ -22,17 +22,90 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-from sam2_autotrack._fs import atomic_path, write_json_atomic
+from sam2_autotrack._fs import atomic_path, write_json_atomic, write_text_atomic
 from sam2_autotrack.backends.base import MaskProposals, ObjectTracks
 from sam2_autotrack.clicks import ClickSet
-from sam2_autotrack.errors import AutotrackError, ExportError
+from sam2_autotrack.errors import AutotrackError, ConfigError, ExportError
 from sam2_autotrack.export.sequences import write_mask_sequences
 from sam2_autotrack.masks.png import decode_mask, write_mask_png
 from sam2_autotrack.run.manifest import read_manifest, scrub_secrets, video_info_from_json
 from sam2_autotrack.run.result import TrackResult
 from sam2_autotrack.selection.select import Selection
 
-__all__ = ["load_run", "write_seed_stage", "write_tracks"]
+__all__ = [
+    "INCOMPLETE_NAME",
+    "begin_run",
+    "check_run_dir",
+    "finish_run",
+    "is_incomplete",
+    "load_run",
+    "write_seed_stage",
+    "write_tracks",
+]
+
+INCOMPLETE_NAME = "INCOMPLETE"
+"""Marker file of a run folder whose run has not finished (it goes when the manifest is written)."""
+
+_INCOMPLETE_TEXT = (
+    "This run folder is incomplete: its run was interrupted or failed before manifest.json was "
+    "written.\nRun the same `sam2-autotrack track` command (or AutoTracker.track call) again to "
+    "resume it: a Replicate prediction already created is resumed from work/, not paid again.\n"
+)
+
+
+def check_run_dir(run_dir: str | Path) -> Path:
+    """Check that ``run_dir`` can be a run folder (missing, or a folder) before any work is done.
+
+    Raises
+    ------
+    ConfigError
+        ``run_dir`` or a parent of it exists and is not a folder (an ``--out`` naming a file).
+    """
+    out = Path(run_dir)
+    for part in (out, *out.parents):
+        if part.exists():
+            if not part.is_dir():
+                raise ConfigError(
+                    f"the output folder {out} cannot be created: {part} exists and is not a "
+                    "folder; pass a new or existing folder as out_dir (--out)"
+                )
+            break
+    return out
+
+
+def begin_run(run_dir: str | Path) -> Path:
+    """Make ``run_dir`` ready for a run and mark it incomplete until :func:`finish_run`.
+
+    Parameters
+    ----------
+    run_dir
+        The run folder; created when missing, reused (and overwritten file by file) when it is
+        already a folder.
+
+    Returns
+    -------
+    pathlib.Path
+        The folder.
+
+    Raises
+    ------
+    ConfigError
+        ``run_dir`` exists but is not a folder (an ``--out`` that names a file).
+    """
+    out = check_run_dir(run_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    write_text_atomic(out / INCOMPLETE_NAME, _INCOMPLETE_TEXT)
+    return out
+
+
+def finish_run(run_dir: str | Path) -> None:
+    """Remove the incomplete marker of ``run_dir`` (call after the manifest is written)."""
+    (Path(run_dir) / INCOMPLETE_NAME).unlink(missing_ok=True)
+
+
+def is_incomplete(run_dir: str | Path) -> bool:
+    """Whether ``run_dir`` holds an unfinished (interrupted or failed) run."""
+    return (Path(run_dir) / INCOMPLETE_NAME).is_file()
 
 
 def write_seed_stage(
@@ -105,9 +178,14 @@ def load_run(run_dir: str | Path) -> TrackResult:
     Raises
     ------
     ExportError
-        Not a finished run folder, or a mask PNG is missing.
+        Not a run folder, an incomplete (interrupted) run, or a mask PNG is missing.
     """
     run = Path(run_dir)
+    if is_incomplete(run):
+        raise ExportError(
+            f"{run} holds an incomplete run (interrupted or failed before it finished); run the "
+            "same `sam2-autotrack track` command again to resume it, then load or export it"
+        )
     manifest = read_manifest(run)
     clicks = ClickSet.model_validate(
         {key: manifest["clicks"][key] for key in ("clicks", "resolution_wh")}

@@ -1,0 +1,90 @@
+"""Turn parsed flags into the library's option objects, all validated before any work starts.
+
+A flag whose value an option object refuses (``--max-objects 0``, ``--output-frame-interval 0``,
+``--pred-iou-thresh 2``) raises :class:`~sam2_autotrack.ConfigError`, which the command line
+reports in one line with exit status 2 — whichever backend was asked for.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from sam2_autotrack.backends.replicate.options import ImageModelInputs, Timeouts, VideoModelInputs
+from sam2_autotrack.backends.resolve import close_backend, resolve_backend
+from sam2_autotrack.errors import ConfigError
+from sam2_autotrack.export.options import ExportOptions
+from sam2_autotrack.progress import StderrProgress
+from sam2_autotrack.seeds.options import SeedOptions
+from sam2_autotrack.selection.select import SelectionOptions
+from sam2_autotrack.tracker import AutoTracker
+
+__all__ = ["export_options", "make_tracker", "replicate_options"]
+
+
+def export_options(args: argparse.Namespace) -> ExportOptions:
+    """Return the :class:`~sam2_autotrack.export.ExportOptions` of the export flags."""
+    return ExportOptions(
+        alpha=tuple(args.alpha or ()),
+        per_object=args.per_object,
+        overlay=args.overlay,
+        coco=args.coco,
+        palette=args.palette,
+        cleanup={
+            "fill_holes_px": args.fill_holes,
+            "min_component_px": args.min_component,
+            "feather_px": args.feather,
+        },
+        ffmpeg=args.ffmpeg,
+    )
+
+
+def _given(**values: Any) -> dict[str, Any]:
+    """Keep the flags that were given (``None`` means "the option's own default")."""
+    return {name: value for name, value in values.items() if value is not None}
+
+
+def replicate_options(args: argparse.Namespace) -> dict[str, Any]:
+    """Return :class:`~sam2_autotrack.ReplicateBackend` keyword arguments, already validated."""
+    options: dict[str, Any] = {
+        "image_inputs": ImageModelInputs(
+            **_given(
+                points_per_side=args.points_per_side,
+                pred_iou_thresh=args.pred_iou_thresh,
+                stability_score_thresh=args.stability_score_thresh,
+                use_m2m=args.use_m2m,
+            )
+        ),
+        "video_inputs": VideoModelInputs(
+            mask_type=args.mask_type, output_frame_interval=args.output_frame_interval
+        ),
+        "per_object": args.object_strategy,
+        "resume": not args.no_resume,
+    }
+    if args.timeout is not None:
+        options["timeouts"] = Timeouts(prediction=args.timeout)
+    return options
+
+
+def make_tracker(args: argparse.Namespace) -> AutoTracker:
+    """Build the tracker of ``track``: every option checked first, then the backend made.
+
+    The command line builds the backend itself (to pass the Replicate options), so the caller
+    closes it (:func:`~sam2_autotrack.backends.resolve.close_backend`).
+    """
+    if args.jobs < 1:
+        raise ConfigError(f"--jobs must be >= 1; got {args.jobs}")
+    selection = SelectionOptions(
+        **_given(
+            min_area=args.min_area,
+            max_objects=args.max_objects,
+            max_area_fraction=args.max_area_fraction,
+        )
+    )
+    seeds = SeedOptions(seeds_per_object=args.seeds_per_object, negatives=args.negatives)
+    backend = resolve_backend(args.backend, replicate_options=replicate_options(args))
+    try:
+        return AutoTracker(backend, selection=selection, seeds=seeds, progress=StderrProgress())
+    except BaseException:
+        close_backend(backend)
+        raise
