@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import importlib
 import os
 import subprocess
 import sys
@@ -11,9 +12,25 @@ from pathlib import Path
 import pytest
 
 import sam2_autotrack
-from sam2_autotrack import viz
 
 ROOT = Path(__file__).resolve().parents[1]
+# One reference page per public subpackage (the top level is reference/index).
+REFERENCE_PAGES: dict[str, str | tuple[str, ...]] = {
+    "backends": (
+        "sam2_autotrack.backends",
+        "sam2_autotrack.backends.local",
+        "sam2_autotrack.backends.replicate",
+    ),
+    "video": "sam2_autotrack.video",
+    "masks": "sam2_autotrack.masks",
+    "selection": "sam2_autotrack.selection",
+    "seeds": "sam2_autotrack.seeds",
+    "export": "sam2_autotrack.export",
+    "run": "sam2_autotrack.run",
+    "evaluation": "sam2_autotrack.evaluation",
+    "viz": "sam2_autotrack.viz",
+    "testing": "sam2_autotrack.testing",
+}
 
 pytest.importorskip("mkdocs", reason='the docs extra is not installed: pip install -e ".[docs]"')
 pytest.importorskip("mkdocstrings_handlers.python", reason="mkdocstrings[python] is not installed")
@@ -35,23 +52,28 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.mark.slow
 def test_every_page_is_built(site: Path) -> None:
-    for page in ("index", "concepts", "notebooks", "troubleshooting", "api", "viz", "cli"):
+    pages = ["index", "concepts", "notebooks", "troubleshooting", "cli", "reference"]
+    pages += [f"reference/{name}" for name in REFERENCE_PAGES]
+    for page in pages:
         path = site / "index.html" if page == "index" else site / page / "index.html"
         assert path.is_file(), f"{page} page missing"
 
 
 @pytest.mark.slow
 def test_api_reference_documents_every_public_name(site: Path) -> None:
-    api = (site / "api" / "index.html").read_text(encoding="utf-8")
+    api = (site / "reference" / "index.html").read_text(encoding="utf-8")
     missing = [
         name
         for name in sam2_autotrack.__all__
         if not name.startswith("_") and f'id="sam2_autotrack.{name}"' not in api
     ]
     assert not missing, f"not in the API reference: {missing}"
-    viz_page = (site / "viz" / "index.html").read_text(encoding="utf-8")
-    missing = [name for name in viz.__all__ if f'id="sam2_autotrack.viz.{name}"' not in viz_page]
-    assert not missing, f"not in the viz reference: {missing}"
+    for page, module in REFERENCE_PAGES.items():
+        text = (site / "reference" / page / "index.html").read_text(encoding="utf-8")
+        for name in (module,) if isinstance(module, str) else module:
+            public = importlib.import_module(name).__all__
+            missing = [n for n in public if f'id="{name}.{n}"' not in text]
+            assert not missing, f"not on the {page} page: {missing}"
 
 
 @pytest.mark.slow

@@ -14,18 +14,12 @@ import numpy as np
 import pytest
 
 from fake_replicate import FakeReplicate
-from sam2_autotrack import (
-    AutoTracker,
-    ExportError,
-    LocalBackend,
-    ReplicateBackend,
-    SelectionError,
-    evaluate,
-    make_clip,
-)
+from sam2_autotrack import AutoTracker, ExportError, LocalBackend, ReplicateBackend, SelectionError
 from sam2_autotrack.cli import main
+from sam2_autotrack.evaluation import evaluate
 from sam2_autotrack.export import ExportOptions
 from sam2_autotrack.run import export_run, load_run
+from sam2_autotrack.testing import make_clip
 
 W, H, T = 160, 96, 10
 COLOURS_BGR = {"red": (0, 0, 230), "green": (0, 200, 0), "blue": (230, 60, 0)}

@@ -2,55 +2,24 @@
 
 Frame 0 → automatic mask proposals → selection of the real objects → interior seed clicks →
 tracking through the clip, with Replicate's hosted SAM 2 or an embedded CPU engine behind one
-:class:`Backend` protocol. Start with :class:`AutoTracker`::
+[Backend][sam2_autotrack.Backend] protocol. Start with [AutoTracker][sam2_autotrack.AutoTracker]::
 
     from sam2_autotrack import AutoTracker
 
-    result = AutoTracker().track("input.mp4", "out/")
+    with AutoTracker() as tracker:
+        result = tracker.track("input.mp4", "out/")
+
+The top level holds what a user of the pipeline needs: the facade, its results, its options, the
+click models and the error tree. Each concern has its own public subpackage for the rest:
+``backends`` (and ``backends.local``, ``backends.replicate``), ``video``, ``masks``,
+``selection``, ``seeds``, ``export``, ``run``, ``evaluation`` (DAVIS J&F), ``viz`` (pictures)
+and ``testing`` (synthetic clips with ground truth, bundled sample videos).
 """
 
-from sam2_autotrack.backends.base import (
-    Backend,
-    MaskProposals,
-    ObjectTracks,
-    ProgressCallback,
-)
-from sam2_autotrack.backends.local.backend import (
-    LocalBackend,
-)
-from sam2_autotrack.backends.local.propagation import (
-    TrackerOptions,
-)
-from sam2_autotrack.backends.local.proposals import (
-    ProposalOptions,
-)
-from sam2_autotrack.backends.replicate.backend import (
-    ReplicateBackend,
-)
-from sam2_autotrack.backends.replicate.client import (
-    ReplicateClient,
-)
-from sam2_autotrack.backends.replicate.models import (
-    SAM2_IMAGE_MODEL,
-    SAM2_IMAGE_VERSION,
-    SAM2_VIDEO_MODEL,
-    SAM2_VIDEO_VERSION,
-)
-from sam2_autotrack.backends.replicate.predictions import (
-    PredictionResult,
-)
-from sam2_autotrack.backends.replicate.union_split import (
-    split_union,
-)
-from sam2_autotrack.backends.replicate.upload import (
-    PreparedVideo,
-    prepare_upload,
-)
-from sam2_autotrack.clicks import (
-    Click,
-    ClickSet,
-    ReplicateClickStrings,
-)
+from sam2_autotrack.backends.base import Backend, MaskProposals, ObjectTracks, ProgressCallback
+from sam2_autotrack.backends.local.backend import LocalBackend
+from sam2_autotrack.backends.replicate.backend import ReplicateBackend
+from sam2_autotrack.clicks import Click, ClickSet, ReplicateClickStrings
 from sam2_autotrack.errors import (
     AutotrackError,
     BackendError,
@@ -79,115 +48,27 @@ from sam2_autotrack.errors import (
     VideoError,
     VideoNotFoundError,
 )
-from sam2_autotrack.evaluation import (
-    EvaluationReport,
-    ObjectScore,
-    boundary_f,
-    evaluate,
-    evaluate_dirs,
-    jaccard,
-    load_mask_sequences,
-)
-from sam2_autotrack.export.alpha import (
-    AlphaCodec,
-    union_of,
-    write_alpha_video,
-)
-from sam2_autotrack.export.coco import (
-    write_coco_json,
-)
-from sam2_autotrack.export.overlay import (
-    write_overlay_video,
-)
-from sam2_autotrack.export.palette import davis_palette
-from sam2_autotrack.export.sequences import (
-    write_mask_sequences,
-    write_palette_pngs,
-)
-from sam2_autotrack.masks.cleanup import (
-    MaskCleanup,
-    clean_mask_sequence,
-    feather_alpha,
-    hold_to_all_frames,
-)
-from sam2_autotrack.masks.png import (
-    MaskResizedWarning,
-    decode_mask,
-    encode_mask_png,
-    write_mask_png,
-)
-from sam2_autotrack.masks.rle import (
-    decode_rle,
-    encode_rle,
-)
-from sam2_autotrack.progress import (
-    StderrProgress,
-)
-from sam2_autotrack.run.batch import (
-    BatchItem,
-    BatchReport,
-)
-from sam2_autotrack.run.result import (
-    TrackResult,
-)
-from sam2_autotrack.seeds.build import (
-    clicks_from_selection,
-)
-from sam2_autotrack.seeds.interior import (
-    Seeds,
-    find_seeds,
-    seed_points,
-)
-from sam2_autotrack.seeds.negatives import (
-    negative_points,
-)
-from sam2_autotrack.selection.select import (
-    ProposalDecision,
-    Selection,
-    SelectionOptions,
-    fill_small_holes,
-    mask_iou_matrix,
-    remove_small_components,
-    select_objects,
-    touches_borders,
-)
-from sam2_autotrack.testing.clip import (
-    SyntheticClip,
-    SyntheticClipFiles,
-)
-from sam2_autotrack.testing.samples import (
-    SAMPLE_VIDEOS,
-    sample_video,
-)
-from sam2_autotrack.testing.suite import (
-    SYNTHETIC_SUITE,
-    make_clip,
-)
-from sam2_autotrack.tracker import (
-    AutoTracker,
-)
-from sam2_autotrack.video.ffmpeg import (
-    find_ffmpeg,
-)
-from sam2_autotrack.video.probe import (
-    VideoInfo,
-    count_frames,
-    probe_video,
-)
-from sam2_autotrack.video.reader import (
-    iter_frames,
-    read_frame,
-)
+from sam2_autotrack.export.options import ExportOptions
+from sam2_autotrack.masks.cleanup import MaskCleanup
+from sam2_autotrack.masks.png import MaskResizedWarning
+from sam2_autotrack.progress import StderrProgress
+from sam2_autotrack.run.batch import BatchReport
+from sam2_autotrack.run.exports import export_run
+from sam2_autotrack.run.folder import load_run
+from sam2_autotrack.run.result import TrackResult
+from sam2_autotrack.seeds.options import SeedOptions
+from sam2_autotrack.selection.select import ProposalDecision, Selection, SelectionOptions
+from sam2_autotrack.tracker import AutoTracker
+from sam2_autotrack.video.probe import VideoInfo, probe_video
+from sam2_autotrack.video.reader import read_frame
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = [
-    "AlphaCodec",
     "AutoTracker",
     "AutotrackError",
     "Backend",
     "BackendError",
-    "BatchItem",
     "BatchReport",
     "Click",
     "ClickError",
@@ -196,8 +77,8 @@ __all__ = [
     "DownloadError",
     "EmptyVideoError",
     "EvaluationError",
-    "EvaluationReport",
     "ExportError",
+    "ExportOptions",
     "FFmpegError",
     "FFmpegNotFoundError",
     "LocalBackend",
@@ -209,79 +90,31 @@ __all__ = [
     "MissingDependencyError",
     "MissingTokenError",
     "NotAVideoError",
-    "ObjectScore",
     "ObjectTracks",
     "OutputsExpiredError",
     "PredictionCanceledError",
     "PredictionError",
     "PredictionFailedError",
-    "PredictionResult",
     "PredictionTimeoutError",
-    "PreparedVideo",
     "ProgressCallback",
     "ProposalDecision",
-    "ProposalOptions",
     "RateLimitError",
     "ReplicateAPIError",
     "ReplicateBackend",
     "ReplicateClickStrings",
-    "ReplicateClient",
-    "SAM2_IMAGE_MODEL",
-    "SAM2_IMAGE_VERSION",
-    "SAM2_VIDEO_MODEL",
-    "SAM2_VIDEO_VERSION",
-    "SAMPLE_VIDEOS",
-    "SYNTHETIC_SUITE",
-    "Seeds",
+    "SeedOptions",
     "Selection",
     "SelectionError",
     "SelectionOptions",
     "StderrProgress",
-    "SyntheticClip",
     "SyntheticClipError",
-    "SyntheticClipFiles",
     "TrackResult",
-    "TrackerOptions",
     "VideoError",
     "VideoInfo",
     "VideoNotFoundError",
     "__version__",
-    "boundary_f",
-    "clean_mask_sequence",
-    "clicks_from_selection",
-    "count_frames",
-    "davis_palette",
-    "decode_mask",
-    "decode_rle",
-    "encode_mask_png",
-    "encode_rle",
-    "evaluate",
-    "evaluate_dirs",
-    "feather_alpha",
-    "fill_small_holes",
-    "find_ffmpeg",
-    "find_seeds",
-    "hold_to_all_frames",
-    "iter_frames",
-    "jaccard",
-    "load_mask_sequences",
-    "make_clip",
-    "mask_iou_matrix",
-    "negative_points",
-    "prepare_upload",
+    "export_run",
+    "load_run",
     "probe_video",
     "read_frame",
-    "remove_small_components",
-    "sample_video",
-    "seed_points",
-    "select_objects",
-    "split_union",
-    "touches_borders",
-    "union_of",
-    "write_alpha_video",
-    "write_coco_json",
-    "write_mask_png",
-    "write_mask_sequences",
-    "write_overlay_video",
-    "write_palette_pngs",
 ]

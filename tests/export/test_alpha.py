@@ -226,7 +226,7 @@ def test_union_of() -> None:
 def test_real_clip_alpha_round_trip_every_third_mask(codec: str, tmp_path: Path) -> None:
     # Real footage at 29.97 fps with a non-square sample aspect ratio; masks every 3rd frame.
     from sam2_autotrack import probe_video as probe_source
-    from sam2_autotrack import sample_video
+    from sam2_autotrack.testing import sample_video
 
     source = sample_video("carphone")
     info = probe_source(source, exact_frame_count=True)

@@ -11,8 +11,10 @@ import numpy as np
 import pytest
 
 from run_fixtures import H, W, small_result, write_small_run
-from sam2_autotrack import ExportError, MaskProposals, decode_mask, select_objects
+from sam2_autotrack import ExportError, MaskProposals
+from sam2_autotrack.masks import decode_mask
 from sam2_autotrack.run import load_run, write_seed_stage, write_tracks
+from sam2_autotrack.selection import select_objects
 
 
 def test_seed_stage_writes_what_the_clicks_were_made_from(

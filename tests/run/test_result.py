@@ -19,8 +19,8 @@ from sam2_autotrack import (
     ObjectTracks,
     TrackResult,
     VideoInfo,
-    select_objects,
 )
+from sam2_autotrack.selection import select_objects
 
 W, H = 40, 30
 

@@ -1,1 +1,21 @@
-"""sam2_autotrack.backends."""
+"""Tracking engines behind one protocol: the embedded CPU engine and hosted SAM 2 on Replicate.
+
+- ``base``: the :class:`Backend` protocol and the values it exchanges (:class:`MaskProposals`,
+  :class:`ObjectTracks`).
+- ``local``: :class:`~sam2_autotrack.backends.local.LocalBackend`, classical proposals and
+  optical-flow propagation, no weights and no network.
+- ``replicate``: :class:`~sam2_autotrack.backends.replicate.ReplicateBackend`
+  (``meta/sam-2`` and ``meta/sam-2-video``); imported only when asked for.
+- ``resolve``: ``"auto" | "local" | "replicate"`` to a backend
+  (``sam2_autotrack.backends.resolve.resolve_backend``; not imported here, so that importing
+  the embedded engine never reaches the Replicate code).
+"""
+
+from sam2_autotrack.backends.base import Backend, MaskProposals, ObjectTracks, ProgressCallback
+
+__all__ = [
+    "Backend",
+    "MaskProposals",
+    "ObjectTracks",
+    "ProgressCallback",
+]

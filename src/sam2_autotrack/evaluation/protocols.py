@@ -74,9 +74,13 @@ __all__ = [
 ]
 
 Protocol = Literal["davis-unsupervised", "davis-semi-supervised"]
+"""The DAVIS 2017 protocols: unsupervised (the default) or semi-supervised."""
 ObjectsMode = Literal["all", "davis-frame0-labels", "present_at_start"]
+"""Which ground-truth objects are scored (``"all"`` by default)."""
 PROTOCOLS: tuple[Protocol, ...] = get_args(Protocol)
+"""Every protocol name, for choices and validation."""
 OBJECTS_MODES: tuple[ObjectsMode, ...] = get_args(ObjectsMode)
+"""Every objects mode, for choices and validation."""
 
 
 class EvaluationOptions(Options):

@@ -1,1 +1,50 @@
-"""sam2_autotrack.masks."""
+"""Masks as arrays and files: validation, cleanup, and the PNG and RLE codecs.
+
+- ``validate``: THE check of frames, masks and mask stacks handed to the library
+  (:func:`as_rgb_image`, :func:`as_mask`, :func:`as_mask_stack`), one message style everywhere.
+- ``cleanup``: :class:`MaskCleanup` (holes, specks, feathering) applied the same way by every
+  export; holding masks of a frame interval over every source frame.
+- ``png``: decoding any mask image (:func:`decode_mask`) and writing white-on-black PNGs.
+- ``rle``: pycocotools-compatible compressed RLE.
+"""
+
+from sam2_autotrack.masks.cleanup import (
+    MaskCleanup,
+    clean_mask_sequence,
+    feather_alpha,
+    hold_indices,
+    hold_to_all_frames,
+)
+from sam2_autotrack.masks.png import (
+    MaskResizedWarning,
+    decode_mask,
+    encode_mask_png,
+    write_mask_png,
+)
+from sam2_autotrack.masks.rle import decode_rle, encode_rle
+from sam2_autotrack.masks.validate import (
+    as_mask,
+    as_mask_stack,
+    as_rgb_frames,
+    as_rgb_image,
+    checked_mask_stacks,
+)
+
+__all__ = [
+    "MaskCleanup",
+    "MaskResizedWarning",
+    "as_mask",
+    "as_mask_stack",
+    "as_rgb_frames",
+    "as_rgb_image",
+    "checked_mask_stacks",
+    "clean_mask_sequence",
+    "decode_mask",
+    "decode_rle",
+    "encode_mask_png",
+    "encode_rle",
+    "feather_alpha",
+    "hold_indices",
+    "hold_to_all_frames",
+    "write_mask_png",
+]

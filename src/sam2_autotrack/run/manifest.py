@@ -32,6 +32,7 @@ __all__ = [
 ]
 
 MANIFEST_NAME = "manifest.json"
+"""File name of a run's manifest, written last: a run folder with one is complete."""
 MANIFEST_VERSION = 1
 _SECRET_WORDS = ("token", "secret", "password", "authorization", "api_key")
 

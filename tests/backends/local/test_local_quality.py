@@ -11,7 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sam2_autotrack import SYNTHETIC_SUITE, AutoTracker, SelectionOptions, make_clip
+from sam2_autotrack import AutoTracker, SelectionOptions
+from sam2_autotrack.testing import SYNTHETIC_SUITE, make_clip
 
 # The one parameter set of the benchmark: the busiest clip has 8 objects at frame 0.
 SUITE_SELECTION = SelectionOptions(max_objects=8)
