@@ -17,7 +17,8 @@ from numpy.typing import NDArray
 
 from sam2_autotrack.clicks import ClickSet, check_object_id
 from sam2_autotrack.errors import MaskError
-from sam2_autotrack.masks.validate import as_mask_stack, checked_mask_stacks
+from sam2_autotrack.masks.store import MaskSequence
+from sam2_autotrack.masks.validate import as_mask_stack
 
 __all__ = ["Backend", "MaskProposals", "ObjectTracks", "ProgressCallback"]
 
@@ -71,10 +72,14 @@ class MaskProposals:
 class ObjectTracks:
     """Per-object masks through a video, as a backend returns them.
 
+    The masks are held as :class:`~sam2_autotrack.masks.MaskSequence` (each frame compressed, a few
+    kilobytes), so memory does not grow by megabytes per frame; a backend appends frame by frame.
+    ``(T, H, W)`` arrays are accepted too and compressed on construction.
+
     Parameters
     ----------
     masks
-        ``{object_id: (T, H, W) bool}``; every array has the same shape.
+        ``{object_id: MaskSequence or (T, H, W) bool}``; every object has the same ``(T, H, W)``.
     frame_indices
         ``(T,)`` source-frame index of each mask frame (``0, k, 2k, ...`` for an output frame
         interval ``k``).
@@ -88,7 +93,7 @@ class ObjectTracks:
         Backend-specific details worth recording (model versions, strategy, ...).
     """
 
-    masks: Mapping[str, NDArray[np.bool_]]
+    masks: Mapping[str, MaskSequence]
     frame_indices: NDArray[np.int64]
     frame_count: int
     prediction_ids: tuple[str, ...] = ()
@@ -96,14 +101,29 @@ class ObjectTracks:
     info: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        checked = checked_mask_stacks(self.masks)
-        for object_id in checked:
+        if not self.masks:
+            raise MaskError(
+                "masks is empty; pass {object_id: (T, H, W) bool array or MaskSequence} with one "
+                "object"
+            )
+        sequences: dict[str, MaskSequence] = {}
+        for object_id, value in self.masks.items():
             try:
                 check_object_id(object_id)
             except ValueError as exc:
                 raise MaskError(f"tracks for an unusable object id: {exc}") from None
+            sequences[object_id] = (
+                value
+                if isinstance(value, MaskSequence)
+                else MaskSequence.from_array(value, name=f"masks[{object_id!r}]")
+            )
+        shapes = {s.shape for s in sequences.values()}
+        if len(shapes) != 1:
+            raise MaskError(
+                f"every object's masks must have the same (T, H, W) shape; got {sorted(shapes)}"
+            )
+        shape = next(iter(shapes))
         indices = np.asarray(self.frame_indices, dtype=np.int64)
-        shape = next(iter(checked.values())).shape
         if indices.shape != (shape[0],):
             raise MaskError(
                 f"frame_indices must have shape ({shape[0]},) to match the masks; "
@@ -115,7 +135,7 @@ class ObjectTracks:
             raise MaskError(
                 f"frame index {int(indices[-1])} is beyond the video's {self.frame_count} frames"
             )
-        object.__setattr__(self, "masks", checked)
+        object.__setattr__(self, "masks", sequences)
         object.__setattr__(self, "frame_indices", indices)
 
     @property
@@ -126,8 +146,7 @@ class ObjectTracks:
     @property
     def resolution_wh(self) -> tuple[int, int]:
         """``(width, height)`` of the masks."""
-        first = next(iter(self.masks.values()))
-        return (int(first.shape[2]), int(first.shape[1]))
+        return next(iter(self.masks.values())).resolution_wh
 
 
 @runtime_checkable

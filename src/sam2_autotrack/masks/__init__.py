@@ -6,6 +6,8 @@
   export; holding masks of a frame interval over every source frame.
 - ``png``: decoding any mask image (:func:`decode_mask`) and writing white-on-black PNGs.
 - ``rle``: pycocotools-compatible compressed RLE.
+- ``store``: :class:`MaskSequence`, one object's masks through a video, each frame compressed
+  (a few kilobytes), so tracks of long videos fit in memory.
 """
 
 from sam2_autotrack.masks.cleanup import (
@@ -22,6 +24,7 @@ from sam2_autotrack.masks.png import (
     write_mask_png,
 )
 from sam2_autotrack.masks.rle import decode_rle, encode_rle
+from sam2_autotrack.masks.store import MaskSequence
 from sam2_autotrack.masks.validate import (
     as_mask,
     as_mask_stack,
@@ -33,6 +36,7 @@ from sam2_autotrack.masks.validate import (
 __all__ = [
     "MaskCleanup",
     "MaskResizedWarning",
+    "MaskSequence",
     "as_mask",
     "as_mask_stack",
     "as_rgb_frames",

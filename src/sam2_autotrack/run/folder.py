@@ -28,6 +28,7 @@ from sam2_autotrack.clicks import ClickSet
 from sam2_autotrack.errors import AutotrackError, ConfigError, ExportError
 from sam2_autotrack.export.sequences import write_mask_sequences
 from sam2_autotrack.masks.png import decode_mask, write_mask_png
+from sam2_autotrack.masks.store import MaskSequence
 from sam2_autotrack.run.manifest import read_manifest, scrub_secrets, video_info_from_json
 from sam2_autotrack.run.result import TrackResult
 from sam2_autotrack.selection.select import Selection
@@ -216,18 +217,17 @@ def load_run(run_dir: str | Path) -> TrackResult:
 
 def _load_sequence(
     folder: Path, frame_indices: NDArray[np.int64], resolution_wh: tuple[int, int]
-) -> NDArray[np.bool_]:
-    width, height = resolution_wh
-    out = np.zeros((len(frame_indices), height, width), dtype=bool)
-    for t, index in enumerate(frame_indices):
+) -> MaskSequence:
+    sequence = MaskSequence(resolution_wh)
+    for index in frame_indices.tolist():
         path = folder / f"frame_{int(index):05d}.png"
         if not path.is_file():
             raise ExportError(
                 f"mask {path} is missing; the run folder is incomplete — re-run "
                 "`sam2-autotrack track` (a Replicate prediction is resumed, not paid again)"
             )
-        out[t] = decode_mask(path, expected_wh=resolution_wh)
-    return out
+        sequence.append(decode_mask(path, expected_wh=resolution_wh))
+    return sequence
 
 
 def _jsonable(value: Any) -> Any:

@@ -21,7 +21,7 @@ from numpy.typing import NDArray
 from sam2_autotrack.backends.base import MaskProposals, ObjectTracks
 from sam2_autotrack.clicks import ClickSet
 from sam2_autotrack.errors import ConfigError, MaskError, MaskSizeError
-from sam2_autotrack.export.alpha import union_of
+from sam2_autotrack.masks.store import MaskSequence
 from sam2_autotrack.video.probe import VideoInfo
 
 if TYPE_CHECKING:
@@ -208,25 +208,43 @@ class TrackResult:
         return filmstrip(self, n=6).to_png()
 
     def masks(self, object_id: str) -> NDArray[np.bool_]:
-        """Return ``(T, H, W)`` bool masks of one object (a copy; T = ``len(frame_indices)``)."""
+        """Return ``(T, H, W)`` bool masks of one object (a new array; T = ``len(frame_indices)``).
+
+        For long videos prefer :meth:`mask_sequence` or :meth:`iter_masks`, which never hold the
+        whole stack.
+        """
+        return self.mask_sequence(object_id).to_array()
+
+    def mask_sequence(self, object_id: str) -> MaskSequence:
+        """Return one object's compressed masks: index a frame, iterate, or read ``areas``."""
         try:
-            stack = self.tracks.masks[object_id]
+            return self.tracks.masks[object_id]
         except KeyError:
             raise KeyError(
                 f"no object {object_id!r}; this result has {', '.join(self.object_ids)}"
             ) from None
-        return np.array(stack, dtype=bool, copy=True)
+
+    def iter_masks(self) -> Iterator[tuple[int, dict[str, NDArray[np.bool_]]]]:
+        """Yield ``(source_frame_index, {object_id: (H, W) bool})`` frame by frame.
+
+        Only one frame's masks are in memory at a time, whatever the length of the video.
+        """
+        sequences = self.tracks.masks
+        for position, frame in enumerate(self.frame_indices.tolist()):
+            yield int(frame), {oid: seq[position] for oid, seq in sequences.items()}
 
     def union_masks(self) -> NDArray[np.bool_]:
         """Return the ``(T, H, W)`` bool union of every object's masks."""
-        return union_of(self.tracks.masks)
+        width, height = self.resolution_wh
+        union = np.zeros((len(self.frame_indices), height, width), dtype=bool)
+        for position, (_, masks) in enumerate(self.iter_masks()):
+            for mask in masks.values():
+                union[position] |= mask
+        return union
 
     def areas(self) -> dict[str, NDArray[np.int64]]:
         """Return each object's mask area in pixels per mask frame (drift shows up as a jump)."""
-        return {
-            oid: m.reshape(m.shape[0], -1).sum(axis=1).astype(np.int64)
-            for oid, m in self.tracks.masks.items()
-        }
+        return {oid: seq.areas for oid, seq in self.tracks.masks.items()}
 
     def evaluate(
         self,
@@ -253,7 +271,7 @@ class TrackResult:
 
         truth = {gid: mask_frames(m) for gid, m in ground_truth.items()}
         return evaluate(
-            self.tracks.masks,
+            {oid: seq.to_array() for oid, seq in self.tracks.masks.items()},
             truth,
             protocol=protocol,
             objects=objects,

@@ -50,7 +50,7 @@ def test_resume_after_a_crash_does_not_pay_twice(
     gets = fake_replicate.gets
     again = fast_backend().track(path, CLICKS, work_dir=work)  # finished and downloaded: no network
     assert fake_replicate.gets == gets
-    assert (again.masks["b"] == tracks.masks["b"]).all()
+    assert again.masks["b"] == tracks.masks["b"]
 
     fast_backend(resume=False).track(path, CLICKS, work_dir=work)
     assert fake_replicate.creates == 2

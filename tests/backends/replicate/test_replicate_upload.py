@@ -240,7 +240,7 @@ def test_trim_and_downscale_together(
     }
     assert frames == {"a": 0, "b": 3}
     # "b" is clicked on source frame 5, so it only exists from there on
-    assert not tracks.masks["b"][:3].any()
+    assert not tracks.masks["b"][:3].to_array().any()
     for t, index in enumerate(tracks.frame_indices):
         assert iou(tracks.masks["a"][t], truth["a"][index]) >= 0.9
         if index >= 5:

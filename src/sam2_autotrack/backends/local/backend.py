@@ -27,6 +27,7 @@ from sam2_autotrack.backends.local.propagation import (
 from sam2_autotrack.backends.local.proposals import ProposalOptions, propose_masks
 from sam2_autotrack.clicks import ClickSet
 from sam2_autotrack.errors import BackendError, ClickError
+from sam2_autotrack.masks.store import MaskSequence
 from sam2_autotrack.masks.validate import as_rgb_image
 from sam2_autotrack.video.reader import iter_frames, read_frame
 
@@ -210,7 +211,16 @@ class LocalBackend:
         init_seconds = time.perf_counter() - init_started
         stack = np.stack([initial[oid] for oid in object_ids])
         propagator = LabelPropagator(first, stack, options=self.tracker_options)
-        per_frame: list[NDArray[np.bool_]] = [stack]
+        # Each frame's masks are compressed as soon as they are made: memory does not grow with
+        # the length of the video.
+        sequences = {oid: MaskSequence((width, height)) for oid in object_ids}
+
+        def keep(masks: NDArray[np.bool_]) -> None:
+            for k, oid in enumerate(object_ids):
+                sequences[oid].append(masks[k])
+
+        keep(stack)
+        count = 1
         total: int | None = None
         with contextlib.suppress(Exception):
             from sam2_autotrack.video.probe import probe_video
@@ -221,15 +231,14 @@ class LocalBackend:
         track_started = time.perf_counter()
         with contextlib.closing(iter_frames(path, start=1)) as frames:
             for frame in frames:
-                per_frame.append(propagator.step(frame))
+                keep(propagator.step(frame))
+                count += 1
                 if progress is not None:
-                    progress("track", len(per_frame), total)
+                    progress("track", count, total)
         track_seconds = time.perf_counter() - track_started
-        count = len(per_frame)
-        masks = {oid: np.stack([f[k] for f in per_frame]) for k, oid in enumerate(object_ids)}
         steps = max(count - 1, 1)
         return ObjectTracks(
-            masks=masks,
+            masks=sequences,
             frame_indices=np.arange(count, dtype=np.int64),
             frame_count=count,
             info={

@@ -56,6 +56,7 @@ from sam2_autotrack.errors import (
     VideoNotFoundError,
 )
 from sam2_autotrack.masks.png import decode_mask
+from sam2_autotrack.masks.store import MaskSequence
 from sam2_autotrack.masks.validate import as_rgb_image
 from sam2_autotrack.video.probe import probe_video
 
@@ -388,7 +389,7 @@ output_quality=80)
             }
         times = [r.predict_time for r in results if r.predict_time is not None]
         return ObjectTracks(
-            masks=masks,
+            masks={oid: MaskSequence.from_array(stack) for oid, stack in masks.items()},
             frame_indices=upload_indices + prepared.start_frame,
             frame_count=prepared.source_frame_count,
             prediction_ids=tuple(r.prediction_id for r in results),
