@@ -18,6 +18,7 @@ from numpy.typing import NDArray
 
 from sam2_autotrack._fs import write_bytes_atomic
 from sam2_autotrack.errors import MaskError, MaskSizeError
+from sam2_autotrack.masks.validate import as_mask
 
 __all__ = ["MaskResizedWarning", "decode_mask", "encode_mask_png", "write_mask_png"]
 
@@ -171,23 +172,6 @@ def decode_mask(
     return np.asarray(resized, dtype=bool)
 
 
-def _as_mask(mask: NDArray[np.generic]) -> NDArray[np.bool_]:
-    array = np.asarray(mask)
-    if array.ndim != 2 or array.size == 0:
-        raise MaskError(
-            f"a mask must be a non-empty 2-D (H, W) array; got shape {array.shape} (select one "
-            "mask of an (N, H, W) stack with masks[i])"
-        )
-    if array.dtype == np.bool_:
-        return array
-    if np.issubdtype(array.dtype, np.number) and np.isin(array, (0, 1)).all():
-        return array.astype(bool)
-    raise MaskError(
-        f"a mask must be boolean (or 0/1); got dtype {array.dtype} with other values; pass an "
-        "explicit comparison such as `image >= 128`"
-    )
-
-
 def encode_mask_png(mask: NDArray[np.generic]) -> bytes:
     r"""Encode a mask as a lossless white-on-black 8-bit greyscale PNG (255 = foreground).
 
@@ -212,7 +196,7 @@ def encode_mask_png(mask: NDArray[np.generic]) -> bytes:
     >>> encode_mask_png(np.eye(3, dtype=bool))[:8]
     b'\x89PNG\r\n\x1a\n'
     """
-    binary = _as_mask(mask)
+    binary = as_mask(mask, strict=True)
     pixels = np.where(binary, np.uint8(255), np.uint8(0))
     ok, encoded = cv2.imencode(".png", pixels)
     if not ok:  # pragma: no cover - OpenCV only fails here for unsupported input, excluded above

@@ -118,13 +118,13 @@ def as_mask(mask: Any, *, name: str = "mask", strict: bool = False) -> NDArray[n
     >>> as_mask(np.zeros((1, 2, 2)))
     Traceback (most recent call last):
     ...
-    sam2_autotrack.errors.MaskError: mask must be one 2-D (H, W) array; got shape (1, 2, 2) ...
+    sam2_autotrack.errors.MaskError: mask must be one non-empty 2-D (H, W) array; got shape ...
     """
     array = np.asarray(mask)
     if array.ndim != 2 or array.size == 0:
         raise MaskError(
-            f"{name} must be one 2-D (H, W) array; got shape {array.shape} (select one mask of "
-            "an (N, H, W) stack with masks[i])"
+            f"{name} must be one non-empty 2-D (H, W) array; got shape {array.shape} (select "
+            "one mask of an (N, H, W) stack with masks[i])"
         )
     if array.dtype == np.bool_:
         return array
