@@ -22,7 +22,8 @@ for the next predictions): the status sequence, 429s on create (with or without 
 503s on GET, ``failed`` with logs, ``canceled``, ``aborted``, ``data_removed``, 404/410 on the
 outputs, predictions that hang until canceled — and hostile or broken servers (issue 14): routes
 that never answer (``silent``) or drip their answer one byte at a time (``drip``), huge
-``Retry-After`` values. Counters (``creates``, ``create_attempts``,
+``Retry-After`` values, malformed answers (HTML, ``[]``, unknown statuses), redirect loops,
+broken encodings and invalid output URLs. Counters (``creates``, ``create_attempts``,
 ``uploads``, ``gets``, ``cancels``, ``downloads``) let tests assert what reached the server.
 
 Standalone: ``python tests/fake_replicate.py --port 8765`` prints its URL; then
@@ -95,6 +96,20 @@ class Scenario:
     drip: dict[str, float] = field(default_factory=dict)
     """Routes whose answer is sent one byte every ``drip[route]`` seconds (headers at once)."""
     list_page_size: int = 20
+    create_status: str | None = None
+    """Status reported in the create answer (e.g. one the client does not know)."""
+    create_body: bytes | None = None
+    """Raw 201 body of the create answer (e.g. an HTML page), sent after creating it."""
+    create_500_body: bytes | None = None
+    """Raw body of the ``create_500`` answers (e.g. ``b"[]"``)."""
+    get_html: int = 0
+    """Answer this many prediction GETs with a 200 HTML page first (counted over the server)."""
+    output_redirect_loop: bool = False
+    """Output files redirect to themselves."""
+    output_bad_encoding: bool = False
+    """Output files claim ``Content-Encoding: gzip`` but are not gzip."""
+    output_urls: list[str] | None = None
+    """Replace the output URLs of the next predictions (e.g. with an invalid URL)."""
 
 
 @dataclass
@@ -217,6 +232,7 @@ class FakeReplicate:
         self.lists = 0
         self.requests: list[tuple[str, str, str | None]] = []
         self._get_503_served = 0
+        self._get_html_served = 0
         self._stopping = threading.Event()
         self._ids = itertools.count(1)
         self._httpd = ThreadingHTTPServer((host, port), _make_handler(self))
@@ -308,6 +324,12 @@ class FakeReplicate:
                     prediction.outputs[out] = payload
                     refs.append(self._output_ref(prediction, base, out))
                 prediction.output = refs
+            if scenario.output_urls is not None:
+                urls = list(scenario.output_urls)
+                if isinstance(prediction.output, dict):
+                    prediction.output["individual_masks"] = urls
+                else:
+                    prediction.output = urls
         except (ValueError, KeyError, IndexError) as exc:
             prediction.model_error = f"{exc.__class__.__name__}: {exc}"
 
@@ -453,6 +475,15 @@ def _make_handler(server: FakeReplicate) -> type[BaseHTTPRequestHandler]:
             with server.lock:
                 server.gets += 1
                 prediction = server.predictions.get(match.group(1))
+                html = prediction is not None and server._get_html_served < server.scenario.get_html
+                if html:
+                    server._get_html_served += 1
+            if html:
+                self._send(
+                    200, raw=b"<html><body>502 Bad Gateway</body></html>", content_type="text/html"
+                )
+                return
+            with server.lock:
                 if prediction is not None and server._get_503_served < prediction.scenario.get_503:
                     server._get_503_served += 1
                     busy = True
@@ -493,6 +524,16 @@ def _make_handler(server: FakeReplicate) -> type[BaseHTTPRequestHandler]:
             scenario = prediction.scenario
             if scenario.output_status is not None:
                 self._problem(scenario.output_status, "Gone", "output deleted")
+                return
+            if scenario.output_redirect_loop:
+                self.send_response(302)
+                self.send_header("Location", path)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            if scenario.output_bad_encoding:
+                garbage = b"this is not gzip at all" * 10
+                self._send(200, raw=garbage, headers={"Content-Encoding": "gzip"})
                 return
             data = prediction.outputs.get(match.group(2))
             if data is None:
@@ -577,7 +618,10 @@ def _make_handler(server: FakeReplicate) -> type[BaseHTTPRequestHandler]:
                 if server.create_attempts <= scenario.create_429:
                     throttle = True
                 elif server.create_attempts <= scenario.create_429 + scenario.create_500:
-                    self._problem(500, "Internal Server Error", "something broke")
+                    if scenario.create_500_body is not None:
+                        self._send(500, raw=scenario.create_500_body)
+                    else:
+                        self._problem(500, "Internal Server Error", "something broke")
                     return
                 else:
                     throttle = False
@@ -612,8 +656,13 @@ def _make_handler(server: FakeReplicate) -> type[BaseHTTPRequestHandler]:
             server._run_model(prediction)
             if self._silent("create"):  # created (and paid for), but the answer never comes
                 return
+            if scenario.create_body is not None:
+                self._send(201, raw=scenario.create_body, content_type="text/html")
+                return
             with server.lock:
                 payload = server.prediction_json(prediction)
+            if scenario.create_status is not None:
+                payload["status"] = scenario.create_status
             self._send(201, payload)
 
     return Handler

@@ -168,11 +168,13 @@ class ReplicateClient:
                 self._transport.add_secret(token)
                 inner = self._inner if self._inner is not None else httpx.HTTPTransport()
                 timeout = self._transport.httpx_timeout()
+                # Redirects are followed (httpx drops the token when one leaves the API's origin).
                 self._api = httpx.Client(
                     base_url=self.base_url,
                     headers={"Authorization": f"Bearer {token}", "User-Agent": _USER_AGENT},
                     timeout=timeout,
                     transport=inner,
+                    follow_redirects=True,
                 )
                 self._files = httpx.Client(
                     headers={"User-Agent": _USER_AGENT},
@@ -347,12 +349,15 @@ class ReplicateClient:
         if reply.status in (404, 410):
             return None
         body = reply.value
-        if not isinstance(body, dict) or "status" not in body:
+        if not isinstance(body, dict) or not isinstance(body.get("status"), str):
             raise ReplicateAPIError(
                 f"prediction {prediction_id} came back without a status: "
                 f"{self._transport.redact(str(body))[:200]}; is base_url a Replicate-compatible "
-                "API?"
+                "API?",
+                prediction_id=prediction_id,
             )
+        if not isinstance(body.get("id"), str):
+            body["id"] = prediction_id
         return body
 
     def cancel(self, prediction_id: str) -> bool:

@@ -67,13 +67,17 @@ def suffix_for(url: str) -> str:
     --------
     >>> suffix_for("https://replicate.delivery/x/mask.PNG"), suffix_for("https://x/y.exe")
     ('.png', '.bin')
-    >>> suffix_for("data:image/webp;base64,AAAA")
-    '.webp'
+    >>> suffix_for("data:image/webp;base64,AAAA"), suffix_for("http://[::1/x.png")
+    ('.webp', '.bin')
     """
     if url.startswith("data:"):
         mime = url[5:].split(",", 1)[0].split(";", 1)[0].strip().lower()
         return _MIME_SUFFIX.get(mime, ".bin")
-    suffix = Path(urllib.parse.urlsplit(url).path).suffix.lower()
+    try:
+        path = urllib.parse.urlsplit(url).path
+    except ValueError:  # not a URL (e.g. a broken IPv6 host): the download will say so
+        return ".bin"
+    suffix = Path(path).suffix.lower()
     return suffix if suffix in _SAFE_SUFFIXES else ".bin"
 
 
@@ -138,6 +142,15 @@ def _stream_to(dest: Path, url: str, cap: int) -> Reader[Path]:
     return read
 
 
+def _naming(error: DownloadError, prediction_id: str | None) -> DownloadError:
+    """Return ``error`` naming the prediction whose output failed."""
+    if prediction_id is None or error.prediction_id is not None:
+        return error
+    return DownloadError(
+        f"prediction {prediction_id}: {error}", url=error.url, prediction_id=prediction_id
+    )
+
+
 class Downloader:
     """Downloads outputs through a transport, several at once.
 
@@ -193,7 +206,13 @@ class Downloader:
                 for source, dest in items
             ]
             for done, future in enumerate(concurrent.futures.as_completed(futures), start=1):
-                future.result()
+                try:
+                    future.result()
+                except DownloadError as exc:
+                    named = _naming(exc, prediction_id)
+                    if named is exc:
+                        raise
+                    raise named from exc
                 if progress is not None:
                     progress("download", done, total)
             return [dest for _, dest in items]

@@ -439,6 +439,7 @@ class Transport:
             return Failure(what, "network", reason, maybe_sent=True), self.backoff(attempt)
         if isinstance(error, (MalformedAnswerError, httpx.DecodingError)):
             return Failure(what, "protocol", reason, maybe_sent=True), self.backoff(attempt)
-        if isinstance(error, _FATAL):
+        if isinstance(error, (*_FATAL, ValueError, TypeError, LookupError)):
+            # An answer no retry can fix (redirect loop, invalid URL, unparsable content).
             return Failure(what, "protocol", reason), None
-        raise error
+        raise error  # local trouble (a full disk): not the server's doing
