@@ -110,6 +110,8 @@ class Scenario:
     """Output files claim ``Content-Encoding: gzip`` but are not gzip."""
     output_urls: list[str] | None = None
     """Replace the output URLs of the next predictions (e.g. with an invalid URL)."""
+    output_extra: dict[str, Any] | None = None
+    """Extra keys of ``meta/sam-2``'s output (e.g. ``{"scores": [inf]}``: sent as ``Infinity``)."""
 
 
 @dataclass
@@ -324,6 +326,8 @@ class FakeReplicate:
                     prediction.outputs[out] = payload
                     refs.append(self._output_ref(prediction, base, out))
                 prediction.output = refs
+            if scenario.output_extra is not None and isinstance(prediction.output, dict):
+                prediction.output.update(scenario.output_extra)
             if scenario.output_urls is not None:
                 urls = list(scenario.output_urls)
                 if isinstance(prediction.output, dict):

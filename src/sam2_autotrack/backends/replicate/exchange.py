@@ -107,13 +107,22 @@ def read_capped(response: httpx.Response, limit: int, stopped: Callable[[], bool
     return b"".join(chunks)
 
 
+def _no_constant(name: str) -> None:
+    """``NaN``/``Infinity`` are not JSON: they are read as ``None`` (so they can be journaled)."""
+    return None
+
+
 def read_json(limit: int) -> Reader[Any]:
-    """Return a reader that parses a JSON body of at most ``limit`` bytes."""
+    """Return a reader that parses a JSON body of at most ``limit`` bytes.
+
+    ``NaN``, ``Infinity`` and ``-Infinity``, which Python's parser accepts but strict JSON does
+    not, become ``None``: whatever was read can be written back (to the journal) as JSON.
+    """
 
     def read(response: httpx.Response, stopped: Callable[[], bool]) -> Any:
         data = read_capped(response, limit, stopped)
         try:
-            return json.loads(data)
+            return json.loads(data, parse_constant=_no_constant)
         except ValueError:
             preview = data[:60].decode("utf-8", errors="replace")
             raise MalformedAnswerError(f"the answer is not JSON ({preview!r}...)") from None
