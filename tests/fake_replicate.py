@@ -110,6 +110,12 @@ class Scenario:
     """Output files claim ``Content-Encoding: gzip`` but are not gzip."""
     output_urls: list[str] | None = None
     """Replace the output URLs of the next predictions (e.g. with an invalid URL)."""
+    output_size: int | None = None
+    """Serve every output file as this many bytes, in 64 KiB chunks (a huge, slow file)."""
+    output_chunk_delay: float = 0.0
+    """Pause between those chunks."""
+    output_fail: str | None = None
+    """Name of one output file answered with 403 (the others are served normally)."""
     output_extra: dict[str, Any] | None = None
     """Extra keys of ``meta/sam-2``'s output (e.g. ``{"scores": [inf]}``: sent as ``Infinity``)."""
 
@@ -232,6 +238,8 @@ class FakeReplicate:
         self.cancels: list[str] = []
         self.downloads = 0
         self.lists = 0
+        self.output_bytes = 0
+        """Bytes of output files written to clients so far."""
         self.requests: list[tuple[str, str, str | None]] = []
         self._get_503_served = 0
         self._get_html_served = 0
@@ -505,6 +513,23 @@ def _make_handler(server: FakeReplicate) -> type[BaseHTTPRequestHandler]:
             else:
                 self._send(200, body)
 
+        def _stream_zeros(self, size: int, delay: float) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/octet-stream")
+            self.send_header("Content-Length", str(size))
+            self.end_headers()
+            chunk = bytes(64 << 10)
+            left = size
+            while left > 0 and not server._stopping.wait(delay):
+                piece = chunk[: min(left, len(chunk))]
+                try:
+                    self.wfile.write(piece)
+                except OSError:  # the client hung up
+                    return
+                left -= len(piece)
+                with server.lock:
+                    server.output_bytes += len(piece)
+
         def _list(self) -> None:
             query = urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query)
             start = int((query.get("cursor") or ["0"])[0])
@@ -528,6 +553,12 @@ def _make_handler(server: FakeReplicate) -> type[BaseHTTPRequestHandler]:
             scenario = prediction.scenario
             if scenario.output_status is not None:
                 self._problem(scenario.output_status, "Gone", "output deleted")
+                return
+            if scenario.output_fail is not None and match.group(2) == scenario.output_fail:
+                self._problem(403, "Forbidden", "this output is not yours")
+                return
+            if scenario.output_size is not None:
+                self._stream_zeros(scenario.output_size, scenario.output_chunk_delay)
                 return
             if scenario.output_redirect_loop:
                 self.send_response(302)
