@@ -39,6 +39,7 @@ Reader = Callable[[httpx.Response, Callable[[], bool]], T]
 """Consumes a 2xx response: ``read(response, stopped)``; ``stopped()`` says when to give up."""
 
 _ABORT_GRACE_S = 2.0
+_OPERATION_MARGIN_S = 1.0
 _TICK_S = 0.05
 
 
@@ -255,7 +256,10 @@ def exchange(
         :class:`WallClockTimeoutError` or :class:`CanceledExchangeError`. A Ctrl-C while
         waiting aborts the exchange and propagates.
     """
-    _clipped_timeouts(request, until.remaining())
+    left = until.remaining()
+    # Clipped a little past the deadline, so the wall clock (not a racing per-operation
+    # timeout) is what ends an exchange that runs out of time; the worker still stops soon after.
+    _clipped_timeouts(request, None if left is None else left + _OPERATION_MARGIN_S)
     job = _Exchange(client, request, read, error_body_bytes)
     worker = threading.Thread(target=job.run, name="autotrack-http", daemon=True)
     worker.start()
