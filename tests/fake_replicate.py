@@ -39,10 +39,12 @@ import hashlib
 import itertools
 import json
 import re
+import struct
 import tempfile
 import threading
 import time
 import urllib.parse
+import zlib
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -116,6 +118,9 @@ class Scenario:
     """Pause between those chunks."""
     output_fail: str | None = None
     """Name of one output file answered with 403 (the others are served normally)."""
+    mask_bomb_wh: tuple[int, int] | None = None
+    """``meta/sam-2`` answers one mask PNG whose header declares this size (a decompression bomb:
+    ~100 bytes on the wire; its pixel data is truncated, no decoder should ever get that far)."""
     output_extra: dict[str, Any] | None = None
     """Extra keys of ``meta/sam-2``'s output (e.g. ``{"scores": [inf]}``: sent as ``Infinity``)."""
 
@@ -162,6 +167,22 @@ def _encode(array: np.ndarray, fmt: str, quality: int) -> bytes:
     ok, buf = cv2.imencode(f".{fmt}", array, params)
     assert ok
     return buf.tobytes()
+
+
+def bomb_png(width: int, height: int, rows: int = 8) -> bytes:
+    """Return an 8-bit grey PNG declaring ``width`` x ``height``, holding only ``rows`` rows."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        crc = zlib.crc32(kind + data) & 0xFFFFFFFF
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
+
+    packer = zlib.compressobj(9)
+    row = bytes(width + 1)  # filter byte + one zero per pixel
+    data = b"".join(packer.compress(row) for _ in range(min(rows, height))) + packer.flush()
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", data) + chunk(b"IEND", b"")
+    )
 
 
 def flat_regions(image_bgr: np.ndarray, min_area: int) -> list[np.ndarray]:
@@ -304,6 +325,9 @@ class FakeReplicate:
                 names = [f"mask_{i}.png" for i in range(len(masks))]
                 for name, mask in zip(names, masks, strict=True):
                     prediction.outputs[name] = _png(mask.astype(np.uint8) * 255)
+                if scenario.mask_bomb_wh is not None:
+                    names = ["mask_0.png"]
+                    prediction.outputs["mask_0.png"] = bomb_png(*scenario.mask_bomb_wh)
                 prediction.outputs["combined_mask.png"] = _png(np.full((8, 8), 255, np.uint8))
                 prediction.output = {
                     "combined_mask": self._output_ref(prediction, base, "combined_mask.png"),
