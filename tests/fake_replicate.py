@@ -121,6 +121,9 @@ class Scenario:
     mask_bomb_wh: tuple[int, int] | None = None
     """``meta/sam-2`` answers one mask PNG whose header declares this size (a decompression bomb:
     ~100 bytes on the wire; its pixel data is truncated, no decoder should ever get that far)."""
+    echo_token: bool = False
+    """Copy the caller's token into every error detail, the prediction's error and logs, and an
+    extra ``debug`` output key (a careless or hostile server)."""
     output_extra: dict[str, Any] | None = None
     """Extra keys of ``meta/sam-2``'s output (e.g. ``{"scores": [inf]}``: sent as ``Infinity``)."""
 
@@ -408,6 +411,13 @@ class FakeReplicate:
         elif status == "failed":
             body["error"] = prediction.model_error or scenario.error
             body["logs"] = scenario.logs + "Traceback (most recent call last):\nRuntimeError: boom"
+        if scenario.echo_token:
+            echo = f" [env REPLICATE_API_TOKEN={self.token}]"
+            body["logs"] = (body["logs"] or "") + echo
+            if body["error"]:
+                body["error"] += echo
+            if isinstance(body["output"], dict):
+                body["output"] = {**body["output"], "debug": echo}
         return body
 
 
@@ -465,6 +475,8 @@ def _make_handler(server: FakeReplicate) -> type[BaseHTTPRequestHandler]:
             return True
 
         def _problem(self, status: int, title: str, detail: str, **headers: str) -> None:
+            if server.scenario.echo_token:
+                detail = f"{detail} (request made with {self.headers.get('Authorization')})"
             self._send(
                 status, {"title": title, "detail": detail, "status": status}, headers=headers
             )

@@ -14,6 +14,7 @@ uploaded (:class:`~sam2_autotrack.MissingTokenError`).
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import threading
 import time
@@ -21,7 +22,7 @@ import weakref
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import httpx
 import numpy as np
@@ -55,6 +56,7 @@ from sam2_autotrack.backends.replicate.predictions import (
 from sam2_autotrack.backends.replicate.runs import run_prediction
 from sam2_autotrack.backends.replicate.transport import Transport
 from sam2_autotrack.errors import (
+    AutotrackError,
     BackendError,
     MissingTokenError,
     PredictionCanceledError,
@@ -84,6 +86,29 @@ def _close_clients(clients: list[httpx.Client]) -> None:
     while clients:
         with contextlib.suppress(Exception):
             clients.pop().close()
+
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _scrubbing(
+    method: Callable[Concatenate[ReplicateClient, _P], _R],
+) -> Callable[Concatenate[ReplicateClient, _P], _R]:
+    """Scrub the token from any library error a client method raises.
+
+    The last line of defence: the server's text is already scrubbed where it is read.
+    """
+
+    @functools.wraps(method)
+    def scrubbed(self: ReplicateClient, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
+        try:
+            return method(self, *args, **kwargs)
+        except AutotrackError as error:
+            self._transport.redact_error(error)
+            raise
+
+    return scrubbed
 
 
 class ReplicateClient:
@@ -146,6 +171,10 @@ class ReplicateClient:
         self._open: list[httpx.Client] = []
         weakref.finalize(self, _close_clients, self._open)
 
+    def _json(self, response: httpx.Response, stopped: Callable[[], bool]) -> Any:
+        """Read a JSON answer with the token scrubbed from it (a server may echo it back)."""
+        return self._transport.redact_json(read_json(_ANSWER_BYTES)(response, stopped))
+
     @property
     def base_url(self) -> str:
         """The API root: ``base_url=``, else ``$REPLICATE_BASE_URL``, else Replicate's."""
@@ -201,6 +230,7 @@ class ReplicateClient:
 
     # -- API calls ---------------------------------------------------------------------------
 
+    @_scrubbing
     def upload(
         self, path: Path, *, filename: str | None = None, deadline: Deadline | None = None
     ) -> str:
@@ -223,7 +253,7 @@ class ReplicateClient:
             api,
             build,
             what=f"uploading {name}",
-            read=read_json(_ANSWER_BYTES),
+            read=self._json,
             fail=api_error,
             budget=self.timeouts.upload,
             deadline=deadline,
@@ -239,6 +269,7 @@ class ReplicateClient:
             )
         return url
 
+    @_scrubbing
     def create(
         self, version: str, inputs: Mapping[str, Any], *, deadline: Deadline | None = None
     ) -> str:
@@ -264,7 +295,7 @@ class ReplicateClient:
             api,
             lambda _: api.build_request("POST", "/v1/predictions", json=sent),
             what="creating a prediction",
-            read=_with_id(read_json(_ANSWER_BYTES)),
+            read=_with_id(self._json),
             fail=create_error,
             budget=self.timeouts.request,
             idempotent=False,
@@ -325,7 +356,7 @@ class ReplicateClient:
             api,
             lambda _: api.build_request("GET", url),
             what="listing predictions",
-            read=read_json(_ANSWER_BYTES),
+            read=self._json,
             fail=api_error,
             budget=budget,
             deadline=Deadline.after(2 * budget),
@@ -333,6 +364,7 @@ class ReplicateClient:
         )
         return reply.value if isinstance(reply.value, dict) else {}
 
+    @_scrubbing
     def get(self, prediction_id: str, *, deadline: Deadline | None = None) -> Json | None:
         """Return a prediction's raw JSON, or ``None`` when Replicate does not know the id."""
         api, _ = self._ensure_clients()
@@ -340,7 +372,7 @@ class ReplicateClient:
             api,
             lambda _: api.build_request("GET", f"/v1/predictions/{prediction_id}"),
             what=f"reading prediction {prediction_id}",
-            read=read_json(_ANSWER_BYTES),
+            read=self._json,
             fail=lambda failure: api_error(failure, prediction_id=prediction_id),
             budget=self.timeouts.request,
             accept=(404, 410),
@@ -382,6 +414,7 @@ class ReplicateClient:
 
     # -- waiting -----------------------------------------------------------------------------
 
+    @_scrubbing
     def wait(
         self,
         prediction_id: str,
@@ -404,6 +437,7 @@ class ReplicateClient:
         """
         return self.wait_until(prediction_id, Deadline.after(timeout), progress=progress, stop=stop)
 
+    @_scrubbing
     def wait_until(
         self,
         prediction_id: str,
@@ -462,6 +496,7 @@ class ReplicateClient:
 
     # -- downloads ---------------------------------------------------------------------------
 
+    @_scrubbing
     def download(
         self,
         items: Sequence[tuple[Any, Path]],
@@ -488,6 +523,7 @@ class ReplicateClient:
 
     # -- the whole thing ---------------------------------------------------------------------
 
+    @_scrubbing
     def run(
         self,
         version: str,
