@@ -115,7 +115,12 @@ def _add_track_flags(parser: argparse.ArgumentParser) -> None:
         help="split: one prediction, union split per object locally (cheap); separate: one "
         "prediction per object (exact, N× the cost)",
     )
-    vid.add_argument("--timeout", type=float, default=None, help="seconds per prediction")
+    vid.add_argument(
+        "--timeout",
+        type=float,
+        default=None,
+        help="seconds a whole prediction may take (upload, run, downloads); default 1800",
+    )
     vid.add_argument(
         "--no-resume",
         action="store_true",

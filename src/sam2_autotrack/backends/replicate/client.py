@@ -17,7 +17,6 @@ import contextlib
 import functools
 import os
 import threading
-import time
 import weakref
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timezone
@@ -46,22 +45,16 @@ from sam2_autotrack.backends.replicate.options import (
 )
 from sam2_autotrack.backends.replicate.orphans import find_prediction
 from sam2_autotrack.backends.replicate.predictions import (
-    TERMINAL,
     Json,
     OutputSelector,
     PredictionResult,
-    check_terminal,
-    logs_tail,
 )
-from sam2_autotrack.backends.replicate.runs import run_prediction
+from sam2_autotrack.backends.replicate.runs import run_prediction, wait_for
 from sam2_autotrack.backends.replicate.transport import Transport
 from sam2_autotrack.errors import (
     AutotrackError,
     BackendError,
     MissingTokenError,
-    PredictionCanceledError,
-    PredictionError,
-    PredictionTimeoutError,
     ReplicateAPIError,
 )
 
@@ -435,64 +428,7 @@ class ReplicateClient:
         PredictionTimeoutError
             Not finished within ``timeout`` seconds; the prediction is canceled remotely first.
         """
-        return self.wait_until(prediction_id, Deadline.after(timeout), progress=progress, stop=stop)
-
-    @_scrubbing
-    def wait_until(
-        self,
-        prediction_id: str,
-        deadline: Deadline,
-        *,
-        progress: ProgressCallback | None = None,
-        stop: threading.Event | None = None,
-    ) -> Json:
-        """Like :meth:`wait`, with an absolute deadline (a run's, shared by all its steps)."""
-        pause = self.limits.poll_interval
-        polls = 0
-        status = "unknown"
-        body: Json | None = None
-        while True:
-            try:
-                body = self.get(prediction_id, deadline=deadline)
-            except PredictionTimeoutError:
-                body = None
-            else:
-                if body is None:
-                    raise PredictionError(
-                        f"prediction {prediction_id} no longer exists on Replicate (404); re-run "
-                        "without resume (--no-resume) to create a new one",
-                        prediction_id=prediction_id,
-                    )
-                status = str(body.get("status"))
-                polls += 1
-                if progress is not None:
-                    progress("predict", polls, None)
-                if status in TERMINAL:
-                    return check_terminal(body)
-                if stop is not None and stop.is_set():
-                    self.cancel(prediction_id)
-                    raise PredictionCanceledError(
-                        f"prediction {prediction_id} was canceled because a sibling job stopped",
-                        prediction_id=prediction_id,
-                        status=status,
-                    )
-            if deadline.expired():
-                self.cancel(prediction_id)
-                raise PredictionTimeoutError(
-                    f"prediction {prediction_id} was still {status!r} when the deadline passed, "
-                    "so it was canceled; raise Timeouts.prediction (--timeout; hosted SAM 2 video "
-                    "runs can take minutes and cold starts add more) or try again later",
-                    prediction_id=prediction_id,
-                    status=status,
-                    logs_tail=logs_tail(body.get("logs")) if body else None,
-                )
-            left = deadline.remaining()
-            sleep = pause if left is None else min(pause, left)
-            if stop is not None:
-                stop.wait(sleep)
-            else:
-                time.sleep(sleep)
-            pause = min(self.limits.max_poll_interval, pause * 1.5)
+        return wait_for(self, prediction_id, Deadline.after(timeout), progress=progress, stop=stop)
 
     # -- downloads ---------------------------------------------------------------------------
 

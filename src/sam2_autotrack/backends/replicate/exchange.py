@@ -23,6 +23,7 @@ from typing import Any, Generic, TypeVar
 import httpx
 
 __all__ = [
+    "CanceledExchangeError",
     "Deadline",
     "MalformedAnswerError",
     "Outcome",
