@@ -22,7 +22,8 @@ for the next predictions): the status sequence, 429s on create (with or without 
 503s on GET, ``failed`` with logs, ``canceled``, ``aborted``, ``data_removed``, 404/410 on the
 outputs, predictions that hang until canceled — and hostile or broken servers (issue 14): routes
 that never answer (``silent``) or drip their answer one byte at a time (``drip``), huge
-``Retry-After`` values. Counters (``creates``, ``create_attempts``,
+``Retry-After`` values, malformed answers (HTML, ``[]``, unknown statuses), redirect loops,
+broken encodings and invalid output URLs. Counters (``creates``, ``create_attempts``,
 ``uploads``, ``gets``, ``cancels``, ``downloads``) let tests assert what reached the server.
 
 Standalone: ``python tests/fake_replicate.py --port 8765`` prints its URL; then
@@ -38,10 +39,12 @@ import hashlib
 import itertools
 import json
 import re
+import struct
 import tempfile
 import threading
 import time
 import urllib.parse
+import zlib
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -95,6 +98,34 @@ class Scenario:
     drip: dict[str, float] = field(default_factory=dict)
     """Routes whose answer is sent one byte every ``drip[route]`` seconds (headers at once)."""
     list_page_size: int = 20
+    create_status: str | None = None
+    """Status reported in the create answer (e.g. one the client does not know)."""
+    create_body: bytes | None = None
+    """Raw 201 body of the create answer (e.g. an HTML page), sent after creating it."""
+    create_500_body: bytes | None = None
+    """Raw body of the ``create_500`` answers (e.g. ``b"[]"``)."""
+    get_html: int = 0
+    """Answer this many prediction GETs with a 200 HTML page first (counted over the server)."""
+    output_redirect_loop: bool = False
+    """Output files redirect to themselves."""
+    output_bad_encoding: bool = False
+    """Output files claim ``Content-Encoding: gzip`` but are not gzip."""
+    output_urls: list[str] | None = None
+    """Replace the output URLs of the next predictions (e.g. with an invalid URL)."""
+    output_size: int | None = None
+    """Serve every output file as this many bytes, in 64 KiB chunks (a huge, slow file)."""
+    output_chunk_delay: float = 0.0
+    """Pause between those chunks."""
+    output_fail: str | None = None
+    """Name of one output file answered with 403 (the others are served normally)."""
+    mask_bomb_wh: tuple[int, int] | None = None
+    """``meta/sam-2`` answers one mask PNG whose header declares this size (a decompression bomb:
+    ~100 bytes on the wire; its pixel data is truncated, no decoder should ever get that far)."""
+    echo_token: bool = False
+    """Copy the caller's token into every error detail, the prediction's error and logs, and an
+    extra ``debug`` output key (a careless or hostile server)."""
+    output_extra: dict[str, Any] | None = None
+    """Extra keys of ``meta/sam-2``'s output (e.g. ``{"scores": [inf]}``: sent as ``Infinity``)."""
 
 
 @dataclass
@@ -139,6 +170,22 @@ def _encode(array: np.ndarray, fmt: str, quality: int) -> bytes:
     ok, buf = cv2.imencode(f".{fmt}", array, params)
     assert ok
     return buf.tobytes()
+
+
+def bomb_png(width: int, height: int, rows: int = 8) -> bytes:
+    """Return an 8-bit grey PNG declaring ``width`` x ``height``, holding only ``rows`` rows."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        crc = zlib.crc32(kind + data) & 0xFFFFFFFF
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
+
+    packer = zlib.compressobj(9)
+    row = bytes(width + 1)  # filter byte + one zero per pixel
+    data = b"".join(packer.compress(row) for _ in range(min(rows, height))) + packer.flush()
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", data) + chunk(b"IEND", b"")
+    )
 
 
 def flat_regions(image_bgr: np.ndarray, min_area: int) -> list[np.ndarray]:
@@ -215,8 +262,11 @@ class FakeReplicate:
         self.cancels: list[str] = []
         self.downloads = 0
         self.lists = 0
+        self.output_bytes = 0
+        """Bytes of output files written to clients so far."""
         self.requests: list[tuple[str, str, str | None]] = []
         self._get_503_served = 0
+        self._get_html_served = 0
         self._stopping = threading.Event()
         self._ids = itertools.count(1)
         self._httpd = ThreadingHTTPServer((host, port), _make_handler(self))
@@ -278,6 +328,9 @@ class FakeReplicate:
                 names = [f"mask_{i}.png" for i in range(len(masks))]
                 for name, mask in zip(names, masks, strict=True):
                     prediction.outputs[name] = _png(mask.astype(np.uint8) * 255)
+                if scenario.mask_bomb_wh is not None:
+                    names = ["mask_0.png"]
+                    prediction.outputs["mask_0.png"] = bomb_png(*scenario.mask_bomb_wh)
                 prediction.outputs["combined_mask.png"] = _png(np.full((8, 8), 255, np.uint8))
                 prediction.output = {
                     "combined_mask": self._output_ref(prediction, base, "combined_mask.png"),
@@ -308,6 +361,14 @@ class FakeReplicate:
                     prediction.outputs[out] = payload
                     refs.append(self._output_ref(prediction, base, out))
                 prediction.output = refs
+            if scenario.output_extra is not None and isinstance(prediction.output, dict):
+                prediction.output.update(scenario.output_extra)
+            if scenario.output_urls is not None:
+                urls = list(scenario.output_urls)
+                if isinstance(prediction.output, dict):
+                    prediction.output["individual_masks"] = urls
+                else:
+                    prediction.output = urls
         except (ValueError, KeyError, IndexError) as exc:
             prediction.model_error = f"{exc.__class__.__name__}: {exc}"
 
@@ -350,6 +411,13 @@ class FakeReplicate:
         elif status == "failed":
             body["error"] = prediction.model_error or scenario.error
             body["logs"] = scenario.logs + "Traceback (most recent call last):\nRuntimeError: boom"
+        if scenario.echo_token:
+            echo = f" [env REPLICATE_API_TOKEN={self.token}]"
+            body["logs"] = (body["logs"] or "") + echo
+            if body["error"]:
+                body["error"] += echo
+            if isinstance(body["output"], dict):
+                body["output"] = {**body["output"], "debug": echo}
         return body
 
 
@@ -407,6 +475,8 @@ def _make_handler(server: FakeReplicate) -> type[BaseHTTPRequestHandler]:
             return True
 
         def _problem(self, status: int, title: str, detail: str, **headers: str) -> None:
+            if server.scenario.echo_token:
+                detail = f"{detail} (request made with {self.headers.get('Authorization')})"
             self._send(
                 status, {"title": title, "detail": detail, "status": status}, headers=headers
             )
@@ -453,6 +523,15 @@ def _make_handler(server: FakeReplicate) -> type[BaseHTTPRequestHandler]:
             with server.lock:
                 server.gets += 1
                 prediction = server.predictions.get(match.group(1))
+                html = prediction is not None and server._get_html_served < server.scenario.get_html
+                if html:
+                    server._get_html_served += 1
+            if html:
+                self._send(
+                    200, raw=b"<html><body>502 Bad Gateway</body></html>", content_type="text/html"
+                )
+                return
+            with server.lock:
                 if prediction is not None and server._get_503_served < prediction.scenario.get_503:
                     server._get_503_served += 1
                     busy = True
@@ -469,6 +548,23 @@ def _make_handler(server: FakeReplicate) -> type[BaseHTTPRequestHandler]:
                 self._problem(503, "Service Unavailable", "try again", **extra)
             else:
                 self._send(200, body)
+
+        def _stream_zeros(self, size: int, delay: float) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/octet-stream")
+            self.send_header("Content-Length", str(size))
+            self.end_headers()
+            chunk = bytes(64 << 10)
+            left = size
+            while left > 0 and not server._stopping.wait(delay):
+                piece = chunk[: min(left, len(chunk))]
+                try:
+                    self.wfile.write(piece)
+                except OSError:  # the client hung up
+                    return
+                left -= len(piece)
+                with server.lock:
+                    server.output_bytes += len(piece)
 
         def _list(self) -> None:
             query = urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query)
@@ -493,6 +589,22 @@ def _make_handler(server: FakeReplicate) -> type[BaseHTTPRequestHandler]:
             scenario = prediction.scenario
             if scenario.output_status is not None:
                 self._problem(scenario.output_status, "Gone", "output deleted")
+                return
+            if scenario.output_fail is not None and match.group(2) == scenario.output_fail:
+                self._problem(403, "Forbidden", "this output is not yours")
+                return
+            if scenario.output_size is not None:
+                self._stream_zeros(scenario.output_size, scenario.output_chunk_delay)
+                return
+            if scenario.output_redirect_loop:
+                self.send_response(302)
+                self.send_header("Location", path)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            if scenario.output_bad_encoding:
+                garbage = b"this is not gzip at all" * 10
+                self._send(200, raw=garbage, headers={"Content-Encoding": "gzip"})
                 return
             data = prediction.outputs.get(match.group(2))
             if data is None:
@@ -577,7 +689,10 @@ def _make_handler(server: FakeReplicate) -> type[BaseHTTPRequestHandler]:
                 if server.create_attempts <= scenario.create_429:
                     throttle = True
                 elif server.create_attempts <= scenario.create_429 + scenario.create_500:
-                    self._problem(500, "Internal Server Error", "something broke")
+                    if scenario.create_500_body is not None:
+                        self._send(500, raw=scenario.create_500_body)
+                    else:
+                        self._problem(500, "Internal Server Error", "something broke")
                     return
                 else:
                     throttle = False
@@ -612,8 +727,13 @@ def _make_handler(server: FakeReplicate) -> type[BaseHTTPRequestHandler]:
             server._run_model(prediction)
             if self._silent("create"):  # created (and paid for), but the answer never comes
                 return
+            if scenario.create_body is not None:
+                self._send(201, raw=scenario.create_body, content_type="text/html")
+                return
             with server.lock:
                 payload = server.prediction_json(prediction)
+            if scenario.create_status is not None:
+                payload["status"] = scenario.create_status
             self._send(201, payload)
 
     return Handler

@@ -156,11 +156,16 @@ class ReplicateAPIError(BackendError):
         What is wrong and how to fix it.
     status_code
         The HTTP status, when there was a response.
+    prediction_id
+        The prediction concerned, when one is known.
     """
 
-    def __init__(self, message: str, *, status_code: int | None = None) -> None:
+    def __init__(
+        self, message: str, *, status_code: int | None = None, prediction_id: str | None = None
+    ) -> None:
         super().__init__(message)
         self.status_code = status_code
+        self.prediction_id = prediction_id
 
 
 class RateLimitError(ReplicateAPIError):
@@ -221,11 +226,16 @@ class DownloadError(BackendError):
         What is wrong and how to fix it.
     url
         The URL that failed.
+    prediction_id
+        The prediction whose output it is, when known.
     """
 
-    def __init__(self, message: str, *, url: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, url: str | None = None, prediction_id: str | None = None
+    ) -> None:
         super().__init__(message)
         self.url = url
+        self.prediction_id = prediction_id
 
 
 class FFmpegError(AutotrackError):

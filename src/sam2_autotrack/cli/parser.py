@@ -175,7 +175,8 @@ def _add_replicate_flags(parser: argparse.ArgumentParser) -> None:
         type=float,
         default=None,
         metavar="S",
-        help="seconds allowed per prediction before it is canceled (default 1800)",
+        help="seconds a whole prediction may take (upload, run, downloads) before it is "
+        "canceled (default 1800)",
     )
     video.add_argument(
         "--no-resume",

@@ -4,10 +4,17 @@ Hosted SAM 2 returns white-on-black 8-bit PNG masks at the input's size, but mas
 RGB(A), palette, 16-bit, or lossy JPEG/WebP files. :func:`decode_mask` reduces every one of them to
 ``(H, W)`` bool with a threshold at *half* the value range, so compression noise around the edges
 (values of 1..30 in a JPEG) never turns into foreground.
+
+Masks come from a server, so they are untrusted: a 100 KB PNG can declare 30000x30000 pixels and
+cost gigabytes to decode (or crash the decoder). The size is read from the file's header first
+(:func:`image_size`) and anything over ``max_pixels``, or far larger than the frame it belongs to,
+is refused before a single pixel is decoded.
 """
 
 from __future__ import annotations
 
+import io
+import struct
 import warnings
 from pathlib import Path
 from typing import Any
@@ -15,12 +22,26 @@ from typing import Any
 import cv2
 import numpy as np
 from numpy.typing import NDArray
+from PIL import Image, UnidentifiedImageError
 
 from sam2_autotrack._fs import write_bytes_atomic
 from sam2_autotrack.errors import MaskError, MaskSizeError
 from sam2_autotrack.masks.validate import as_mask
 
-__all__ = ["MaskResizedWarning", "decode_mask", "encode_mask_png", "write_mask_png"]
+__all__ = [
+    "DEFAULT_MAX_MASK_PIXELS",
+    "MaskResizedWarning",
+    "decode_mask",
+    "encode_mask_png",
+    "image_size",
+    "write_mask_png",
+]
+
+DEFAULT_MAX_MASK_PIXELS = 1 << 26
+"""Largest mask :func:`decode_mask` decodes by default: 67 megapixels (an 8K frame has 33)."""
+_MAX_SIDE_FACTOR = 4
+"""A mask may be at most this many times the frame's width and height (then it is resized)."""
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 # ITU-R BT.601 luma weights, in OpenCV's BGR channel order.
 _LUMA_BGR = np.array([0.114, 0.587, 0.299])
@@ -46,6 +67,68 @@ def _load_bytes(source: bytes | bytearray | memoryview | str | Path) -> tuple[by
     if not path.is_file():
         raise MaskError(f"mask file {path} does not exist or is not a file; check the path")
     return path.read_bytes(), f"mask file {path}"
+
+
+def image_size(data: bytes) -> tuple[int, int] | None:
+    """Return an encoded image's ``(width, height)`` from its header, without decoding it.
+
+    PNG sizes are read from the ``IHDR`` chunk; other formats (JPEG, WebP, ...) from Pillow's
+    lazy open, which parses the header only. ``None`` when no image header is recognised.
+
+    Examples
+    --------
+    >>> image_size(encode_mask_png(np.zeros((3, 5), dtype=bool)))
+    (5, 3)
+    >>> image_size(b"not an image") is None
+    True
+    """
+    size = _header_size(data)
+    return size if isinstance(size, tuple) else None
+
+
+def _header_size(data: bytes) -> tuple[int, int] | str | None:
+    """``(width, height)`` from the header; a reason when Pillow refused it for its size."""
+    if data[:8] == _PNG_SIGNATURE:
+        if len(data) >= 24 and data[12:16] == b"IHDR":
+            width, height = struct.unpack(">II", data[16:24])
+            return int(width), int(height)
+        return None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        try:
+            with Image.open(io.BytesIO(data)) as image:
+                return int(image.size[0]), int(image.size[1])
+        except Image.DecompressionBombError as exc:
+            return str(exc)
+        except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
+            return None
+
+
+def _check_size(
+    size_wh: tuple[int, int],
+    what: str,
+    expected_wh: tuple[int, int] | None,
+    max_pixels: int,
+) -> None:
+    """Refuse, before decoding, a mask with too many pixels or far larger than its frame."""
+    width, height = size_wh
+    if width * height > max_pixels:
+        raise MaskError(
+            f"{what} declares {width}x{height} pixels ({width * height:,}), more than "
+            f"max_pixels={max_pixels:,}: it was not decoded (a decompression bomb, or not a "
+            "mask); pass a larger max_pixels= if masks this big are expected"
+        )
+    if expected_wh is not None and (
+        width > _MAX_SIDE_FACTOR * expected_wh[0] or height > _MAX_SIDE_FACTOR * expected_wh[1]
+    ):
+        raise MaskSizeError(
+            f"{what} declares {width}x{height} pixels, more than {_MAX_SIDE_FACTOR} times the "
+            f"{expected_wh[0]}x{expected_wh[1]} frame it belongs to: it was not decoded (a "
+            "decompression bomb, or a mask of another video); produce the mask from the frame "
+            "at the video's own resolution",
+            expected_wh=expected_wh,
+            actual_wh=(width, height),
+        )
 
 
 def _half_range(dtype: np.dtype[Any]) -> float:
@@ -92,7 +175,10 @@ def _aspect_matches(actual_wh: tuple[int, int], expected_wh: tuple[int, int]) ->
 
 
 def decode_mask(
-    source: bytes | str | Path, *, expected_wh: tuple[int, int] | None = None
+    source: bytes | str | Path,
+    *,
+    expected_wh: tuple[int, int] | None = None,
+    max_pixels: int = DEFAULT_MAX_MASK_PIXELS,
 ) -> NDArray[np.bool_]:
     """Decode a mask image (PNG, JPEG, WebP, ...) into an ``(H, W)`` bool array.
 
@@ -112,7 +198,10 @@ def decode_mask(
     expected_wh
         ``(width, height)`` of the frame the mask belongs to. A mask of another size but the same
         aspect ratio (within one pixel of rounding) is resized nearest-neighbour with a
-        :class:`MaskResizedWarning`; any other size raises :class:`MaskSizeError`.
+        :class:`MaskResizedWarning`, unless it is more than 4 times the frame's width or height;
+        any other size raises :class:`MaskSizeError`.
+    max_pixels
+        Largest pixel count decoded; checked on the header, before decoding.
 
     Returns
     -------
@@ -122,9 +211,11 @@ def decode_mask(
     Raises
     ------
     MaskError
-        The bytes are not a decodable image, or the file does not exist.
+        The bytes are not a decodable image, the file does not exist, or the image declares
+        more than ``max_pixels`` pixels.
     MaskSizeError
-        The size differs from ``expected_wh`` and the aspect ratio differs too.
+        The size differs from ``expected_wh`` and the aspect ratio differs too, or the mask is
+        more than 4 times the frame's width or height.
 
     Examples
     --------
@@ -138,18 +229,30 @@ def decode_mask(
     data, what = _load_bytes(source)
     if not data:
         raise MaskError(f"{what} is empty (0 bytes); pass a PNG, JPEG or WebP mask image")
-    image = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), cv2.IMREAD_UNCHANGED)
+    expected = None if expected_wh is None else (int(expected_wh[0]), int(expected_wh[1]))
+    if expected is not None and (expected[0] <= 0 or expected[1] <= 0):
+        raise MaskError(f"expected_wh must be a positive (width, height); got {expected_wh}")
+    declared = _header_size(data)
+    if isinstance(declared, str):
+        raise MaskError(
+            f"{what} declares more pixels than an image decoder should open ({declared}): it "
+            "was not decoded (a decompression bomb, or not a mask)"
+        )
+    image = None
+    if declared is not None:
+        _check_size(declared, what, expected, max_pixels)
+        try:
+            image = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), cv2.IMREAD_UNCHANGED)
+        except cv2.error:
+            image = None
     if image is None or image.size == 0:
         raise MaskError(
             f"{what} ({len(data)} bytes starting {data[:8]!r}) is not a decodable image; pass a "
             "PNG, JPEG or WebP mask (white object on black)"
         )
     mask = _image_to_bool(np.asarray(image), what)
-    if expected_wh is None:
+    if expected is None:
         return mask
-    expected = (int(expected_wh[0]), int(expected_wh[1]))
-    if expected[0] <= 0 or expected[1] <= 0:
-        raise MaskError(f"expected_wh must be a positive (width, height); got {expected_wh}")
     actual = (int(mask.shape[1]), int(mask.shape[0]))
     if actual == expected:
         return mask

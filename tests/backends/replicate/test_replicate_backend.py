@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import cv2
@@ -11,7 +12,7 @@ import pytest
 
 from fake_replicate import FakeReplicate
 from replicate_scenes import CLICKS, H, T, W, fast_backend, iou, make_clip
-from sam2_autotrack import Click, ClickSet
+from sam2_autotrack import Click, ClickSet, MaskError
 from sam2_autotrack.backends.replicate.models import SAM2_IMAGE_VERSION, SAM2_VIDEO_VERSION
 
 
@@ -112,3 +113,14 @@ def test_token_is_sent_as_bearer_and_never_described(fake_replicate: FakeReplica
     auth = {a for method, path, a in fake_replicate.requests if path.startswith("/v1/")}
     assert auth == {f"Bearer {fake_replicate.token}"}
     assert fake_replicate.token not in json.dumps(b.describe())
+
+
+@pytest.mark.parametrize("bomb_wh", [(30000, 30000), (8000, 4800)])
+def test_a_decompression_bomb_from_the_server_is_refused(
+    fake_replicate: FakeReplicate, tmp_path: Path, bomb_wh: tuple[int, int]
+) -> None:
+    fake_replicate.scenario.mask_bomb_wh = bomb_wh  # 30000²: any aspect; 8000x4800: the frame's
+    started = time.monotonic()
+    with pytest.raises(MaskError, match=f"declares {bomb_wh[0]}x{bomb_wh[1]} pixels"):
+        fast_backend().propose(np.zeros((H, W, 3), np.uint8), work_dir=tmp_path)
+    assert time.monotonic() - started < 5

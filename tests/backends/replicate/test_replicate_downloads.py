@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import signal
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -87,3 +90,66 @@ def test_file_hosts_never_see_the_token(tmp_path: Path) -> None:
         ]
     )
     assert seen == {"replicate.delivery": None, "replicate.test": "Bearer t"}
+
+
+# -- issue 14 item 8: one failed download stops its siblings ---------------------------------------
+
+
+def four_boxes() -> np.ndarray:
+    image = np.zeros((H, W, 3), np.uint8)
+    for index, colour in enumerate([(255, 0, 0), (0, 255, 0), (0, 0, 255), (255, 255, 0)]):
+        image[5 : 15 + 4 * index, 5 + 18 * index : 20 + 18 * index] = colour
+    return image
+
+
+def test_one_failed_download_stops_its_siblings_at_once(
+    fake_replicate: FakeReplicate, tmp_path: Path
+) -> None:
+    # Every output is a 1 GiB file trickling in at ~6 MB/s; one of them is refused (403).
+    fake_replicate.scenario.output_size = 1 << 30
+    fake_replicate.scenario.output_chunk_delay = 0.01
+    fake_replicate.scenario.output_fail = "mask_2.png"
+    backend = fast_backend()  # kept alive: closing its connections is not what stops them
+    started = time.monotonic()
+    with pytest.raises(DownloadError, match="HTTP 403") as info:
+        backend.propose(four_boxes(), work_dir=tmp_path)
+    assert time.monotonic() - started < 5
+    assert info.value.prediction_id in fake_replicate.predictions
+    sent_at_error = fake_replicate.output_bytes
+    time.sleep(0.5)
+    # The siblings' connections are shut: at most a chunk or so per sibling was in flight.
+    assert fake_replicate.output_bytes - sent_at_error <= 4 * (64 << 10)
+    assert sent_at_error < 64 << 20
+    leftovers = [p for p in (tmp_path / "replicate_outputs").rglob("*") if p.is_file()]
+    assert leftovers == []  # no partial (temporary) file left behind
+    backend.close()
+
+
+def test_ctrl_c_during_downloads_stops_them_and_leaves_no_partial_file(
+    fake_replicate: FakeReplicate, tmp_path: Path
+) -> None:
+    fake_replicate.scenario.output_size = 1 << 30
+    fake_replicate.scenario.output_chunk_delay = 0.01
+    main = threading.main_thread().ident
+    assert main is not None
+
+    def interrupt() -> None:
+        deadline = time.monotonic() + 10
+        while fake_replicate.output_bytes < 1 << 20 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        signal.pthread_kill(main, signal.SIGINT)
+
+    backend = fast_backend()  # kept alive: closing its connections is not what stops them
+    sender = threading.Thread(target=interrupt)
+    sender.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            backend.propose(four_boxes(), work_dir=tmp_path)
+    finally:
+        sender.join(timeout=10)
+    sent_at_interrupt = fake_replicate.output_bytes
+    time.sleep(0.5)
+    assert fake_replicate.output_bytes - sent_at_interrupt <= 8 * (64 << 10)
+    leftovers = [p for p in (tmp_path / "replicate_outputs").rglob("*") if p.is_file()]
+    assert leftovers == []
+    backend.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -129,3 +130,41 @@ def test_entries_written_before_the_states_existed_still_resume(tmp_path: Path) 
     entry = journal.read()
     assert entry is not None
     assert entry["prediction_id"] == "old"
+
+
+# -- issue 14 item 7: NaN/Infinity in the prediction JSON ------------------------------------------
+
+
+def strict_json(path: Path) -> dict[str, Any]:
+    def refuse(constant: str) -> None:
+        pytest.fail(f"{path} holds {constant}, which is not JSON")
+
+    value: dict[str, Any] = json.loads(path.read_text(), parse_constant=refuse)
+    return value
+
+
+@pytest.mark.parametrize("where", ["metrics", "output"])
+def test_nan_and_infinity_in_the_prediction_never_break_the_journal(
+    fake_replicate: FakeReplicate, tmp_path: Path, where: str
+) -> None:
+    if where == "metrics":
+        fake_replicate.scenario.predict_time = float("nan")
+    else:
+        fake_replicate.scenario.output_extra = {"scores": [float("inf"), float("-inf"), 0.5]}
+    image = np.zeros((H, W, 3), np.uint8)
+    image[5:15, 5:25] = (255, 0, 0)
+    first = fast_backend().propose(image, work_dir=tmp_path)
+    (path,) = (tmp_path / "replicate_journal").glob("*.json")
+    entry = strict_json(path)
+    assert (entry["state"], entry["prediction_id"]) == ("succeeded", first.prediction_id)
+    if where == "output":
+        assert entry["output"]["scores"] == [None, None, 0.5]
+    else:
+        assert entry["predict_time"] is None
+
+    gets, downloads = fake_replicate.gets, fake_replicate.downloads
+    again = fast_backend().propose(image, work_dir=tmp_path)  # from the journal: no network
+    assert again.prediction_id == first.prediction_id
+    assert (fake_replicate.gets, fake_replicate.downloads) == (gets, downloads)
+    assert (again.masks == first.masks).all()
+    assert fake_replicate.creates == 1

@@ -17,6 +17,7 @@ import math
 import tempfile
 import threading
 import time
+import urllib.parse
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -66,6 +67,16 @@ _INPUT_DIR = "replicate_inputs"
 _PREPARE_TIMEOUT_S = 3600.0
 _PER_OBJECT = ("split", "separate")
 _CLIENT_SETTINGS = ("api_token", "base_url", "transport", "timeouts", "retries", "limits")
+
+
+def _without_credentials(url: str) -> str:
+    """Return ``url`` without a ``user:password@`` part (never recorded in a manifest)."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.username is None and parts.password is None:
+        return url
+    host = parts.hostname or ""
+    netloc = f"{host}:{parts.port}" if parts.port is not None else host
+    return urllib.parse.urlunsplit(parts._replace(netloc=netloc))
 
 
 @dataclass(frozen=True)
@@ -215,7 +226,7 @@ output_quality=80)
         client = self._client
         return {
             "name": self.name,
-            "base_url": client.base_url,
+            "base_url": _without_credentials(client.base_url),
             "models": self.models.model_dump(mode="json"),
             "image_inputs": {
                 **self.image_inputs.model_dump(mode="json"),

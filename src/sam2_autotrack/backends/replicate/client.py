@@ -14,14 +14,14 @@ uploaded (:class:`~sam2_autotrack.MissingTokenError`).
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import threading
-import time
 import weakref
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import httpx
 import numpy as np
@@ -45,21 +45,16 @@ from sam2_autotrack.backends.replicate.options import (
 )
 from sam2_autotrack.backends.replicate.orphans import find_prediction
 from sam2_autotrack.backends.replicate.predictions import (
-    TERMINAL,
     Json,
     OutputSelector,
     PredictionResult,
-    check_terminal,
-    logs_tail,
 )
-from sam2_autotrack.backends.replicate.runs import run_prediction
+from sam2_autotrack.backends.replicate.runs import run_prediction, wait_for
 from sam2_autotrack.backends.replicate.transport import Transport
 from sam2_autotrack.errors import (
+    AutotrackError,
     BackendError,
     MissingTokenError,
-    PredictionCanceledError,
-    PredictionError,
-    PredictionTimeoutError,
     ReplicateAPIError,
 )
 
@@ -84,6 +79,29 @@ def _close_clients(clients: list[httpx.Client]) -> None:
     while clients:
         with contextlib.suppress(Exception):
             clients.pop().close()
+
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _scrubbing(
+    method: Callable[Concatenate[ReplicateClient, _P], _R],
+) -> Callable[Concatenate[ReplicateClient, _P], _R]:
+    """Scrub the token from any library error a client method raises.
+
+    The last line of defence: the server's text is already scrubbed where it is read.
+    """
+
+    @functools.wraps(method)
+    def scrubbed(self: ReplicateClient, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
+        try:
+            return method(self, *args, **kwargs)
+        except AutotrackError as error:
+            self._transport.redact_error(error)
+            raise
+
+    return scrubbed
 
 
 class ReplicateClient:
@@ -146,6 +164,10 @@ class ReplicateClient:
         self._open: list[httpx.Client] = []
         weakref.finalize(self, _close_clients, self._open)
 
+    def _json(self, response: httpx.Response, stopped: Callable[[], bool]) -> Any:
+        """Read a JSON answer with the token scrubbed from it (a server may echo it back)."""
+        return self._transport.redact_json(read_json(_ANSWER_BYTES)(response, stopped))
+
     @property
     def base_url(self) -> str:
         """The API root: ``base_url=``, else ``$REPLICATE_BASE_URL``, else Replicate's."""
@@ -168,11 +190,13 @@ class ReplicateClient:
                 self._transport.add_secret(token)
                 inner = self._inner if self._inner is not None else httpx.HTTPTransport()
                 timeout = self._transport.httpx_timeout()
+                # Redirects are followed (httpx drops the token when one leaves the API's origin).
                 self._api = httpx.Client(
                     base_url=self.base_url,
                     headers={"Authorization": f"Bearer {token}", "User-Agent": _USER_AGENT},
                     timeout=timeout,
                     transport=inner,
+                    follow_redirects=True,
                 )
                 self._files = httpx.Client(
                     headers={"User-Agent": _USER_AGENT},
@@ -199,6 +223,7 @@ class ReplicateClient:
 
     # -- API calls ---------------------------------------------------------------------------
 
+    @_scrubbing
     def upload(
         self, path: Path, *, filename: str | None = None, deadline: Deadline | None = None
     ) -> str:
@@ -221,7 +246,7 @@ class ReplicateClient:
             api,
             build,
             what=f"uploading {name}",
-            read=read_json(_ANSWER_BYTES),
+            read=self._json,
             fail=api_error,
             budget=self.timeouts.upload,
             deadline=deadline,
@@ -237,6 +262,7 @@ class ReplicateClient:
             )
         return url
 
+    @_scrubbing
     def create(
         self, version: str, inputs: Mapping[str, Any], *, deadline: Deadline | None = None
     ) -> str:
@@ -262,7 +288,7 @@ class ReplicateClient:
             api,
             lambda _: api.build_request("POST", "/v1/predictions", json=sent),
             what="creating a prediction",
-            read=_with_id(read_json(_ANSWER_BYTES)),
+            read=_with_id(self._json),
             fail=create_error,
             budget=self.timeouts.request,
             idempotent=False,
@@ -323,7 +349,7 @@ class ReplicateClient:
             api,
             lambda _: api.build_request("GET", url),
             what="listing predictions",
-            read=read_json(_ANSWER_BYTES),
+            read=self._json,
             fail=api_error,
             budget=budget,
             deadline=Deadline.after(2 * budget),
@@ -331,6 +357,7 @@ class ReplicateClient:
         )
         return reply.value if isinstance(reply.value, dict) else {}
 
+    @_scrubbing
     def get(self, prediction_id: str, *, deadline: Deadline | None = None) -> Json | None:
         """Return a prediction's raw JSON, or ``None`` when Replicate does not know the id."""
         api, _ = self._ensure_clients()
@@ -338,7 +365,7 @@ class ReplicateClient:
             api,
             lambda _: api.build_request("GET", f"/v1/predictions/{prediction_id}"),
             what=f"reading prediction {prediction_id}",
-            read=read_json(_ANSWER_BYTES),
+            read=self._json,
             fail=lambda failure: api_error(failure, prediction_id=prediction_id),
             budget=self.timeouts.request,
             accept=(404, 410),
@@ -347,12 +374,15 @@ class ReplicateClient:
         if reply.status in (404, 410):
             return None
         body = reply.value
-        if not isinstance(body, dict) or "status" not in body:
+        if not isinstance(body, dict) or not isinstance(body.get("status"), str):
             raise ReplicateAPIError(
                 f"prediction {prediction_id} came back without a status: "
                 f"{self._transport.redact(str(body))[:200]}; is base_url a Replicate-compatible "
-                "API?"
+                "API?",
+                prediction_id=prediction_id,
             )
+        if not isinstance(body.get("id"), str):
+            body["id"] = prediction_id
         return body
 
     def cancel(self, prediction_id: str) -> bool:
@@ -377,6 +407,7 @@ class ReplicateClient:
 
     # -- waiting -----------------------------------------------------------------------------
 
+    @_scrubbing
     def wait(
         self,
         prediction_id: str,
@@ -397,66 +428,11 @@ class ReplicateClient:
         PredictionTimeoutError
             Not finished within ``timeout`` seconds; the prediction is canceled remotely first.
         """
-        return self.wait_until(prediction_id, Deadline.after(timeout), progress=progress, stop=stop)
-
-    def wait_until(
-        self,
-        prediction_id: str,
-        deadline: Deadline,
-        *,
-        progress: ProgressCallback | None = None,
-        stop: threading.Event | None = None,
-    ) -> Json:
-        """Like :meth:`wait`, with an absolute deadline (a run's, shared by all its steps)."""
-        pause = self.limits.poll_interval
-        polls = 0
-        status = "unknown"
-        body: Json | None = None
-        while True:
-            try:
-                body = self.get(prediction_id, deadline=deadline)
-            except PredictionTimeoutError:
-                body = None
-            else:
-                if body is None:
-                    raise PredictionError(
-                        f"prediction {prediction_id} no longer exists on Replicate (404); re-run "
-                        "without resume (--no-resume) to create a new one",
-                        prediction_id=prediction_id,
-                    )
-                status = str(body.get("status"))
-                polls += 1
-                if progress is not None:
-                    progress("predict", polls, None)
-                if status in TERMINAL:
-                    return check_terminal(body)
-                if stop is not None and stop.is_set():
-                    self.cancel(prediction_id)
-                    raise PredictionCanceledError(
-                        f"prediction {prediction_id} was canceled because a sibling job stopped",
-                        prediction_id=prediction_id,
-                        status=status,
-                    )
-            if deadline.expired():
-                self.cancel(prediction_id)
-                raise PredictionTimeoutError(
-                    f"prediction {prediction_id} was still {status!r} when the deadline passed, "
-                    "so it was canceled; raise Timeouts.prediction (--timeout; hosted SAM 2 video "
-                    "runs can take minutes and cold starts add more) or try again later",
-                    prediction_id=prediction_id,
-                    status=status,
-                    logs_tail=logs_tail(body.get("logs")) if body else None,
-                )
-            left = deadline.remaining()
-            sleep = pause if left is None else min(pause, left)
-            if stop is not None:
-                stop.wait(sleep)
-            else:
-                time.sleep(sleep)
-            pause = min(self.limits.max_poll_interval, pause * 1.5)
+        return wait_for(self, prediction_id, Deadline.after(timeout), progress=progress, stop=stop)
 
     # -- downloads ---------------------------------------------------------------------------
 
+    @_scrubbing
     def download(
         self,
         items: Sequence[tuple[Any, Path]],
@@ -483,6 +459,7 @@ class ReplicateClient:
 
     # -- the whole thing ---------------------------------------------------------------------
 
+    @_scrubbing
     def run(
         self,
         version: str,

@@ -13,6 +13,7 @@ import base64
 import binascii
 import concurrent.futures
 import os
+import threading
 import urllib.parse
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -23,7 +24,7 @@ from replicate.helpers import FileOutput
 
 from sam2_autotrack._fs import atomic_path, write_bytes_atomic
 from sam2_autotrack.backends.base import ProgressCallback
-from sam2_autotrack.backends.replicate.exchange import Deadline, Reader
+from sam2_autotrack.backends.replicate.exchange import Deadline, Reader, StoppedError
 from sam2_autotrack.backends.replicate.options import Limits
 from sam2_autotrack.backends.replicate.predictions import SUCCEEDED
 from sam2_autotrack.backends.replicate.transport import Failure, Transport
@@ -31,6 +32,7 @@ from sam2_autotrack.errors import DownloadError, OutputsExpiredError, Prediction
 
 __all__ = ["Downloader", "decode_data_uri", "source_url", "suffix_for"]
 
+_SIBLINGS_STOP_S = 5.0
 _SAFE_SUFFIXES = frozenset({".png", ".webp", ".jpg", ".jpeg", ".mp4", ".json", ".txt"})
 _MIME_SUFFIX = {
     "image/png": ".png",
@@ -67,13 +69,17 @@ def suffix_for(url: str) -> str:
     --------
     >>> suffix_for("https://replicate.delivery/x/mask.PNG"), suffix_for("https://x/y.exe")
     ('.png', '.bin')
-    >>> suffix_for("data:image/webp;base64,AAAA")
-    '.webp'
+    >>> suffix_for("data:image/webp;base64,AAAA"), suffix_for("http://[::1/x.png")
+    ('.webp', '.bin')
     """
     if url.startswith("data:"):
         mime = url[5:].split(",", 1)[0].split(";", 1)[0].strip().lower()
         return _MIME_SUFFIX.get(mime, ".bin")
-    suffix = Path(urllib.parse.urlsplit(url).path).suffix.lower()
+    try:
+        path = urllib.parse.urlsplit(url).path
+    except ValueError:  # not a URL (e.g. a broken IPv6 host): the download will say so
+        return ".bin"
+    suffix = Path(path).suffix.lower()
     return suffix if suffix in _SAFE_SUFFIXES else ".bin"
 
 
@@ -123,6 +129,8 @@ def _stream_to(dest: Path, url: str, cap: int) -> Reader[Path]:
         size = 0
         with atomic_path(dest) as tmp, tmp.open("wb") as handle:
             for chunk in response.iter_bytes():
+                if stopped():
+                    raise StoppedError
                 size += len(chunk)
                 if size > cap:
                     raise DownloadError(
@@ -138,8 +146,17 @@ def _stream_to(dest: Path, url: str, cap: int) -> Reader[Path]:
     return read
 
 
+def _naming(error: DownloadError, prediction_id: str | None) -> DownloadError:
+    """Return ``error`` naming the prediction whose output failed."""
+    if prediction_id is None or error.prediction_id is not None:
+        return error
+    return DownloadError(
+        f"prediction {prediction_id}: {error}", url=error.url, prediction_id=prediction_id
+    )
+
+
 class Downloader:
-    """Downloads outputs through a transport, several at once.
+    """Downloads outputs through a transport, several at once; the first failure stops all.
 
     Parameters
     ----------
@@ -187,16 +204,29 @@ class Downloader:
             max_workers=min(self.limits.download_concurrency, total),
             thread_name_prefix="autotrack-dl",
         )
+        abort = threading.Event()  # set on the first failure (or Ctrl-C): the siblings stop
+        futures = [
+            pool.submit(self._one, source, dest, client_for, prediction_id, deadline, abort)
+            for source, dest in items
+        ]
         try:
-            futures = [
-                pool.submit(self._one, source, dest, client_for, prediction_id, deadline)
-                for source, dest in items
-            ]
             for done, future in enumerate(concurrent.futures.as_completed(futures), start=1):
-                future.result()
+                try:
+                    future.result()
+                except DownloadError as exc:
+                    named = _naming(exc, prediction_id)
+                    if named is exc:
+                        raise
+                    raise named from exc
                 if progress is not None:
                     progress("download", done, total)
             return [dest for _, dest in items]
+        except BaseException:
+            abort.set()
+            # Each sibling stops within a tick, its connection shut and its partial file removed;
+            # wait for that, so nothing is still writing when the error reaches the caller.
+            concurrent.futures.wait(futures, timeout=_SIBLINGS_STOP_S)
+            raise
         finally:
             pool.shutdown(wait=False, cancel_futures=True)
 
@@ -207,7 +237,10 @@ class Downloader:
         client_for: Callable[[str], httpx.Client],
         prediction_id: str | None,
         deadline: Deadline | None,
-    ) -> Path:
+        abort: threading.Event,
+    ) -> Path | None:
+        if abort.is_set():
+            return None
         if dest.exists():
             return dest
         url = source_url(source)
@@ -229,12 +262,19 @@ class Downloader:
             fail=lambda failure: self._error(failure, url, prediction_id),
             budget=self.transport.timeouts.download,
             deadline=deadline,
+            cancel=abort,
         )
         assert reply.value is not None
         return reply.value
 
     def _error(self, failure: Failure, url: str, prediction_id: str | None) -> Exception:
         status = failure.status
+        if failure.kind == "canceled":
+            return DownloadError(
+                f"downloading {url} stopped because another output of the prediction failed",
+                url=url,
+                prediction_id=prediction_id,
+            )
         if failure.kind == "deadline":
             return PredictionTimeoutError(
                 f"prediction {prediction_id} succeeded, but downloading its outputs ran past the "

@@ -23,6 +23,7 @@ from typing import Any, Generic, TypeVar
 import httpx
 
 __all__ = [
+    "CanceledExchangeError",
     "Deadline",
     "MalformedAnswerError",
     "Outcome",
@@ -39,6 +40,7 @@ Reader = Callable[[httpx.Response, Callable[[], bool]], T]
 """Consumes a 2xx response: ``read(response, stopped)``; ``stopped()`` says when to give up."""
 
 _ABORT_GRACE_S = 2.0
+_OPERATION_MARGIN_S = 1.0
 _TICK_S = 0.05
 
 
@@ -107,13 +109,22 @@ def read_capped(response: httpx.Response, limit: int, stopped: Callable[[], bool
     return b"".join(chunks)
 
 
+def _no_constant(name: str) -> None:
+    """``NaN``/``Infinity`` are not JSON: they are read as ``None`` (so they can be journaled)."""
+    return None
+
+
 def read_json(limit: int) -> Reader[Any]:
-    """Return a reader that parses a JSON body of at most ``limit`` bytes."""
+    """Return a reader that parses a JSON body of at most ``limit`` bytes.
+
+    ``NaN``, ``Infinity`` and ``-Infinity``, which Python's parser accepts but strict JSON does
+    not, become ``None``: whatever was read can be written back (to the journal) as JSON.
+    """
 
     def read(response: httpx.Response, stopped: Callable[[], bool]) -> Any:
         data = read_capped(response, limit, stopped)
         try:
-            return json.loads(data)
+            return json.loads(data, parse_constant=_no_constant)
         except ValueError:
             preview = data[:60].decode("utf-8", errors="replace")
             raise MalformedAnswerError(f"the answer is not JSON ({preview!r}...)") from None
@@ -246,7 +257,10 @@ def exchange(
         :class:`WallClockTimeoutError` or :class:`CanceledExchangeError`. A Ctrl-C while
         waiting aborts the exchange and propagates.
     """
-    _clipped_timeouts(request, until.remaining())
+    left = until.remaining()
+    # Clipped a little past the deadline, so the wall clock (not a racing per-operation
+    # timeout) is what ends an exchange that runs out of time; the worker still stops soon after.
+    _clipped_timeouts(request, None if left is None else left + _OPERATION_MARGIN_S)
     job = _Exchange(client, request, read, error_body_bytes)
     worker = threading.Thread(target=job.run, name="autotrack-http", daemon=True)
     worker.start()

@@ -34,6 +34,7 @@ def api_error(failure: Failure, *, prediction_id: str | None = None) -> Exceptio
             f"{failure.what}: Replicate kept throttling (429): {failure.reason}; wait a "
             "minute, lower the concurrency, or add a payment method to raise the rate limit",
             status_code=429,
+            prediction_id=prediction_id,
         )
     if failure.kind == "status" and status is not None and status < 500:
         if status in (401, 403):
@@ -45,7 +46,9 @@ def api_error(failure: Failure, *, prediction_id: str | None = None) -> Exceptio
         else:
             fix = "see the detail above"
         return ReplicateAPIError(
-            f"{failure.what} failed with {failure.reason}; {fix}", status_code=status
+            f"{failure.what} failed with {failure.reason}; {fix}",
+            status_code=status,
+            prediction_id=prediction_id,
         )
     if failure.kind == "timeout":
         return ReplicateAPIError(
@@ -53,12 +56,14 @@ def api_error(failure: Failure, *, prediction_id: str | None = None) -> Exceptio
             "unreachable or too slow — check https://www.replicatestatus.com, raise "
             "Timeouts.request (or .upload) if your connection is slow, then re-run",
             status_code=status,
+            prediction_id=prediction_id,
         )
     return ReplicateAPIError(
         f"{failure.what} failed: {failure.reason}; check your network and "
         "https://www.replicatestatus.com, then re-run (the journal resumes created "
         "predictions)",
         status_code=status,
+        prediction_id=prediction_id,
     )
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
 from collections.abc import Mapping
 from datetime import datetime, timezone
@@ -20,7 +21,15 @@ from typing import Any
 
 from sam2_autotrack._fs import write_json_atomic
 
-__all__ = ["JOURNAL_DIR", "Journal", "is_pending", "journal_key", "parse_time", "started_at"]
+__all__ = [
+    "JOURNAL_DIR",
+    "Journal",
+    "is_pending",
+    "journal_key",
+    "json_safe",
+    "parse_time",
+    "started_at",
+]
 
 JOURNAL_DIR = "replicate_journal"
 
@@ -53,6 +62,25 @@ def journal_key(
 
 
 _ISO_TIME = re.compile(r"(\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d)(\.\d+)?(Z|z|[+-]\d\d:\d\d)?")
+
+
+def json_safe(value: Any) -> Any:
+    """Return ``value`` as strict JSON: non-finite floats become ``None``, other types ``str``.
+
+    Examples
+    --------
+    >>> json_safe({"t": float("nan"), "s": ("a", 1.5, float("inf")), 2: Path("x")})
+    {'t': None, 's': ['a', 1.5, None], '2': 'x'}
+    """
+    if value is None or isinstance(value, (str, bool, int)):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, Mapping):
+        return {str(key): json_safe(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(item) for item in value]
+    return str(value)
 
 
 def _now_iso() -> str:
@@ -116,8 +144,8 @@ class Journal:
         return None
 
     def write(self, entry: Mapping[str, Any]) -> Json:
-        """Write ``entry`` (atomically); return it."""
-        written = dict(entry)
+        """Write ``entry`` (atomically, as strict JSON: see :func:`json_safe`); return it."""
+        written: Json = json_safe(dict(entry))
         write_json_atomic(self.path, written)
         return written
 

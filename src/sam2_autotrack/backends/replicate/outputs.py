@@ -7,6 +7,7 @@ file per returned frame, a binary union mask or a frame composited on green.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from numpy.typing import NDArray
 
 from sam2_autotrack.backends.replicate.models import SAM2_IMAGE_VERSION, SAM2_VIDEO_VERSION
 from sam2_autotrack.errors import BackendError, MaskError
+from sam2_autotrack.masks.png import image_size
 
 __all__ = ["decode_greenscreen", "frame_outputs", "individual_masks"]
 
@@ -73,12 +75,25 @@ def frame_outputs(output: Any) -> Sequence[Any]:
 def decode_greenscreen(path: Path, expected_wh: tuple[int, int]) -> NDArray[np.bool_]:
     """Decode a greenscreen frame: foreground is every pixel that is not (nearly) pure green.
 
+    The size is read from the header first: a file that is not of the video's size is refused
+    before it is decoded (no decompression bomb gets decoded).
+
     Raises
     ------
     MaskError
         The file is not an image, or not of the video's size.
     """
-    image = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    data = path.read_bytes()
+    declared = image_size(data)
+    if declared is not None and declared != tuple(expected_wh):
+        raise MaskError(
+            f"greenscreen output {path} is {declared[0]}x{declared[1]} but the video is "
+            f"{expected_wh[0]}x{expected_wh[1]}; use mask_type='binary'"
+        )
+    image = None
+    if declared is not None:
+        with contextlib.suppress(cv2.error):
+            image = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), cv2.IMREAD_COLOR)
     if image is None:
         raise MaskError(
             f"greenscreen output {path} is not a decodable image; re-run the prediction"

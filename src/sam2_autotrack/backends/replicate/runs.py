@@ -21,21 +21,29 @@ from sam2_autotrack.backends.base import ProgressCallback
 from sam2_autotrack.backends.replicate.downloads import source_url, suffix_for
 from sam2_autotrack.backends.replicate.exchange import Deadline
 from sam2_autotrack.backends.replicate.journal import Journal, is_pending, started_at
-from sam2_autotrack.backends.replicate.options import Timeouts
+from sam2_autotrack.backends.replicate.options import Limits, Timeouts
 from sam2_autotrack.backends.replicate.predictions import (
     CANCELED_STATES,
     FAILED,
     SUCCEEDED,
+    TERMINAL,
     Json,
     OutputSelector,
     PredictionResult,
+    check_terminal,
     expired_error,
     flatten_outputs,
+    logs_tail,
     predict_time_of,
 )
-from sam2_autotrack.errors import BackendError
+from sam2_autotrack.errors import (
+    BackendError,
+    PredictionCanceledError,
+    PredictionError,
+    PredictionTimeoutError,
+)
 
-__all__ = ["OUTPUT_DIR", "PredictionSteps", "run_prediction"]
+__all__ = ["OUTPUT_DIR", "PredictionSteps", "run_prediction", "wait_for"]
 
 OUTPUT_DIR = "replicate_outputs"
 
@@ -44,6 +52,7 @@ class PredictionSteps(Protocol):
     """The client calls a run is made of (implemented by ``ReplicateClient``)."""
 
     timeouts: Timeouts
+    limits: Limits
 
     def upload(
         self, path: Path, *, filename: str | None = None, deadline: Deadline | None = None
@@ -74,17 +83,6 @@ class PredictionSteps(Protocol):
 
     def cancel(self, prediction_id: str) -> bool:
         """Cancel a prediction, best effort."""
-        ...
-
-    def wait_until(
-        self,
-        prediction_id: str,
-        deadline: Deadline,
-        *,
-        progress: ProgressCallback | None = None,
-        stop: threading.Event | None = None,
-    ) -> Json:
-        """Poll until a terminal status or the deadline."""
         ...
 
     def download(
@@ -148,7 +146,7 @@ def run_prediction(
             journal.begin(sent_input=sent)  # before the request: a lost answer is found again
             prediction_id = client.create(version, sent, deadline=deadline)
             journal.created(prediction_id)
-        final = client.wait_until(prediction_id, deadline, progress=progress, stop=stop)
+        final = wait_for(client, prediction_id, deadline, progress=progress, stop=stop)
         if final.get("data_removed"):
             raise expired_error(prediction_id)
         sources = list(select(final.get("output")))
@@ -183,6 +181,68 @@ def run_prediction(
         seconds=time.monotonic() - started,
         prediction=final,
     )
+
+
+def wait_for(
+    client: PredictionSteps,
+    prediction_id: str,
+    deadline: Deadline,
+    *,
+    progress: ProgressCallback | None = None,
+    stop: threading.Event | None = None,
+) -> Json:
+    """Poll until the prediction ends; return its JSON if it succeeded (see ``client.wait``).
+
+    Polls start ``Limits.poll_interval`` apart and grow 1.5x up to ``Limits.max_poll_interval``.
+    Statuses the client does not know are polled on, like ``processing``. When ``stop`` is set
+    or ``deadline`` passes, the prediction is canceled first.
+    """
+    pause = client.limits.poll_interval
+    polls = 0
+    status = "unknown"
+    body: Json | None = None
+    while True:
+        try:
+            body = client.get(prediction_id, deadline=deadline)
+        except PredictionTimeoutError:
+            body = None
+        else:
+            if body is None:
+                raise PredictionError(
+                    f"prediction {prediction_id} no longer exists on Replicate (404); re-run "
+                    "without resume (--no-resume) to create a new one",
+                    prediction_id=prediction_id,
+                )
+            status = str(body.get("status"))
+            polls += 1
+            if progress is not None:
+                progress("predict", polls, None)
+            if status in TERMINAL:
+                return check_terminal(body)
+            if stop is not None and stop.is_set():
+                client.cancel(prediction_id)
+                raise PredictionCanceledError(
+                    f"prediction {prediction_id} was canceled because a sibling job stopped",
+                    prediction_id=prediction_id,
+                    status=status,
+                )
+        if deadline.expired():
+            client.cancel(prediction_id)
+            raise PredictionTimeoutError(
+                f"prediction {prediction_id} was still {status!r} when the deadline passed, "
+                "so it was canceled; raise Timeouts.prediction (--timeout; hosted SAM 2 video "
+                "runs can take minutes and cold starts add more) or try again later",
+                prediction_id=prediction_id,
+                status=status,
+                logs_tail=logs_tail(body.get("logs")) if body else None,
+            )
+        left = deadline.remaining()
+        sleep = pause if left is None else min(pause, left)
+        if stop is not None:
+            stop.wait(sleep)
+        else:
+            time.sleep(sleep)
+        pause = min(client.limits.max_poll_interval, pause * 1.5)
 
 
 def _resumable(client: PredictionSteps, entry: Json, deadline: Deadline) -> Json | None:

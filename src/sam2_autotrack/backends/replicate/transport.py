@@ -56,6 +56,7 @@ T = TypeVar("T")
 
 _RESETS_IN_RE = re.compile(r"resets in\s*~?\s*(\d+(?:\.\d+)?)\s*s", re.IGNORECASE)
 _ERROR_BODY_BYTES = 64 << 10
+_MIN_SECRET_LENGTH = 8
 _REDACTED = "[redacted]"
 FailureKind = Literal[
     "status", "throttled", "timeout", "deadline", "network", "protocol", "canceled"
@@ -219,13 +220,34 @@ class Transport:
         self._secrets: tuple[str, ...] = ()
 
     def add_secret(self, secret: str) -> None:
-        """Scrub ``secret`` from every text this transport reports."""
-        if secret and secret not in self._secrets:
+        """Scrub ``secret`` from every text this transport reports.
+
+        Secrets shorter than 8 characters are not scrubbed: they would match ordinary words
+        (Replicate tokens are 40 characters long).
+        """
+        if len(secret) >= _MIN_SECRET_LENGTH and secret not in self._secrets:
             self._secrets = (*self._secrets, secret)
 
     def redact(self, text: str) -> str:
-        """``text`` with the secrets scrubbed."""
+        """Return ``text`` with the secrets scrubbed."""
         return redact(text, self._secrets)
+
+    def redact_json(self, value: Any) -> Any:
+        """Return a JSON value with the secrets scrubbed from every string in it (keys too)."""
+        if isinstance(value, str):
+            return self.redact(value)
+        if isinstance(value, Mapping):
+            return {self.redact(str(k)): self.redact_json(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self.redact_json(item) for item in value]
+        return value
+
+    def redact_error(self, error: BaseException) -> None:
+        """Scrub the secrets from an exception's message and text attributes, in place."""
+        error.args = tuple(self.redact(a) if isinstance(a, str) else a for a in error.args)
+        for name, value in list(vars(error).items()):
+            if isinstance(value, str):
+                setattr(error, name, self.redact(value))
 
     def httpx_timeout(self) -> httpx.Timeout:
         """Return the per-operation httpx timeout of the configured :class:`Timeouts`."""
@@ -439,6 +461,7 @@ class Transport:
             return Failure(what, "network", reason, maybe_sent=True), self.backoff(attempt)
         if isinstance(error, (MalformedAnswerError, httpx.DecodingError)):
             return Failure(what, "protocol", reason, maybe_sent=True), self.backoff(attempt)
-        if isinstance(error, _FATAL):
+        if isinstance(error, (*_FATAL, ValueError, TypeError, LookupError)):
+            # An answer no retry can fix (redirect loop, invalid URL, unparsable content).
             return Failure(what, "protocol", reason), None
-        raise error
+        raise error  # local trouble (a full disk): not the server's doing
