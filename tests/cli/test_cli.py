@@ -135,3 +135,18 @@ def test_a_finished_run_has_no_incomplete_marker(tmp_path: Path) -> None:
     assert (out / "manifest.json").is_file()
     assert not is_incomplete(out)
     assert load_run(out).frame_count > 0
+
+
+def test_a_missing_token_is_reported_before_any_work(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("REPLICATE_API_TOKEN", raising=False)
+    out = tmp_path / "run"
+    status = main(
+        ["track", str(sample_video("carphone")), "--out", str(out), "--backend", "replicate"]
+    )
+    assert status == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    assert "REPLICATE_API_TOKEN" in err[0]
+    assert not out.exists(), "no folder (and no work/) is left behind"

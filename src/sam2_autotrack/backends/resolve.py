@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any, Literal, TextIO
 
 from sam2_autotrack.backends.base import Backend
-from sam2_autotrack.errors import ConfigError
+from sam2_autotrack.errors import ConfigError, MissingTokenError
 from sam2_autotrack.progress import note
 
 __all__ = ["BackendChoice", "close_backend", "resolve_backend"]
@@ -40,6 +40,8 @@ def resolve_backend(
     ------
     ConfigError
         ``choice`` is neither a known name nor a backend.
+    MissingTokenError
+        ``"replicate"`` was asked for but no token is given or set (checked before any work).
 
     Examples
     --------
@@ -58,10 +60,18 @@ def resolve_backend(
             f"unknown backend {choice!r}; use 'auto', 'local', 'replicate' or a Backend instance"
         )
     token = api_token or os.environ.get("REPLICATE_API_TOKEN") or None
+    options = dict(replicate_options or {})
+    if choice == "replicate" and token is None and options.get("client") is None:
+        # Checked here, before any frame is read or any folder written.
+        raise MissingTokenError(
+            "backend 'replicate' needs a Replicate API token: set REPLICATE_API_TOKEN (see "
+            "https://replicate.com/account/api-tokens) or pass api_token=..., or use "
+            "backend='local' for the embedded CPU engine"
+        )
     if choice == "replicate" or (choice == "auto" and token):
         from sam2_autotrack.backends.replicate.backend import ReplicateBackend
 
-        return ReplicateBackend(api_token=token, **dict(replicate_options or {}))
+        return ReplicateBackend(api_token=token, **options)
     from sam2_autotrack.backends.local.backend import LocalBackend
 
     if choice == "auto":
