@@ -265,6 +265,8 @@ class FakeReplicate:
         self.output_bytes = 0
         """Bytes of output files written to clients so far."""
         self.requests: list[tuple[str, str, str | None]] = []
+        self.user_agents: list[tuple[str, str, str | None]] = []
+        """``(method, path, User-Agent)`` of every request, in order."""
         self._get_503_served = 0
         self._get_html_served = 0
         self._stopping = threading.Event()
@@ -495,6 +497,7 @@ def _make_handler(server: FakeReplicate) -> type[BaseHTTPRequestHandler]:
             path = urllib.parse.urlsplit(self.path).path
             with server.lock:
                 server.requests.append(("GET", path, self.headers.get("Authorization")))
+                server.user_agents.append(("GET", path, self.headers.get("User-Agent")))
             if path.startswith("/outputs/"):
                 if not self._silent("output"):
                     self._serve_output(path)
@@ -618,6 +621,7 @@ def _make_handler(server: FakeReplicate) -> type[BaseHTTPRequestHandler]:
             body = self._body()
             with server.lock:
                 server.requests.append(("POST", path, self.headers.get("Authorization")))
+                server.user_agents.append(("POST", path, self.headers.get("User-Agent")))
             if not self._authorized():
                 return
             if path == "/v1/files":

@@ -1,8 +1,9 @@
 """Malformed answers become the library's typed errors, naming the prediction (issue 14 item 5).
 
-replicate 1.0.7 let pydantic's ``ValidationError`` (an unknown status on create — orphaning that
-prediction), ``JSONDecodeError`` (an HTML page), ``AttributeError`` (a 500 whose body is ``[]``),
-``httpx.TooManyRedirects``, ``DecodingError`` and ``InvalidURL`` escape raw.
+On its own, replicate 1.0.7 lets pydantic's ``ValidationError`` (an unknown status on create —
+orphaning that prediction), ``JSONDecodeError`` (an HTML page), ``AttributeError`` (a 500 whose
+body is ``[]``), ``httpx.TooManyRedirects``, ``DecodingError`` and ``InvalidURL`` escape raw. The
+client still creates through the SDK and maps what it raises (test_replicate_sdk.py has each case).
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """A create whose answer never comes (issue 14 item 2): bounded, journaled, found, never lost.
 
-replicate 1.0.7 sent ``POST /v1/predictions`` with ``timeout=None``: a server that accepted the
-request and never answered hung the run forever and left a paid prediction nobody knew about.
+replicate 1.0.7 sends ``POST /v1/predictions`` with ``timeout=None``: on its own, a server that
+accepted the request and never answered hung the run forever and left a paid prediction nobody
+knew about. The SDK still sends the create; the transport beneath it bounds each attempt.
 """
 
 from __future__ import annotations

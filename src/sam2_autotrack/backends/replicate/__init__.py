@@ -1,9 +1,11 @@
 """Replicate's hosted SAM 2 as a backend: the client, its options, and the backend itself.
 
 :class:`ReplicateBackend` runs ``meta/sam-2`` (proposals) and ``meta/sam-2-video`` (tracking);
-:class:`ReplicateClient` is the HTTP side it composes (transport with one retry policy and
-wall-clock deadlines, the resume journal, bounded downloads). Settings are small frozen option
-objects: :class:`Timeouts`, :class:`Retries`, :class:`Limits` (client), :class:`ModelVersions`,
+:class:`ReplicateClient` is the HTTP side it composes: the ``replicate`` SDK creates, uploads and
+cancels, on our transport (one rate gate, one retry policy, wall-clock deadlines, the token
+scrubbed), which also carries the raw-JSON polls and the bounded downloads; the resume journal
+finds every paid prediction again. Settings are small frozen option objects:
+:class:`Timeouts`, :class:`Retries`, :class:`Limits` (client), :class:`ModelVersions`,
 :class:`ImageModelInputs`, :class:`VideoModelInputs`, :class:`UploadOptions` (backend).
 """
 

@@ -1,23 +1,44 @@
 """``ReplicateClient``: upload, create, get, cancel, wait and run predictions on Replicate's API.
 
-The client speaks Replicate's HTTP API directly with httpx and composes the pieces a batch pipeline
-needs: the :class:`~sam2_autotrack.backends.replicate.transport.Transport` (rate gate, retries,
-deadlines), the :class:`~sam2_autotrack.backends.replicate.journal.Journal` (resume instead of
-paying twice, driven by :func:`~sam2_autotrack.backends.replicate.runs.run_prediction`), the
-orphan search of :mod:`~sam2_autotrack.backends.replicate.orphans` and the
-:class:`~sam2_autotrack.backends.replicate.downloads.Downloader`. Raw
-prediction JSON is polled until a terminal status (``aborted`` is treated like ``canceled``); a
-``timeout`` and Ctrl-C cancel the remote prediction. The token is checked before anything is
+The client composes the pieces a batch pipeline needs: the
+:class:`~sam2_autotrack.backends.replicate.transport.Transport` (rate gate, retries, wall-clock
+deadlines, token scrubbing) beneath every request, the
+:class:`~sam2_autotrack.backends.replicate.journal.Journal` (resume instead of paying twice,
+driven by :func:`~sam2_autotrack.backends.replicate.runs.run_prediction`), the orphan search of
+:mod:`~sam2_autotrack.backends.replicate.orphans` and the
+:class:`~sam2_autotrack.backends.replicate.downloads.Downloader`.
+
+Through the ``replicate`` SDK (a ``replicate.Client`` running on our transport, see
+:mod:`~sam2_autotrack.backends.replicate.sdk`):
+
+* ``predictions.create(version=..., input=...)`` creates a prediction
+  (:meth:`~ReplicateClient.create`); when the SDK cannot read the answer (pydantic's
+  ``ValidationError`` for a status it does not know, ``JSONDecodeError`` for an HTML page,
+  ``ReplicateError``) or the answer is lost, the prediction is looked for in the listing, so
+  none is paid for and forgotten;
+* ``files.create(...)`` uploads a file input (:meth:`~ReplicateClient.upload`);
+* ``predictions.cancel(id)`` cancels (:meth:`~ReplicateClient.cancel`).
+
+Not through the SDK, as raw JSON over the same transport:
+
+* reading a prediction (the polls of :meth:`~ReplicateClient.wait`) and listing predictions
+  (:meth:`~ReplicateClient.find`): the SDK's ``Prediction`` model has a closed set of statuses, so
+  ``aborted`` (Replicate stopping a prediction before it ran) or any status added later is a
+  ``ValidationError`` — one such prediction would hide a whole listing page — and an unknown id
+  is an exception rather than "gone"; the raw JSON is read NaN-safe and token-scrubbed instead;
+* waiting: the SDK's ``wait()`` and ``run()`` poll without a deadline (and ``run()`` returns
+  ``None`` when the create answer says ``processing``);
+* downloads: the SDK's ``FileOutput`` covers only ``https:`` and ``data:`` outputs, with no size
+  cap, deadline, atomic file or stopping of siblings.
+
+A ``timeout`` and Ctrl-C cancel the remote prediction. The token is checked before anything is
 uploaded (:class:`~sam2_autotrack.MissingTokenError`).
 """
 
 from __future__ import annotations
 
-import contextlib
 import functools
-import os
 import threading
-import weakref
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
@@ -27,13 +48,9 @@ import httpx
 import numpy as np
 
 from sam2_autotrack.backends.base import ProgressCallback
+from sam2_autotrack.backends.replicate.connections import Connections
 from sam2_autotrack.backends.replicate.downloads import Downloader
-from sam2_autotrack.backends.replicate.exchange import (
-    Deadline,
-    MalformedAnswerError,
-    Reader,
-    read_json,
-)
+from sam2_autotrack.backends.replicate.exchange import Deadline, read_json
 from sam2_autotrack.backends.replicate.failures import api_error, create_error
 from sam2_autotrack.backends.replicate.options import (
     BASE_URL_ENV,
@@ -50,6 +67,14 @@ from sam2_autotrack.backends.replicate.predictions import (
     PredictionResult,
 )
 from sam2_autotrack.backends.replicate.runs import run_prediction, wait_for
+from sam2_autotrack.backends.replicate.sdk import (
+    SDK_ANSWER_ERRORS,
+    Call,
+    RequestFailedError,
+    calling,
+    describe,
+    unreadable,
+)
 from sam2_autotrack.backends.replicate.transport import Transport
 from sam2_autotrack.errors import (
     AutotrackError,
@@ -61,7 +86,6 @@ from sam2_autotrack.errors import (
 __all__ = ["BASE_URL_ENV", "DEFAULT_BASE_URL", "TOKEN_ENV", "ReplicateClient"]
 
 _ANSWER_BYTES = 64 << 20  # the largest API answer read (prediction JSON with data: URI outputs)
-_USER_AGENT = "sam2_autotrack (httpx)"
 _MIME_TYPES = {
     ".png": "image/png",
     ".jpg": "image/jpeg",
@@ -73,12 +97,6 @@ _MIME_TYPES = {
     ".mkv": "video/x-matroska",
     ".avi": "video/x-msvideo",
 }
-
-
-def _close_clients(clients: list[httpx.Client]) -> None:
-    while clients:
-        with contextlib.suppress(Exception):
-            clients.pop().close()
 
 
 _P = ParamSpec("_P")
@@ -151,18 +169,15 @@ class ReplicateClient:
         self.timeouts: Timeouts = Timeouts.coerce(timeouts) or Timeouts()
         self.retries: Retries = Retries.coerce(retries) or Retries()
         self.limits: Limits = Limits.coerce(limits) or Limits()
-        self._api_token = api_token
-        self._base_url = base_url
-        self._inner = transport
         self._transport = Transport(timeouts=self.timeouts, retries=self.retries, rng=rng)
         self._downloader = Downloader(self._transport, self.limits)
-        self._init_lock = threading.Lock()
-        self._api: httpx.Client | None = None
-        self._files: httpx.Client | None = None
-        # Close the connection pools when the client is garbage collected (no ResourceWarning);
-        # the finalizer holds the list, not the client.
-        self._open: list[httpx.Client] = []
-        weakref.finalize(self, _close_clients, self._open)
+        self._connections = Connections(
+            self._transport,
+            api_token=api_token,
+            base_url=base_url,
+            inner=transport,
+            answer_bytes=_ANSWER_BYTES,
+        )
 
     def _json(self, response: httpx.Response, stopped: Callable[[], bool]) -> Any:
         """Read a JSON answer with the token scrubbed from it (a server may echo it back)."""
@@ -171,55 +186,19 @@ class ReplicateClient:
     @property
     def base_url(self) -> str:
         """The API root: ``base_url=``, else ``$REPLICATE_BASE_URL``, else Replicate's."""
-        if self._api is not None:
-            return str(self._api.base_url).rstrip("/")
-        return (self._base_url or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL).rstrip("/")
+        return self._connections.base_url
 
     # -- lifecycle ---------------------------------------------------------------------------
 
-    def _ensure_clients(self) -> tuple[httpx.Client, httpx.Client]:
-        with self._init_lock:
-            if self._api is None or self._files is None:
-                token = (self._api_token or os.environ.get(TOKEN_ENV) or "").strip()
-                if not token:
-                    raise MissingTokenError(
-                        f"no Replicate API token: set the {TOKEN_ENV} environment variable (or "
-                        "pass api_token=...); get one at https://replicate.com/account/api-tokens"
-                        " — or use the embedded CPU engine with backend='local'"
-                    )
-                self._transport.add_secret(token)
-                inner = self._inner if self._inner is not None else httpx.HTTPTransport()
-                timeout = self._transport.httpx_timeout()
-                # Redirects are followed (httpx drops the token when one leaves the API's origin).
-                self._api = httpx.Client(
-                    base_url=self.base_url,
-                    headers={"Authorization": f"Bearer {token}", "User-Agent": _USER_AGENT},
-                    timeout=timeout,
-                    transport=inner,
-                    follow_redirects=True,
-                )
-                self._files = httpx.Client(
-                    headers={"User-Agent": _USER_AGENT},
-                    timeout=timeout,
-                    transport=inner,
-                    follow_redirects=True,
-                )
-                self._open.extend([self._api, self._files])
-            return self._api, self._files
-
     def close(self) -> None:
         """Close the HTTP connections (the client can still be used: it reconnects lazily)."""
-        with self._init_lock:
-            _close_clients(self._open)
-            self._api = self._files = None
+        self._connections.close()
 
     def __enter__(self) -> ReplicateClient:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-    # -- errors ------------------------------------------------------------------------------
 
     # -- API calls ---------------------------------------------------------------------------
 
@@ -229,38 +208,31 @@ class ReplicateClient:
     ) -> str:
         """Upload one file through the Files API and return its URL (``urls.get``).
 
-        Multipart field ``content``, as ``replicate``'s ``files.create`` sends it; each attempt
-        has the ``Timeouts.upload`` wall-clock budget, and none goes past ``deadline``.
+        Sent by the SDK's ``files.create`` (multipart field ``content``); each attempt has the
+        ``Timeouts.upload`` wall-clock budget, and none goes past ``deadline``.
         """
-        api, _ = self._ensure_clients()
+        sdk = self._connections.open().sdk
         name = filename or path.name
         content_type = _MIME_TYPES.get(Path(name).suffix.lower(), "application/octet-stream")
-
-        def build(resources: contextlib.ExitStack) -> httpx.Request:
-            handle = resources.enter_context(path.open("rb"))
-            return api.build_request(
-                "POST", "/v1/files", files={"content": (name, handle, content_type)}
-            )
-
-        reply = self._transport.send(
-            api,
-            build,
-            what=f"uploading {name}",
-            read=self._json,
-            fail=api_error,
-            budget=self.timeouts.upload,
-            deadline=deadline,
-        )
-        body = reply.value
-        urls = body.get("urls") if isinstance(body, Mapping) else None
-        url = urls.get("get") if isinstance(urls, Mapping) else None
-        if not isinstance(url, str):
+        call = Call(f"uploading {name}", self.timeouts.upload, deadline)
+        try:
+            with path.open("rb") as handle, calling(call):
+                uploaded = sdk.files.create(handle, filename=name, content_type=content_type)
+            url = uploaded.urls.get("get")
+        except RequestFailedError as failed:
+            raise api_error(failed.failure) from None
+        except SDK_ANSWER_ERRORS as error:
+            reason = unreadable(call.what, error, self._transport.redact).reason
+            raise ReplicateAPIError(
+                f"uploading {name}: {reason}; is base_url a Replicate-compatible API?"
+            ) from None
+        if not isinstance(url, str) or not url:
             raise ReplicateAPIError(
                 f"the Files API answered without urls.get for {name}: "
-                f"{self._transport.redact(str(body))[:200]}; is base_url a Replicate-compatible "
-                "API?"
+                f"{self._transport.redact(str(uploaded.urls))[:200]}; is base_url a "
+                "Replicate-compatible API?"
             )
-        return url
+        return self._transport.redact(url)
 
     @_scrubbing
     def create(
@@ -268,12 +240,13 @@ class ReplicateClient:
     ) -> str:
         """Create a prediction of a model version and return its id (no waiting).
 
-        ``POST /v1/predictions`` with ``{"version", "input"}`` (which serves community models
-        such as ``meta/sam-2``). ``inputs`` must already be JSON (upload files first with
-        :meth:`upload`). Each attempt has the ``Timeouts.request`` budget. The request is never
-        repeated once it may have reached Replicate: when its answer is lost (no answer in time,
-        a broken connection, a malformed answer, a gateway error), the prediction is looked for
-        with :meth:`find` instead, and adopted when found.
+        Sent by the SDK's ``predictions.create(version=..., input=...)`` (``POST
+        /v1/predictions``, which serves community models such as ``meta/sam-2``). ``inputs``
+        must already be JSON (upload files first with :meth:`upload`). Each attempt has the
+        ``Timeouts.request`` budget; throttling (429) and 5xx answers are retried. The request
+        is never repeated once it may have reached Replicate: when its answer is lost (no answer
+        in time, a broken connection, a gateway error) or unreadable (the SDK raises on it), the
+        prediction is looked for with :meth:`find` instead, and adopted when found.
 
         Raises
         ------
@@ -281,22 +254,33 @@ class ReplicateClient:
             The create failed, or its answer was lost and the prediction could not be found
             (the message says so: it may exist; a :meth:`run` re-run looks for it again).
         """
-        api, _ = self._ensure_clients()
+        sdk = self._connections.open().sdk
         since = datetime.now(timezone.utc)
-        sent = {"version": version, "input": dict(inputs)}
-        reply = self._transport.send(
-            api,
-            lambda _: api.build_request("POST", "/v1/predictions", json=sent),
-            what="creating a prediction",
-            read=_with_id(self._json),
-            fail=create_error,
-            budget=self.timeouts.request,
-            idempotent=False,
-            deadline=deadline,
-            recover=lambda: self.find(version, inputs, created_after=since),
-        )
-        assert isinstance(reply.value, Mapping)
-        return str(reply.value["id"])
+        call = Call("creating a prediction", self.timeouts.request, deadline, idempotent=False)
+        try:
+            with calling(call):
+                prediction = sdk.predictions.create(version=version, input=dict(inputs))
+            if not isinstance(prediction.id, str) or not prediction.id:
+                raise ValueError(f"the answer has no prediction id: {prediction.id!r}")
+            return prediction.id
+        except RequestFailedError as failed:
+            if not failed.failure.maybe_sent:
+                raise create_error(failed.failure) from None
+            lost = failed.failure
+        except AutotrackError:
+            raise
+        except SDK_ANSWER_ERRORS as error:
+            if not call.answered:  # the SDK refused before sending: nothing was created
+                raise BackendError(
+                    f"replicate refused to create the prediction "
+                    f"({self._transport.redact(describe(error))}); check the model version id "
+                    "and the inputs"
+                ) from None
+            lost = unreadable(call.what, error, self._transport.redact)
+        found = self.find(version, inputs, created_after=since)  # even past the deadline
+        if found is not None:
+            return str(found["id"])
+        raise create_error(lost)
 
     def find(
         self,
@@ -331,7 +315,7 @@ class ReplicateClient:
         """
         budget = self.timeouts.request if budget is None else budget
         try:
-            api, _ = self._ensure_clients()
+            api = self._connections.open().api
             return find_prediction(
                 lambda url: self._list_page(api, url, budget),
                 lambda pid: self.get(pid, deadline=Deadline.after(budget)),
@@ -360,7 +344,7 @@ class ReplicateClient:
     @_scrubbing
     def get(self, prediction_id: str, *, deadline: Deadline | None = None) -> Json | None:
         """Return a prediction's raw JSON, or ``None`` when Replicate does not know the id."""
-        api, _ = self._ensure_clients()
+        api = self._connections.open().api
         reply = self._transport.send(
             api,
             lambda _: api.build_request("GET", f"/v1/predictions/{prediction_id}"),
@@ -388,21 +372,18 @@ class ReplicateClient:
     def cancel(self, prediction_id: str) -> bool:
         """Ask Replicate to cancel a prediction; best effort, bounded by ``Timeouts.cancel``.
 
-        Returns whether the request was accepted. Never raises for network problems.
+        Sent by the SDK's ``predictions.cancel``, once. Returns whether the request was accepted
+        (a 2xx answer, even one the SDK cannot read). Never raises for network problems.
         """
+        call = Call(f"canceling prediction {prediction_id}", self.timeouts.cancel, max_retries=0)
         try:
-            api, _ = self._ensure_clients()
-            self._transport.send(
-                api,
-                lambda _: api.build_request("POST", f"/v1/predictions/{prediction_id}/cancel"),
-                what=f"canceling prediction {prediction_id}",
-                read=lambda _response, _stopped: None,
-                fail=api_error,
-                budget=self.timeouts.cancel,
-                max_retries=0,
-            )
-        except (BackendError, MissingTokenError):
+            sdk = self._connections.open().sdk
+            with calling(call):
+                sdk.predictions.cancel(prediction_id)
+        except (RequestFailedError, MissingTokenError):
             return False
+        except SDK_ANSWER_ERRORS:
+            return call.answered > 0  # a 2xx the SDK cannot read (status "aborted") is accepted
         return True
 
     # -- waiting -----------------------------------------------------------------------------
@@ -447,11 +428,11 @@ class ReplicateClient:
         destinations are kept (they were written atomically, so they are complete). Only the
         API's own host gets the token; file hosts (``replicate.delivery``) never see it.
         """
-        api, files = self._ensure_clients()
+        connected = self._connections.open()
         api_root = self.base_url + "/"
         return self._downloader.download(
             items,
-            client_for=lambda url: api if url.startswith(api_root) else files,
+            client_for=lambda url: connected.api if url.startswith(api_root) else connected.files,
             prediction_id=prediction_id,
             progress=progress,
             deadline=deadline,
@@ -518,7 +499,7 @@ class ReplicateClient:
             Re-raised after a best-effort cancel of the remote prediction (during the create
             request, the prediction is first looked for in the listing, see :meth:`find`).
         """
-        self._ensure_clients()  # a missing token fails before anything is uploaded
+        self._connections.open()  # a missing token fails before anything is uploaded
         return run_prediction(
             self,
             version,
@@ -532,15 +513,3 @@ class ReplicateClient:
             stop=stop,
             journal_extra=journal_extra,
         )
-
-
-def _with_id(read: Reader[Any]) -> Reader[Any]:
-    """Wrap a JSON reader: an answer without a prediction id is malformed (its id is lost)."""
-
-    def read_prediction(response: httpx.Response, stopped: Callable[[], bool]) -> Any:
-        body = read(response, stopped)
-        if not isinstance(body, Mapping) or not isinstance(body.get("id"), str) or not body["id"]:
-            raise MalformedAnswerError(f"the answer has no prediction id: {str(body)[:120]}")
-        return body
-
-    return read_prediction

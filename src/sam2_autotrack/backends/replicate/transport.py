@@ -1,7 +1,9 @@
 """How every request to Replicate is sent: one rate gate and one retry policy, for every request.
 
-:class:`Transport` sends the API calls, the uploads and the downloads of a
-:class:`~sam2_autotrack.backends.replicate.ReplicateClient`. For each request it
+:class:`Transport` sends every request of a
+:class:`~sam2_autotrack.backends.replicate.ReplicateClient`: the ones the ``replicate`` SDK makes
+(create, upload, cancel; through :class:`~.sdk.SdkTransport`) and the ones the client makes itself
+(polls, the listing, downloads). For each request it
 
 * waits on the shared :class:`RateGate` (when one request is throttled, every request waits);
 * gives each attempt a wall-clock deadline (:func:`~.exchange.exchange`) and never sleeps or
@@ -9,7 +11,8 @@
 * retries 429, 5xx and network errors with exponential backoff and jitter, honouring the server's
   ``Retry-After`` (or Replicate's "resets in ~Ns"), capped by ``Retries.max_retry_after``;
 * retries only what is safe to repeat: a request the server may have acted on (a create whose
-  answer was lost) is handed to a ``recover`` callback instead of being sent twice;
+  answer was lost) is never sent twice; it fails with ``Failure.maybe_sent`` and the caller
+  looks for what it did;
 * turns every failure into one :class:`Failure` value, which the caller maps to the library's
   typed errors, with the token scrubbed from any text the server sent.
 """
@@ -291,7 +294,6 @@ class Transport:
         idempotent: bool = True,
         accept: Collection[int] = (),
         deadline: Deadline | None = None,
-        recover: Callable[[], T | None] | None = None,
         max_retries: int | None = None,
         cancel: threading.Event | None = None,
     ) -> Reply[T]:
@@ -314,17 +316,13 @@ class Transport:
             ``.upload``, ``.download`` or ``.cancel``).
         idempotent
             Whether repeating the request is harmless. When not, an attempt that may have
-            reached the server is never repeated: ``recover`` is asked first, then it fails
-            with ``maybe_sent=True``.
+            reached the server is never repeated: it fails with ``maybe_sent=True`` (the
+            caller looks for what it did).
         accept
             Error statuses answered as a :class:`Reply` instead of failing (e.g. 404).
         deadline
             The caller's overall deadline: no attempt, backoff or rate-limit wait goes past it
             (``Failure.kind == "deadline"``).
-        recover
-            For non-idempotent requests: looks for what a lost attempt did (with its own
-            budget, even when the deadline has passed); its non-``None`` answer is returned as
-            a 200 reply.
         max_retries
             Overrides ``Retries.max_retries`` for this request (``0`` for best-effort calls).
         cancel
@@ -343,10 +341,6 @@ class Transport:
             if failure is None:
                 assert outcome.status is not None
                 return Reply(outcome.status, outcome.value)
-            if failure.maybe_sent and recover is not None:
-                found = recover()  # even past the deadline: what was created must be known
-                if found is not None:
-                    return Reply(200, found)
             if failure.kind == "timeout" and deadline.expired():
                 raise fail(self._deadline_failure(what, failure))
             if failure.kind == "status" and failure.status in accept:
