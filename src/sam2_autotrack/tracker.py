@@ -285,9 +285,7 @@ class AutoTracker:
             return result
         files += write_tracks(out, result)
         clock = time.perf_counter()
-        self._progress("export", 0, 1)
-        files += write_exports(result, out, options)
-        self._progress("export", 1, 1)
+        files += write_exports(result, out, options, progress=self.progress)
         result = result.replace(timings={**result.timings, "export": time.perf_counter() - clock})
         parameters = {**self.parameters(), "exports": options.model_dump(mode="json")}
         write_run_manifest(result, out, files=files, parameters=parameters)

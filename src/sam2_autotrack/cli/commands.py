@@ -65,7 +65,8 @@ def cmd_export(args: argparse.Namespace) -> int:
         return 2
     result = load_run(args.run_dir)
     out = args.out if args.out is not None else args.run_dir
-    written = export_run(result, out, options)  # recorded in the manifest when out is the run
+    # Recorded in the manifest when out is the run folder; a bar per frame encoded.
+    written = export_run(result, out, options, progress=StderrProgress())
     note(f"wrote {len(written)} file(s) to {out}")
     return 0
 

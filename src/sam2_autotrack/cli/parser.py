@@ -71,6 +71,13 @@ def _add_export_flags(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--coco", action="store_true", help="COCO JSON, an RLE per object per frame")
     group.add_argument("--palette", action="store_true", help="an indexed DAVIS PNG per frame")
     group.add_argument(
+        "--quality",
+        choices=["draft", "good", "best"],
+        default="good",
+        help="video encoder preset: draft (realtime VP9, fast ProRes), good (near-best picture at "
+        "realtime speed) or best (smallest files, several times slower)",
+    )
+    group.add_argument(
         "--feather", type=float, default=0.0, metavar="PX", help="soft alpha edge, in pixels"
     )
     group.add_argument(
