@@ -256,6 +256,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="output folder (one sub-folder per video when several are given)",
     )
     track.add_argument("--jobs", type=int, default=1, metavar="N", help="videos processed at once")
+    track.add_argument(
+        "--dask",
+        default=None,
+        metavar="ADDRESS",
+        help="run the videos on a Dask cluster: tcp://HOST:8786 (a running scheduler) or local "
+        "(worker processes on this machine, --jobs of them); needs pip install "
+        "'sam2-autotrack[dask]'",
+    )
     _add_backend_flag(track)
     _add_selection_flags(track)
     _add_replicate_flags(track)

@@ -5,9 +5,10 @@ The source is decoded by ffmpeg once per pixel format the outputs need (``yuv420
 output's encoder: an alpha video gets the source planes followed by its alpha plane (raw
 ``yuva420p``/``yuva444p``: no colour conversion, no filter graph), the overlay gets the frame drawn
 on. The only per-frame Python work is that composite. Each encoder is its own ffmpeg process fed
-through a small queue by its own thread, so the encodes run in parallel; at most one encoder per
-CPU core runs at once (more outputs are encoded in further passes) and each gets its share of the
-cores as ffmpeg threads. Every output is written atomically; the first failure stops them all.
+through a small queue by its own thread, so the encodes run in parallel: up to two encoders per
+CPU core at once (more outputs are encoded in further passes), the cores shared out among them as
+ffmpeg threads, so a machine's cores stay busy without being oversubscribed. Every output is
+written atomically; the first failure stops them all.
 """
 
 from __future__ import annotations
@@ -156,7 +157,7 @@ def encode_from_source(
     progress
         Advanced by one per frame handed to an encoder.
     max_parallel
-        Encoders running at once (default: the number of CPU cores).
+        Encoders running at once (default: twice the number of CPU cores).
 
     Raises
     ------
@@ -166,7 +167,7 @@ def encode_from_source(
         A decode or an encode failed (no output of that pass is left behind).
     """
     cores = max(1, os.cpu_count() or 1)
-    width = max(1, max_parallel if max_parallel is not None else cores)
+    width = max(1, max_parallel if max_parallel is not None else 2 * cores)
     for start in range(0, len(encodes), width):
         batch = list(encodes[start : start + width])
         threads = max(1, cores // len(batch))
