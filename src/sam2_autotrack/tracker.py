@@ -7,12 +7,14 @@ exports in :mod:`~sam2_autotrack.export`.
 
 from __future__ import annotations
 
+import io
 import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from concurrent.futures import Executor
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, Literal, TextIO
 
 import numpy as np
 from numpy.typing import NDArray
@@ -20,10 +22,10 @@ from numpy.typing import NDArray
 from sam2_autotrack.backends.base import Backend, MaskProposals, ProgressCallback
 from sam2_autotrack.backends.resolve import BackendChoice, close_backend, resolve_backend
 from sam2_autotrack.clicks import ClickSet
-from sam2_autotrack.errors import ConfigError, SelectionError
+from sam2_autotrack.errors import AutotrackError, ConfigError, SelectionError
 from sam2_autotrack.export.bundle import require_export_tools, write_exports
 from sam2_autotrack.export.options import ExportOptions
-from sam2_autotrack.run.batch import BatchReport, run_batch
+from sam2_autotrack.run.batch import BatchItem, BatchReport, one_line, run_batch, unique_run_dirs
 from sam2_autotrack.run.folder import (
     begin_run,
     check_run_dir,
@@ -31,6 +33,7 @@ from sam2_autotrack.run.folder import (
     write_seed_stage,
     write_tracks,
 )
+from sam2_autotrack.run.jobs import VideoJob, completed_item, run_jobs
 from sam2_autotrack.run.manifest import write_run_manifest
 from sam2_autotrack.run.result import TrackResult
 from sam2_autotrack.seeds.build import clicks_from_selection
@@ -39,7 +42,7 @@ from sam2_autotrack.selection.select import Selection, SelectionOptions, select_
 from sam2_autotrack.video.probe import probe_video
 from sam2_autotrack.video.reader import read_frame
 
-__all__ = ["AutoTracker", "BackendChoice", "default_work_dir"]
+__all__ = ["AutoTracker", "BackendChoice", "default_work_dir", "track_video_job"]
 
 
 def default_work_dir() -> Path:
@@ -285,9 +288,7 @@ class AutoTracker:
             return result
         files += write_tracks(out, result)
         clock = time.perf_counter()
-        self._progress("export", 0, 1)
-        files += write_exports(result, out, options)
-        self._progress("export", 1, 1)
+        files += write_exports(result, out, options, progress=self.progress)
         result = result.replace(timings={**result.timings, "export": time.perf_counter() - clock})
         parameters = {**self.parameters(), "exports": options.model_dump(mode="json")}
         write_run_manifest(result, out, files=files, parameters=parameters)
@@ -301,23 +302,97 @@ class AutoTracker:
         out_dir: str | Path,
         concurrency: int = 2,
         exports: ExportOptions | dict[str, Any] | None = None,
+        executor: Executor | None = None,
+        backend_options: Mapping[str, Any] | None = None,
     ) -> BatchReport:
-        """Track several videos, ``concurrency`` at a time, sharing this tracker's backend.
+        """Track several videos; each gets ``out_dir/<stem>/``, one failure never stops the rest.
 
-        Each video gets ``out_dir/<stem>/``; one failing video does not stop the others (its
-        row in the report says why). The Replicate backend's client is shared, so a rate limit
-        hit by one job slows them all instead of failing them. ``exports`` are :meth:`track`'s,
-        checked once before any video is read.
+        By default ``concurrency`` threads share this tracker's backend (the Replicate client is
+        shared, so a rate limit hit by one job slows them all instead of failing them).
+
+        With ``executor`` — any :class:`concurrent.futures.Executor`: a process pool, or Dask's
+        for many machines (``distributed.Client("tcp://HOST:8786").get_executor()``, see
+        :func:`sam2_autotrack.run.dask_executor`) — each video travels as a small picklable
+        :class:`~sam2_autotrack.run.jobs.VideoJob` (backend name and options, selection, seed and
+        export options) and the worker builds its own tracker: a tracker's HTTP clients and locks
+        never leave this process. The worker writes the video's run folder (paths must mean the
+        same on the workers: a shared filesystem) and sends back its row of the summary; a worker
+        that dies fails only its own videos. Progress is reported as ``("videos", done, total)``.
+
+        Either way a video whose run folder is already complete with the same backend and options
+        is not redone (its row says ``skipped``), and an interrupted one is run again (a
+        Replicate prediction recorded in its ``work/`` is resumed, not paid again).
+
+        Parameters
+        ----------
+        videos
+            The input videos.
+        out_dir
+            Parent folder of the run folders.
+        concurrency
+            Threads when no ``executor`` is given.
+        exports
+            :meth:`track`'s exports, checked once before any video is read.
+        executor
+            Where to run the videos instead of this process's threads.
+        backend_options
+            With ``executor``: keyword arguments the workers give their backend's constructor.
+            Needed when this tracker was given a backend *instance* (which cannot travel); a
+            tracker built from ``"auto"``/``"local"``/``"replicate"`` sends its backend's name.
+
+        Raises
+        ------
+        ConfigError
+            Invalid ``concurrency`` or ``exports``; a backend instance with an ``executor`` but
+            no ``backend_options``.
         """
         if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
             raise ConfigError(f"concurrency must be an integer >= 1; got {concurrency!r}")
         options = self._checked_exports(exports, out_dir)
-        return run_batch(
-            [Path(v) for v in videos],
-            lambda video, run_dir: self.track(video, run_dir, exports=options),
-            out_dir=Path(out_dir),
-            concurrency=concurrency,
-        )
+        paths = [Path(v) for v in videos]
+        if executor is not None:
+            jobs = self._jobs(paths, Path(out_dir), options, backend_options)
+            return run_jobs(jobs, executor=executor, runner=track_video_job, progress=self.progress)
+        name = self.backend.name
+
+        def one(video: Path, run_dir: Path) -> TrackResult | BatchItem:
+            job = VideoJob(
+                video, run_dir, "replicate" if name == "replicate" else "local",
+                selection=self.selection_options, seeds=self.seed_options, exports=options,
+            )  # fmt: skip
+            done = completed_item(job) if name in ("local", "replicate") else None
+            return done if done is not None else self.track(video, run_dir, exports=options)
+
+        return run_batch(paths, one, out_dir=Path(out_dir), concurrency=concurrency)
+
+    def _jobs(
+        self,
+        videos: list[Path],
+        out_dir: Path,
+        exports: ExportOptions,
+        backend_options: Mapping[str, Any] | None,
+    ) -> list[VideoJob]:
+        name = self.backend.name
+        if name not in ("local", "replicate"):
+            raise ConfigError(
+                f"backend {name!r} cannot be rebuilt on other workers; executor= needs the "
+                "'local' or 'replicate' backend (or run without executor=)"
+            )
+        if backend_options is None and not self._owns_backend:
+            raise ConfigError(
+                "this tracker was given a backend instance, which holds connections and locks "
+                "and cannot be sent to workers; pass backend_options={...} (the keyword "
+                "arguments of its constructor, {} for the defaults) or build the tracker from "
+                f"'{name}'"
+            )
+        kind: Literal["local", "replicate"] = "replicate" if name == "replicate" else "local"
+        extra = dict(backend_options or {})
+        return [
+            VideoJob(
+                video, run_dir, kind, extra, self.selection_options, self.seed_options, exports
+            )
+            for video, run_dir in zip(videos, unique_run_dirs(videos, out_dir), strict=True)
+        ]
 
     # -- helpers ----------------------------------------------------------------------------------
 
@@ -336,3 +411,41 @@ class AutoTracker:
     def _progress(self, stage: str, done: int, total: int | None) -> None:
         if self.progress is not None:
             self.progress(stage, done, total)
+
+
+def track_video_job(job: VideoJob) -> BatchItem:
+    """Run one :class:`~sam2_autotrack.run.jobs.VideoJob` on a worker; return its summary row.
+
+    The worker builds its own backend and tracker from the job (a Replicate worker reads
+    ``REPLICATE_API_TOKEN`` from its own environment), writes the run folder, and returns a row
+    without the masks (they stay in the run folder). A folder already complete with the same
+    settings is not redone. An :class:`~sam2_autotrack.AutotrackError` or ``OSError`` becomes a
+    failed row; anything else propagates.
+    """
+    started = time.perf_counter()
+    done = completed_item(job)
+    if done is not None:
+        return done
+    video, run_dir = Path(job.video), Path(job.run_dir)
+    try:
+        if job.backend == "local":
+            from sam2_autotrack.backends.local.backend import LocalBackend
+
+            backend: Backend = LocalBackend(**dict(job.backend_options))
+        else:
+            backend = resolve_backend("replicate", replicate_options=job.backend_options)
+        try:
+            tracker = AutoTracker(
+                backend, selection=job.selection, seeds=job.seeds, stream=io.StringIO()
+            )
+            result = tracker.track(video, run_dir, exports=job.exports)
+        finally:
+            close_backend(backend)
+    except (AutotrackError, OSError) as exc:
+        return BatchItem(
+            video, "failed", run_dir, time.perf_counter() - started, error=one_line(exc)
+        )
+    return BatchItem(
+        video, "ok", run_dir, time.perf_counter() - started,
+        objects=len(result), frames=result.frame_count,
+    )  # fmt: skip

@@ -15,6 +15,7 @@ from PIL import Image
 from encoded_clips import decode_alpha
 from sam2_autotrack import ExportError, FFmpegNotFoundError, MaskCleanup
 from sam2_autotrack.export import ExportOptions, MaskedVideo, write_exports
+from sam2_autotrack.masks import MaskSequence
 from sam2_autotrack.video import probe_stream
 
 EXPORT_PACKAGE = Path(__file__).resolve().parents[2] / "src" / "sam2_autotrack" / "export"
@@ -39,8 +40,8 @@ class Clip:
         first = next(iter(self.stacks.values()))
         return (first.shape[2], first.shape[1])
 
-    def masks(self, object_id: str) -> NDArray[np.bool_]:
-        return self.stacks[object_id].copy()
+    def mask_sequence(self, object_id: str) -> MaskSequence:
+        return MaskSequence.from_array(self.stacks[object_id])
 
 
 def two_objects() -> dict[str, NDArray[np.bool_]]:

@@ -46,11 +46,19 @@ def test_what_the_options_need() -> None:
     assert not ExportOptions().wants_files
     assert ExportOptions(coco=True).wants_files
     assert ExportOptions(coco=True, palette=True).encoders == ()
-    assert ExportOptions(alpha=("prores", "webm"), overlay=True).encoders == (
+    assert ExportOptions(alpha=("prores", "webm"), overlay=True, quality="best").encoders == (
         "prores_ks",
         "libvpx-vp9",
         "libx264",
     )
+
+
+def test_quality_presets_pick_the_encoders_and_refuse_unknown_names() -> None:
+    assert ExportOptions().quality == "good"
+    assert ExportOptions(alpha="prores", quality="draft").encoders == ("prores_aw",)
+    assert ExportOptions(alpha="prores").encoders == ("prores_ks",)
+    with pytest.raises(ConfigError, match=r"quality='fast'.*'draft', 'good' or 'best'"):
+        ExportOptions(quality="fast")  # type: ignore[arg-type]
 
 
 def test_frozen_replace_coerce_and_json_round_trip() -> None:

@@ -7,10 +7,11 @@ import json
 import sys
 
 from sam2_autotrack.backends.resolve import close_backend
-from sam2_autotrack.cli.settings import export_options, make_tracker
+from sam2_autotrack.cli.settings import export_options, make_tracker, replicate_options
 from sam2_autotrack.evaluation import evaluate_dirs
 from sam2_autotrack.export.options import ExportOptions
 from sam2_autotrack.progress import StderrProgress, note
+from sam2_autotrack.run.dask import dask_executor
 from sam2_autotrack.run.exports import export_run
 from sam2_autotrack.run.folder import load_run
 from sam2_autotrack.testing.samples import sample_video
@@ -20,7 +21,7 @@ __all__ = ["COMMANDS", "cmd_demo", "cmd_eval", "cmd_export", "cmd_track"]
 
 
 def cmd_track(args: argparse.Namespace) -> int:
-    """Track one video into ``--out``, or several into one sub-folder each."""
+    """Track one video into ``--out``, or several into one sub-folder each (on Dask with --dask)."""
     exports = export_options(args)
     tracker = make_tracker(args)
     try:
@@ -32,9 +33,18 @@ def cmd_track(args: argparse.Namespace) -> int:
                 f"{args.out}"
             )
             return 0
-        report = tracker.track_many(
-            args.videos, out_dir=args.out, concurrency=args.jobs, exports=exports
-        )
+        if args.dask is not None:
+            backend_options = replicate_options(args) if tracker.backend.name == "replicate" else {}
+            workers = args.jobs if args.jobs > 1 else None
+            with dask_executor(args.dask, workers=workers) as executor:
+                report = tracker.track_many(
+                    args.videos, out_dir=args.out, exports=exports, executor=executor,
+                    backend_options=backend_options,
+                )  # fmt: skip
+        else:
+            report = tracker.track_many(
+                args.videos, out_dir=args.out, concurrency=args.jobs, exports=exports
+            )
     finally:
         close_backend(tracker.backend)
     print(report.table(), file=sys.stderr)
@@ -65,7 +75,8 @@ def cmd_export(args: argparse.Namespace) -> int:
         return 2
     result = load_run(args.run_dir)
     out = args.out if args.out is not None else args.run_dir
-    written = export_run(result, out, options)  # recorded in the manifest when out is the run
+    # Recorded in the manifest when out is the run folder; a bar per frame encoded.
+    written = export_run(result, out, options, progress=StderrProgress())
     note(f"wrote {len(written)} file(s) to {out}")
     return 0
 

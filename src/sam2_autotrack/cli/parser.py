@@ -71,6 +71,13 @@ def _add_export_flags(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--coco", action="store_true", help="COCO JSON, an RLE per object per frame")
     group.add_argument("--palette", action="store_true", help="an indexed DAVIS PNG per frame")
     group.add_argument(
+        "--quality",
+        choices=["draft", "good", "best"],
+        default="good",
+        help="video encoder preset: draft (realtime VP9, fast ProRes), good (near-best picture at "
+        "realtime speed) or best (smallest files, several times slower)",
+    )
+    group.add_argument(
         "--feather", type=float, default=0.0, metavar="PX", help="soft alpha edge, in pixels"
     )
     group.add_argument(
@@ -250,6 +257,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="output folder (one sub-folder per video when several are given)",
     )
     track.add_argument("--jobs", type=int, default=1, metavar="N", help="videos processed at once")
+    track.add_argument(
+        "--dask",
+        default=None,
+        metavar="ADDRESS",
+        help="run the videos on a Dask cluster: tcp://HOST:8786 (a running scheduler) or local "
+        "(worker processes on this machine, --jobs of them); needs pip install "
+        "'sam2-autotrack[dask]'",
+    )
     _add_backend_flag(track)
     _add_selection_flags(track)
     _add_replicate_flags(track)

@@ -30,6 +30,7 @@ def export_options(args: argparse.Namespace) -> ExportOptions:
         overlay=args.overlay,
         coco=args.coco,
         palette=args.palette,
+        quality=args.quality,
         cleanup={
             "fill_holes_px": args.fill_holes,
             "min_component_px": args.min_component,

@@ -18,11 +18,13 @@ from numpy.typing import NDArray
 
 from sam2_autotrack.errors import ExportError, MaskError, MaskSizeError
 from sam2_autotrack.masks.cleanup import hold_indices
-from sam2_autotrack.masks.validate import checked_mask_stacks
+from sam2_autotrack.masks.store import MaskSequence
+from sam2_autotrack.masks.validate import as_mask_stack
 from sam2_autotrack.video.stream_info import VideoStreamInfo
 
 __all__ = [
     "DEFAULT_TIMEOUT_S",
+    "MaskFrames",
     "check_frame_count",
     "check_geometry",
     "check_suffix",
@@ -35,10 +37,28 @@ DEFAULT_TIMEOUT_S = 900.0
 """Seconds an encode may take before ffmpeg is killed."""
 
 
-def checked_masks(masks: Mapping[str, Any], frame_indices: Any) -> dict[str, NDArray[np.bool_]]:
-    """Validate ``{object_id: (T, H, W)}`` stacks and their ``(T,)`` increasing frame indices."""
-    stacks = checked_mask_stacks(masks)
-    shape = next(iter(stacks.values())).shape
+MaskFrames = MaskSequence | NDArray[np.bool_]
+"""One object's masks, read frame by frame: a :class:`MaskSequence` or a ``(T, H, W)`` stack."""
+
+
+def checked_masks(masks: Mapping[str, Any], frame_indices: Any) -> dict[str, MaskFrames]:
+    """Validate ``{object_id: masks}`` and their ``(T,)`` increasing frame indices.
+
+    A :class:`~sam2_autotrack.masks.MaskSequence` is kept as it is (never decoded whole: the
+    exports read it frame by frame); anything else is checked as a ``(T, H, W)`` mask stack.
+    """
+    if not masks:
+        raise MaskError("masks is empty; pass {object_id: (T, H, W) bool array} with one object")
+    frames: dict[str, MaskFrames] = {
+        str(oid): m if isinstance(m, MaskSequence) else as_mask_stack(m, name=f"masks[{oid!r}]")
+        for oid, m in masks.items()
+    }
+    shapes = {tuple(m.shape) for m in frames.values()}
+    if len(shapes) != 1:
+        raise MaskError(
+            f"every object's masks must have the same (T, H, W) shape; got {sorted(shapes)}"
+        )
+    shape = next(iter(shapes))
     indices = np.asarray(frame_indices)
     if indices.shape != (shape[0],):
         raise MaskError(
@@ -47,7 +67,7 @@ def checked_masks(masks: Mapping[str, Any], frame_indices: Any) -> dict[str, NDA
         )
     if indices.size:
         hold_indices(indices, int(indices[-1]) + 1)  # validates order and sign
-    return stacks
+    return frames
 
 
 def frame_rate(fps: float | Fraction | None, info: VideoStreamInfo) -> Fraction:
@@ -62,7 +82,7 @@ def frame_rate(fps: float | Fraction | None, info: VideoStreamInfo) -> Fraction:
 
 
 def check_geometry(
-    stack: NDArray[np.bool_], frame_indices: Any, info: VideoStreamInfo, source: Path
+    stack: MaskFrames, frame_indices: Any, info: VideoStreamInfo, source: Path
 ) -> None:
     """Check one index per mask frame and masks the size of the decoded (rotated) source."""
     indices = np.asarray(frame_indices)

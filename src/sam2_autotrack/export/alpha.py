@@ -1,20 +1,21 @@
 """True-alpha video of masks over their source: WebM VP9 (``yuva420p``) or ProRes 4444.
 
-The source is read through ffmpeg and streamed one frame at a time, so memory stays flat whatever
-the clip length. Masks given every k-th frame (``frame_indices = 0, k, 2k, ...``) are *held* until
-the next mask frame, and the output always has exactly the source's frame count at the source frame
-rate (or ``fps=`` when given): the alpha never drifts or gets stretched in time.
+The source is decoded by ffmpeg (with its automatic rotation, the orientation the masks are drawn
+in) and streamed one frame at a time with the masks read frame by frame, so memory stays flat
+whatever the clip length. Masks given every k-th frame (``frame_indices = 0, k, 2k, ...``) are
+*held* until the next mask frame, and the output always has exactly the source's frame count at
+the source frame rate (or ``fps=`` when given): the alpha never drifts or gets stretched in time.
 
-The video is made by ffmpeg itself: the source is decoded from ``-i source`` (with ffmpeg's
-automatic rotation, the orientation the masks are drawn in) and the alpha arrives as raw 8-bit gray
-frames on stdin; both streams are re-timed to ``frame number / fps`` so ``alphamerge`` pairs frame
-*n* with alpha *n* exactly. Reading alpha back from a WebM needs the libvpx decoder
-(``ffmpeg -c:v libvpx-vp9 -i file.webm``): ffmpeg's native VP9 decoder silently drops it.
+Each output frame is the decoded source planes followed by the 8-bit alpha plane, handed raw to
+the encoder (:mod:`sam2_autotrack.export.encode`): the alpha reaches the encoder byte for byte.
+Encoder settings come from the quality presets (:mod:`sam2_autotrack.export.presets`). Reading
+alpha back from a WebM needs the libvpx decoder (``ffmpeg -c:v libvpx-vp9 -i file.webm``):
+ffmpeg's native VP9 decoder silently drops it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Mapping
 from fractions import Fraction
 from pathlib import Path
 from typing import Any, Literal
@@ -22,20 +23,27 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from sam2_autotrack._fs import atomic_path
 from sam2_autotrack.errors import ExportError
 from sam2_autotrack.export._checks import (
     DEFAULT_TIMEOUT_S,
-    check_frame_count,
+    MaskFrames,
     check_geometry,
     check_suffix,
-    encoded_frames,
+    checked_masks,
     frame_rate,
 )
-from sam2_autotrack.masks.cleanup import MaskCleanup, feather_alpha, hold_indices
+from sam2_autotrack.export._frames import HeldAlpha
+from sam2_autotrack.export.encode import ExportProgress, VideoEncode, encode_from_source
+from sam2_autotrack.export.presets import (
+    DEFAULT_QUALITY,
+    Quality,
+    encoder_name,
+    encoder_settings,
+)
+from sam2_autotrack.masks.cleanup import MaskCleanup, hold_indices
+from sam2_autotrack.masks.store import MaskSequence
 from sam2_autotrack.masks.validate import as_mask_stack, checked_mask_stacks
 from sam2_autotrack.video.ffmpeg import require_encoders
-from sam2_autotrack.video.process import run_ffmpeg
 from sam2_autotrack.video.stream_info import probe_stream
 
 __all__ = [
@@ -43,8 +51,10 @@ __all__ = [
     "AlphaCodec",
     "alpha_encoder",
     "alpha_suffix",
+    "alpha_video_encode",
     "union_of",
     "write_alpha_video",
+    "write_alpha_videos",
 ]
 
 AlphaCodec = Literal["webm", "prores"]
@@ -54,25 +64,9 @@ ALPHA_CODECS: tuple[AlphaCodec, ...] = ("webm", "prores")
 """Every :data:`AlphaCodec`, in the order exports write them."""
 
 _ALPHA_CODECS: dict[str, dict[str, Any]] = {
-    "webm": {
-        "encoder": "libvpx-vp9",
-        "suffixes": (".webm",),
-        "merge_format": "yuva420p",
-        "args": [
-            "-c:v", "libvpx-vp9", "-pix_fmt", "yuva420p", "-b:v", "0", "-crf", "24",
-            "-deadline", "good", "-cpu-used", "4", "-row-mt", "1", "-f", "webm",
-        ],
-    },
-    "prores": {
-        "encoder": "prores_ks",
-        "suffixes": (".mov",),
-        "merge_format": "yuva444p",
-        "args": [
-            "-c:v", "prores_ks", "-profile:v", "4", "-pix_fmt", "yuva444p10le",
-            "-vendor", "apl0", "-f", "mov",
-        ],
-    },
-}  # fmt: skip
+    "webm": {"suffixes": (".webm",), "planes": "yuv420p", "container": ("-f", "webm")},
+    "prores": {"suffixes": (".mov",), "planes": "yuv444p", "container": ("-f", "mov")},
+}
 
 
 def _spec(codec: str) -> dict[str, Any]:
@@ -93,16 +87,16 @@ def alpha_suffix(codec: AlphaCodec) -> str:
     return suffix
 
 
-def alpha_encoder(codec: AlphaCodec) -> str:
-    """Return the ffmpeg encoder ``codec`` needs (as ``ffmpeg -encoders`` names it).
+def alpha_encoder(codec: AlphaCodec, quality: Quality = DEFAULT_QUALITY) -> str:
+    """Return the ffmpeg encoder ``codec`` needs at ``quality`` (as ``ffmpeg -encoders`` names it).
 
     Examples
     --------
-    >>> alpha_encoder("prores")
-    'prores_ks'
+    >>> alpha_encoder("webm"), alpha_encoder("prores", "draft"), alpha_encoder("prores", "best")
+    ('libvpx-vp9', 'prores_aw', 'prores_ks')
     """
-    encoder: str = _spec(codec)["encoder"]
-    return encoder
+    _spec(codec)
+    return encoder_name(codec, quality)
 
 
 def union_of(masks: Mapping[str, Any]) -> NDArray[np.bool_]:
@@ -132,24 +126,35 @@ def union_of(masks: Mapping[str, Any]) -> NDArray[np.bool_]:
     return out
 
 
-def _alpha_frames(
-    stack: NDArray[np.bool_], positions: NDArray[np.intp], feather_px: float
-) -> Iterator[bytes]:
-    empty = bytes(stack.shape[1] * stack.shape[2])
-    last_position = -2
-    last = empty
-    for position in positions:
-        if position != last_position:
-            last = (
-                empty
-                if position < 0
-                else feather_alpha(stack[position], radius_px=feather_px).tobytes()
-            )
-            last_position = int(position)
-        yield last
-    # One frame more than the source should have: with alphamerge=shortest=1 the output then has
-    # frame_count + 1 frames exactly when the source is longer than frame_count (detected).
-    yield empty
+def alpha_video_encode(
+    out_path: Path,
+    codec: AlphaCodec,
+    quality: Quality,
+    alpha: Callable[[int], bytes],
+    resolution_wh: tuple[int, int],
+) -> VideoEncode:
+    """Describe one alpha video for :func:`~sam2_autotrack.export.encode.encode_from_source`.
+
+    ``alpha(t)`` gives the ``H * W`` alpha bytes of source frame ``t``; each output frame is the
+    decoded source planes followed by them.
+    """
+    spec = _spec(codec)
+    planes = spec["planes"]
+
+    def compose(raw: bytes, t: int) -> bytes:
+        return raw + alpha(t)
+
+    return VideoEncode(
+        out_path=out_path,
+        source_format=planes,
+        input_format=planes.replace("yuv", "yuva"),
+        output_args=(*encoder_settings(codec, quality, resolution_wh), *spec["container"]),
+        compose=compose,
+    )
+
+
+def _as_frames(mask: Any) -> MaskFrames:
+    return mask if isinstance(mask, MaskSequence) else as_mask_stack(mask, name="mask")
 
 
 def write_alpha_video(
@@ -160,10 +165,12 @@ def write_alpha_video(
     frame_count: int,
     out_path: str | Path,
     codec: AlphaCodec = "webm",
+    quality: Quality = DEFAULT_QUALITY,
     fps: float | Fraction | None = None,
     cleanup: MaskCleanup | None = None,
     ffmpeg: str | Path | None = None,
     timeout: float = DEFAULT_TIMEOUT_S,
+    progress: ExportProgress | None = None,
 ) -> Path:
     """Write the source video with ``mask`` as its alpha channel (true transparency).
 
@@ -172,7 +179,8 @@ def write_alpha_video(
     source_video
         The video the masks were made on.
     mask
-        ``(T, H, W)`` bool: one object's masks, or :func:`union_of` several.
+        ``(T, H, W)`` bool or a :class:`~sam2_autotrack.masks.MaskSequence` (read frame by
+        frame): one object's masks, or :func:`union_of` several.
     frame_indices
         ``(T,)`` source-frame index of each mask frame; each mask is held until the next one.
     frame_count
@@ -182,6 +190,9 @@ def write_alpha_video(
     codec
         ``"webm"``: VP9 with alpha (``yuva420p``), small, plays in browsers. ``"prores"``: ProRes
         4444 (``yuva444p10le``), large, for editors and compositing.
+    quality
+        Encoder preset, ``"draft"``, ``"good"`` (default) or ``"best"``
+        (:mod:`sam2_autotrack.export.presets`).
     fps
         Output frame rate; ``None`` keeps the source's exact rate.
     cleanup
@@ -190,6 +201,8 @@ def write_alpha_video(
         The ffmpeg executable, or ``None`` to find one.
     timeout
         Seconds the encode may take before ffmpeg is killed.
+    progress
+        Advanced by one per frame encoded.
 
     Returns
     -------
@@ -217,39 +230,78 @@ def write_alpha_video(
     ...                   out_path=d / "alpha.webm").name
     'alpha.webm'
     """
-    spec = _spec(codec)
     out = Path(out_path)
-    check_suffix(out, spec["suffixes"], f"codec={codec!r}")
+    [written] = write_alpha_videos(
+        source_video, {out.stem: _as_frames(mask)}, frame_indices=frame_indices,
+        frame_count=frame_count, out_paths={out.stem: out}, codec=codec, quality=quality,
+        fps=fps, cleanup=cleanup, ffmpeg=ffmpeg, timeout=timeout, progress=progress,
+    )  # fmt: skip
+    return written
+
+
+def write_alpha_videos(
+    source_video: str | Path,
+    masks: Mapping[str, Any],
+    *,
+    frame_indices: Any,
+    frame_count: int,
+    out_paths: Mapping[str, str | Path],
+    union_path: str | Path | None = None,
+    codec: AlphaCodec = "webm",
+    quality: Quality = DEFAULT_QUALITY,
+    fps: float | Fraction | None = None,
+    cleanup: MaskCleanup | None = None,
+    ffmpeg: str | Path | None = None,
+    timeout: float = DEFAULT_TIMEOUT_S,
+    progress: ExportProgress | None = None,
+) -> list[Path]:
+    """Write one alpha video per object (and optionally of their union) in one pass.
+
+    The source is decoded once and the encodes run in parallel, one per CPU core
+    (:mod:`sam2_autotrack.export.encode`). Arguments are :func:`write_alpha_video`'s, except:
+
+    Parameters
+    ----------
+    masks
+        ``{object_id: (T, H, W) bool or MaskSequence}``, all the same shape.
+    out_paths
+        ``{object_id: destination}`` for the objects that get their own video (a subset of
+        ``masks``; may be empty when only the union is wanted).
+    union_path
+        Also write the union of every object of ``masks`` there.
+
+    Returns
+    -------
+    list of Path
+        The union's path (when asked) then the objects' paths, in ``out_paths`` order.
+    """
+    spec = _spec(codec)
+    exe = require_encoders(ffmpeg, [alpha_encoder(codec, quality)])
+    paths = {oid: Path(p) for oid, p in out_paths.items()}
+    targets = ([Path(union_path)] if union_path is not None else []) + list(paths.values())
+    for target in targets:
+        check_suffix(target, spec["suffixes"], f"codec={codec!r}")
+    unknown = [oid for oid in paths if oid not in masks]
+    if unknown:
+        raise ExportError(f"out_paths names {unknown} but masks has only {list(masks)}")
     source = Path(source_video)
-    exe = require_encoders(ffmpeg, [spec["encoder"]])
     info = probe_stream(source, ffmpeg=exe, timeout=min(timeout, 120.0))
-    stack = as_mask_stack(mask, name="mask")
-    check_geometry(stack, frame_indices, info, source)
+    frames = checked_masks(masks, frame_indices)
+    check_geometry(next(iter(frames.values())), frame_indices, info, source)
     positions = hold_indices(frame_indices, frame_count)
     options = cleanup if cleanup is not None else MaskCleanup()
-    cleaned = options.apply(stack)
     rate = frame_rate(fps, info)
-    width, height = info.resolution_wh
-    retime = f"settb={rate.denominator}/{rate.numerator},setpts=N"
-    graph = (
-        f"[0:v]{retime},format={spec['merge_format']}[rgb];"
-        f"[1:v]format=gray,{retime}[alpha];"
-        "[rgb][alpha]alphamerge=shortest=1[out]"
-    )
-    with atomic_path(out) as tmp:
-        result = run_ffmpeg(
-            [
-                "-y", "-loglevel", "error", "-nostats", "-progress", "pipe:1",
-                "-i", source,
-                "-f", "rawvideo", "-pix_fmt", "gray", "-s", f"{width}x{height}",
-                "-framerate", str(rate), "-i", "pipe:0",
-                "-filter_complex", graph, "-map", "[out]",
-                "-r", str(rate), "-an", "-sn", "-dn",
-                *spec["args"], tmp,
-            ],
-            ffmpeg=exe,
-            timeout=timeout,
-            stdin=_alpha_frames(cleaned, positions, options.feather_px),
-        )  # fmt: skip
-        check_frame_count(encoded_frames(result.stdout), frame_count, source)
-    return out
+    wh = info.resolution_wh
+    if wh[0] % 2 and codec == "prores":
+        require_encoders(exe, ["prores_ks"])  # the fallback of prores_aw for odd widths
+    encodes = []
+    if union_path is not None:
+        union = HeldAlpha(frames, positions, wh, options)
+        encodes.append(alpha_video_encode(Path(union_path), codec, quality, union, wh))
+    for oid, path in paths.items():
+        alpha = HeldAlpha({oid: frames[oid]}, positions, wh, options)
+        encodes.append(alpha_video_encode(path, codec, quality, alpha, wh))
+    return encode_from_source(
+        source, encodes, frame_count=frame_count, rate=rate, resolution_wh=wh, ffmpeg=exe,
+        timeout=timeout, progress=progress,
+    )  # fmt: skip

@@ -7,6 +7,7 @@ writer its part. It never imports :mod:`sam2_autotrack.run`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
@@ -14,18 +15,33 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sam2_autotrack.errors import ExportError
-from sam2_autotrack.export.alpha import alpha_suffix, union_of, write_alpha_video
+from sam2_autotrack.export._checks import (
+    DEFAULT_TIMEOUT_S,
+    check_geometry,
+    checked_masks,
+    frame_rate,
+)
+from sam2_autotrack.export._frames import HeldAlpha, HeldMasks
+from sam2_autotrack.export.alpha import alpha_suffix, alpha_video_encode
 from sam2_autotrack.export.coco import write_coco_json
+from sam2_autotrack.export.encode import ExportProgress, VideoEncode, encode_from_source
 from sam2_autotrack.export.options import ExportOptions
-from sam2_autotrack.export.overlay import write_overlay_video
+from sam2_autotrack.export.overlay import overlay_colors, overlay_video_encode
 from sam2_autotrack.export.sequences import write_palette_pngs
+from sam2_autotrack.masks.cleanup import hold_indices
+from sam2_autotrack.masks.store import MaskSequence
 from sam2_autotrack.video.ffmpeg import require_encoders
+from sam2_autotrack.video.stream_info import VideoStreamInfo, probe_stream
 
 __all__ = ["MaskedVideo", "require_export_tools", "write_exports"]
 
 
 class MaskedVideo(Protocol):
-    """What :func:`write_exports` needs: a source video and per-object masks over it."""
+    """What :func:`write_exports` needs: a source video and per-object masks over it.
+
+    The masks are read frame by frame through :meth:`mask_sequence`, so a long video exports in
+    bounded memory.
+    """
 
     @property
     def video(self) -> Path | None:
@@ -57,8 +73,12 @@ class MaskedVideo(Protocol):
         """``(width, height)`` of the masks."""
         ...
 
-    def masks(self, object_id: str) -> NDArray[np.bool_]:
-        """``(T, H, W)`` bool masks of one object."""
+    def mask_sequence(self, object_id: str) -> MaskSequence | NDArray[np.bool_]:
+        """One object's masks, read one frame at a time (``seq[t]`` is an ``(H, W)`` bool mask).
+
+        A :class:`~sam2_autotrack.masks.MaskSequence` keeps a long video's masks compressed; a
+        ``(T, H, W)`` array also works (for short clips).
+        """
         ...
 
 
@@ -102,8 +122,16 @@ def _source_of(masked: MaskedVideo) -> Path:
     return Path(masked.video)
 
 
+ProgressCallback = Callable[[str, int, "int | None"], None]
+
+
 def write_exports(
-    masked: MaskedVideo, out_dir: str | Path, options: ExportOptions | None = None
+    masked: MaskedVideo,
+    out_dir: str | Path,
+    options: ExportOptions | None = None,
+    *,
+    progress: ProgressCallback | None = None,
+    timeout: float = DEFAULT_TIMEOUT_S,
 ) -> list[Path]:
     """Write the exports ``options`` ask for under ``out_dir``; return the files written.
 
@@ -111,6 +139,10 @@ def write_exports(
     ``overlay`` gives ``overlay.mp4``; ``coco`` gives ``coco.json``; ``palette`` gives
     ``palette/frame_00000.png``... ``options.cleanup`` applies to every one of them. When a video
     export is asked for, the source video and ffmpeg are checked before anything is written.
+
+    Every video is made in one pass over the source: it is decoded once (per pixel format) and
+    each frame goes to every encoder, the encoders running in parallel within the machine's
+    cores (:mod:`sam2_autotrack.export.encode`); the masks are read one frame at a time.
 
     Parameters
     ----------
@@ -120,6 +152,12 @@ def write_exports(
         Folder to write into (created).
     options
         What to write (default: nothing).
+    progress
+        A :data:`~sam2_autotrack.ProgressCallback`, called as ``("export", done, total)`` after
+        every frame encoded and every mask frame written to COCO or palette PNGs (``total`` counts
+        them over all outputs).
+    timeout
+        Seconds each ffmpeg process may take before it is killed.
 
     Returns
     -------
@@ -137,48 +175,26 @@ def write_exports(
     out = Path(out_dir)
     exe = require_export_tools(chosen)
     source = _source_of(masked) if exe is not None else None
-    masks = {oid: masked.masks(oid) for oid in masked.object_ids}
+    masks = {oid: masked.mask_sequence(oid) for oid in masked.object_ids}
     frame_indices, frame_count = masked.frame_indices, masked.frame_count
     if chosen.per_object and "union" in masks:
         raise ExportError(
             "an object is called 'union', which is the name of the alpha video of all objects; "
             "rename the object or drop per_object"
         )
+    encodes: list[VideoEncode] = []
+    info: VideoStreamInfo | None = None
+    if source is not None and exe is not None:
+        encodes, info = _video_encodes(source, masks, masked, chosen, out, exe, timeout)
+    mask_frames = len(frame_indices)
+    total = len(encodes) * frame_count + mask_frames * (int(chosen.coco) + int(chosen.palette))
+    counter = ExportProgress(progress, total) if chosen.wants_files else None
     written: list[Path] = []
-    if source is not None:
-        for codec in chosen.alpha:
-            suffix = alpha_suffix(codec)
-            stacks = [("union", union_of(masks))]
-            if chosen.per_object:
-                stacks += list(masks.items())
-            for name, stack in stacks:
-                written.append(
-                    write_alpha_video(
-                        source,
-                        stack,
-                        out_path=out / "alpha" / f"{name}{suffix}",
-                        codec=codec,
-                        fps=masked.fps,
-                        cleanup=chosen.cleanup,
-                        ffmpeg=exe,
-                        frame_indices=frame_indices,
-                        frame_count=frame_count,
-                    )
-                )
-        if chosen.overlay:
-            written.append(
-                write_overlay_video(
-                    source,
-                    masks,
-                    out_path=out / "overlay.mp4",
-                    style=chosen.overlay_style,
-                    cleanup=chosen.cleanup,
-                    fps=masked.fps,
-                    ffmpeg=exe,
-                    frame_indices=frame_indices,
-                    frame_count=frame_count,
-                )
-            )
+    if encodes and source is not None and exe is not None and info is not None:
+        written += encode_from_source(
+            source, encodes, frame_count=frame_count, rate=frame_rate(masked.fps, info),
+            resolution_wh=info.resolution_wh, ffmpeg=exe, timeout=timeout, progress=counter,
+        )  # fmt: skip
     if chosen.coco:
         name = masked.video.name if masked.video is not None else "video"
         written.append(
@@ -189,6 +205,7 @@ def write_exports(
                 video_name=name,
                 resolution_wh=masked.resolution_wh,
                 cleanup=chosen.cleanup,
+                progress=counter,
             )
         )
     if chosen.palette:
@@ -198,6 +215,51 @@ def write_exports(
                 frame_indices=frame_indices,
                 out_dir=out / "palette",
                 cleanup=chosen.cleanup,
+                progress=counter,
             )
         )
     return written
+
+
+def _video_encodes(
+    source: Path,
+    masks: dict[str, MaskSequence | NDArray[np.bool_]],
+    masked: MaskedVideo,
+    chosen: ExportOptions,
+    out: Path,
+    exe: Path,
+    timeout: float,
+) -> tuple[list[VideoEncode], VideoStreamInfo]:
+    """Check the masks against the source and describe every video export, in output order."""
+    info = probe_stream(source, ffmpeg=exe, timeout=min(timeout, 120.0))
+    frames = checked_masks(masks, masked.frame_indices)
+    check_geometry(next(iter(frames.values())), masked.frame_indices, info, source)
+    positions = hold_indices(masked.frame_indices, masked.frame_count)
+    wh = info.resolution_wh
+    if wh[0] % 2 and "prores" in chosen.alpha:
+        require_encoders(exe, ["prores_ks"])  # the fallback of prores_aw for odd widths
+    encodes: list[VideoEncode] = []
+    for codec in chosen.alpha:
+        suffix = alpha_suffix(codec)
+        union = HeldAlpha(frames, positions, wh, chosen.cleanup)
+        path = out / "alpha" / f"union{suffix}"
+        encodes.append(alpha_video_encode(path, codec, chosen.quality, union, wh))
+        if chosen.per_object:
+            for oid, sequence in frames.items():
+                alpha = HeldAlpha({oid: sequence}, positions, wh, chosen.cleanup)
+                path = out / "alpha" / f"{oid}{suffix}"
+                encodes.append(alpha_video_encode(path, codec, chosen.quality, alpha, wh))
+    if chosen.overlay:
+        style = chosen.overlay_style
+        held = HeldMasks(frames, positions, wh, chosen.cleanup)
+        encodes.append(
+            overlay_video_encode(
+                out / "overlay.mp4",
+                held,
+                colors=overlay_colors(list(frames), style.colors_rgb),
+                style=style,
+                resolution_wh=wh,
+                quality=chosen.quality,
+            )
+        )
+    return encodes, info

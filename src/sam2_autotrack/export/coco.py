@@ -16,6 +16,7 @@ from numpy.typing import NDArray
 from sam2_autotrack._fs import write_json_atomic
 from sam2_autotrack.errors import MaskSizeError
 from sam2_autotrack.export._checks import checked_masks
+from sam2_autotrack.export.encode import ExportProgress
 from sam2_autotrack.masks.cleanup import MaskCleanup
 from sam2_autotrack.masks.rle import encode_rle
 
@@ -39,6 +40,7 @@ def write_coco_json(
     video_name: str,
     resolution_wh: tuple[int, int],
     cleanup: MaskCleanup | None = None,
+    progress: ExportProgress | None = None,
 ) -> Path:
     """Write COCO-style JSON: one image per mask frame, one RLE annotation per object per frame.
 
@@ -52,7 +54,7 @@ def write_coco_json(
     Parameters
     ----------
     masks
-        ``{object_id: (T, H, W) bool}``, all the same shape.
+        ``{object_id: (T, H, W) bool or MaskSequence}``, all the same shape (read frame by frame).
     frame_indices
         ``(T,)`` source-frame index of each mask frame.
     out_path
@@ -63,6 +65,8 @@ def write_coco_json(
         ``(width, height)`` of the video; must match the masks.
     cleanup
         Hole filling and speck removal (feathering does not apply to RLE).
+    progress
+        Advanced by one per mask frame.
 
     Returns
     -------
@@ -106,16 +110,14 @@ def write_coco_json(
     ]
     objects = [{"id": k, "name": oid, "category_id": 1} for k, oid in enumerate(stacks, start=1)]
     annotations: list[dict[str, Any]] = []
-    for k, (object_id, stack) in enumerate(stacks.items(), start=1):
-        cleaned = options.apply(stack)
-        for t, frame in enumerate(frames):
-            mask = cleaned[t]
+    for t, frame in enumerate(frames):
+        for k, (object_id, stack) in enumerate(stacks.items(), start=1):
+            mask = options.apply(stack[t])
             area = int(mask.sum())
             if area == 0:
                 continue
             annotations.append(
                 {
-                    "id": len(annotations) + 1,
                     "image_id": t + 1,
                     "video_id": 1,
                     "category_id": 1,
@@ -129,6 +131,11 @@ def write_coco_json(
                     "iscrowd": 0,
                 }
             )
+        if progress is not None:
+            progress.advance()
+    # Read frame by frame, listed object by object (ids in that order).
+    annotations.sort(key=lambda ann: (ann["object_id"], ann["image_id"]))
+    annotations = [{"id": n, **ann} for n, ann in enumerate(annotations, start=1)]
     document = {
         "info": {"description": f"sam2_autotrack masks for {video_name}"},
         "videos": [

@@ -11,6 +11,7 @@ from pydantic import ValidationInfo, field_validator
 from sam2_autotrack._options import Options
 from sam2_autotrack.export.alpha import AlphaCodec, alpha_encoder
 from sam2_autotrack.export.overlay import OverlayStyle
+from sam2_autotrack.export.presets import DEFAULT_QUALITY, Quality, encoder_name
 from sam2_autotrack.masks.cleanup import MaskCleanup
 
 __all__ = ["ExportOptions"]
@@ -44,6 +45,12 @@ class ExportOptions(Options):
         Hole filling, speck removal and edge feathering, the same for every export (the run's
         ``masks/`` PNGs stay as tracked). Nested, not flattened:
         ``cleanup=MaskCleanup(feather_px=2)`` or ``cleanup={"feather_px": 2}``.
+    quality
+        Encoder preset of the video exports: ``"draft"`` (realtime VP9, the fast ProRes encoder,
+        ultrafast H.264), ``"good"`` (the default: realtime VP9 at a slower speed setting, within
+        half a dB of ``"best"`` at several times its speed) or ``"best"`` (smallest files,
+        slowest). Every setting is in one table,
+        :data:`sam2_autotrack.export.presets.ENCODER_SETTINGS`.
     ffmpeg
         The ffmpeg executable for the video exports, or ``None`` to find one.
 
@@ -52,8 +59,10 @@ class ExportOptions(Options):
     >>> options = ExportOptions(alpha="webm", overlay=True)
     >>> options.alpha, options.wants_files
     (('webm',), True)
-    >>> options.encoders
-    ('libvpx-vp9', 'libx264')
+    >>> options.encoders, options.quality
+    (('libvpx-vp9', 'libx264'), 'good')
+    >>> ExportOptions(alpha="prores", quality="best").encoders
+    ('prores_ks',)
     >>> ExportOptions(alpha="gif")
     Traceback (most recent call last):
     ...
@@ -67,6 +76,7 @@ class ExportOptions(Options):
     coco: bool = False
     palette: bool = False
     cleanup: MaskCleanup = MaskCleanup()
+    quality: Quality = DEFAULT_QUALITY
     ffmpeg: Path | None = None
 
     @field_validator("alpha", mode="before")
@@ -96,7 +106,7 @@ class ExportOptions(Options):
     @property
     def encoders(self) -> tuple[str, ...]:
         """The ffmpeg encoders these exports need (empty when no video is asked for)."""
-        names = [alpha_encoder(codec) for codec in self.alpha]
+        names = [alpha_encoder(codec, self.quality) for codec in self.alpha]
         if self.overlay:
-            names.append("libx264")
+            names.append(encoder_name("overlay", self.quality))
         return tuple(names)

@@ -1,15 +1,17 @@
 """The overlay preview: H.264 video of the source with each object tinted, outlined and labelled.
 
 The source is decoded through ffmpeg one frame at a time, each frame is drawn with OpenCV and piped
-to the encoder, so memory stays flat whatever the clip length. Masks given every k-th frame are
-held until the next mask frame; the output has exactly the source's frame count. How the objects
-are drawn is an :class:`OverlayStyle`; their colours come from
+to the encoder (:mod:`sam2_autotrack.export.encode`), so memory stays flat whatever the clip
+length. Drawing touches only each object's bounding box, and a mask's outline and label position
+are found once per mask frame however long it is held. Masks given every k-th frame are held until
+the next mask frame; the output has exactly the source's frame count. How the objects are drawn is
+an :class:`OverlayStyle`; their colours come from
 :func:`~sam2_autotrack.export.palette.object_colors`, the same as in every viz picture.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from fractions import Fraction
 from pathlib import Path
 from typing import Annotated, Any
@@ -19,25 +21,23 @@ import numpy as np
 from numpy.typing import NDArray
 from pydantic import Field
 
-from sam2_autotrack._fs import atomic_path
 from sam2_autotrack._options import Options
-from sam2_autotrack.errors import ExportError
 from sam2_autotrack.export._checks import (
     DEFAULT_TIMEOUT_S,
-    check_frame_count,
     check_geometry,
     check_suffix,
-    encoded_frames,
+    checked_masks,
     frame_rate,
 )
+from sam2_autotrack.export._frames import HeldMasks
+from sam2_autotrack.export.encode import ExportProgress, VideoEncode, encode_from_source
 from sam2_autotrack.export.palette import object_colors
+from sam2_autotrack.export.presets import DEFAULT_QUALITY, Quality, encoder_settings
 from sam2_autotrack.masks.cleanup import MaskCleanup, hold_indices
-from sam2_autotrack.masks.validate import checked_mask_stacks
 from sam2_autotrack.video.ffmpeg import require_encoders
-from sam2_autotrack.video.process import iter_ffmpeg_output, run_ffmpeg
 from sam2_autotrack.video.stream_info import probe_stream
 
-__all__ = ["OverlayStyle", "write_overlay_video"]
+__all__ = ["OverlayStyle", "overlay_colors", "overlay_video_encode", "write_overlay_video"]
 
 _Channel = Annotated[int, Field(ge=0, le=255)]
 
@@ -73,44 +73,82 @@ class OverlayStyle(Options):
     colors_rgb: dict[str, tuple[_Channel, _Channel, _Channel]] | None = None
 
 
-def _object_colors(
+def overlay_colors(
     object_ids: Sequence[str], chosen: Mapping[str, tuple[int, int, int]] | None
 ) -> dict[str, tuple[int, int, int]]:
+    """Return each object's colour: ``chosen`` where given, else the library's object colours.
+
+    Examples
+    --------
+    >>> overlay_colors(["a", "b"], {"b": (1, 2, 3)})["b"]
+    (1, 2, 3)
+    """
     palette = [(int(r), int(g), int(b)) for r, g, b in object_colors(len(object_ids)).tolist()]
     return {oid: (chosen or {}).get(oid, palette[i]) for i, oid in enumerate(object_ids)}
 
 
-def _label_anchor(mask: NDArray[np.bool_]) -> tuple[int, int]:
-    """Return the mask pixel farthest from its edge (inside even for rings and C shapes)."""
-    distance = cv2.distanceTransform(mask.astype(np.uint8), cv2.DIST_L2, 3)
-    y, x = np.unravel_index(int(np.argmax(distance)), distance.shape)
-    return int(x), int(y)
+_Color = tuple[int, int, int]
+_PAD_EVEN = ("-vf", "pad=ceil(iw/2)*2:ceil(ih/2)*2")  # yuv420p needs even sides
+_MP4 = ("-movflags", "+faststart", "-f", "mp4")
+
+
+class _Shape:
+    """What drawing one mask needs, found once per mask frame: box, outline, label position."""
+
+    __slots__ = ("anchor", "box", "contours", "inside")
+
+    def __init__(self, mask: NDArray[np.bool_], style: OverlayStyle) -> None:
+        self.box: tuple[int, int, int, int] | None = None
+        self.inside: NDArray[np.uint8] = np.zeros((0, 0), dtype=np.uint8)
+        self.contours: Sequence[Any] = ()
+        self.anchor = (0, 0)
+        as_bytes = np.ascontiguousarray(mask, dtype=bool).view(np.uint8)
+        x, y, w, h = cv2.boundingRect(as_bytes)
+        if w == 0 or h == 0:
+            return
+        height, width = mask.shape
+        # One pixel of margin (clipped to the frame) keeps outlines and distances exactly as on
+        # the whole frame: every background pixel nearest to the mask lies in that margin.
+        y0, y1 = max(0, y - 1), min(height, y + h + 1)
+        x0, x1 = max(0, x - 1), min(width, x + w + 1)
+        self.box = (y0, y1, x0, x1)
+        self.inside = np.ascontiguousarray(as_bytes[y0:y1, x0:x1])
+        if style.contour_px > 0:
+            self.contours, _ = cv2.findContours(
+                self.inside, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE, offset=(x0, y0)
+            )
+        if style.draw_ids:
+            distance = cv2.distanceTransform(self.inside, cv2.DIST_L2, 3)
+            row, col = np.unravel_index(int(np.argmax(distance)), distance.shape)
+            self.anchor = (int(col) + x0, int(row) + y0)
 
 
 def _draw_overlay(
     frame_rgb: NDArray[np.uint8],
-    objects: Sequence[tuple[str, NDArray[np.bool_], tuple[int, int, int]]],
+    objects: Sequence[tuple[str, _Shape, _Color]],
     style: OverlayStyle,
 ) -> NDArray[np.uint8]:
     alpha = style.fill_alpha
-    blended = frame_rgb.astype(np.float32)
-    for _, mask, color in objects:
-        if mask.any():
-            blended[mask] = (1.0 - alpha) * blended[mask] + alpha * np.asarray(color, np.float32)
-    out = np.clip(np.rint(blended), 0, 255).astype(np.uint8)
+    out: NDArray[np.uint8] = frame_rgb.copy()
+    for _, shape, color in objects:
+        if shape.box is None or alpha == 0:
+            continue
+        y0, y1, x0, x1 = shape.box
+        region = out[y0:y1, x0:x1]
+        tint = np.empty_like(region)
+        tint[:] = color
+        blended = cv2.addWeighted(region, 1.0 - alpha, tint, alpha, 0.0)
+        cv2.copyTo(blended, shape.inside, region)  # writes into the frame in place
     height, width = out.shape[:2]
     scale = max(0.35, min(width, height) / 700.0)
     thickness = max(1, round(scale * 2))
-    for object_id, mask, color in objects:
-        if not mask.any():
+    for object_id, shape, color in objects:
+        if shape.box is None:
             continue
         if style.contour_px > 0:
-            contours, _ = cv2.findContours(
-                mask.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE
-            )
-            cv2.drawContours(out, contours, -1, color, style.contour_px, cv2.LINE_AA)
+            cv2.drawContours(out, shape.contours, -1, color, style.contour_px, cv2.LINE_AA)
         if style.draw_ids:
-            x, y = _label_anchor(mask)
+            x, y = shape.anchor
             (text_w, text_h), _ = cv2.getTextSize(
                 object_id, cv2.FONT_HERSHEY_SIMPLEX, scale, thickness
             )
@@ -129,6 +167,43 @@ def _draw_overlay(
     return out
 
 
+def overlay_video_encode(
+    out_path: Path,
+    held: HeldMasks,
+    *,
+    colors: Mapping[str, _Color],
+    style: OverlayStyle,
+    resolution_wh: tuple[int, int],
+    quality: Quality = DEFAULT_QUALITY,
+) -> VideoEncode:
+    """Describe the overlay preview for :func:`~sam2_autotrack.export.encode.encode_from_source`.
+
+    ``held`` gives the (cleaned) masks shown on each source frame; ``colors`` one colour per
+    object id.
+    """
+    width, height = resolution_wh
+    cached: dict[str, Any] = {"position": None, "objects": []}
+
+    def compose(raw: bytes, t: int) -> bytes:
+        position = held.position(t)
+        if position != cached["position"]:
+            cached["objects"] = [
+                (oid, _Shape(mask, style), colors[oid]) for oid, mask in held.at(t).items()
+            ]
+            cached["position"] = position
+        frame = np.frombuffer(raw, dtype=np.uint8).reshape(height, width, 3)
+        drawn: NDArray[np.uint8] = _draw_overlay(frame, cached["objects"], style)
+        return drawn.tobytes()
+
+    return VideoEncode(
+        out_path=out_path,
+        source_format="rgb24",
+        input_format="rgb24",
+        output_args=(*_PAD_EVEN, *encoder_settings("overlay", quality), *_MP4),
+        compose=compose,
+    )
+
+
 def write_overlay_video(
     source_video: str | Path,
     masks: Mapping[str, Any],
@@ -138,9 +213,11 @@ def write_overlay_video(
     out_path: str | Path,
     style: OverlayStyle | None = None,
     cleanup: MaskCleanup | None = None,
+    quality: Quality = DEFAULT_QUALITY,
     fps: float | Fraction | None = None,
     ffmpeg: str | Path | None = None,
     timeout: float = DEFAULT_TIMEOUT_S,
+    progress: ExportProgress | None = None,
 ) -> Path:
     """Write an H.264 preview: each object tinted in its own colour, outlined and labelled.
 
@@ -149,7 +226,7 @@ def write_overlay_video(
     source_video
         The video the masks were made on.
     masks
-        ``{object_id: (T, H, W) bool}``, all the same shape.
+        ``{object_id: (T, H, W) bool or MaskSequence}``, all the same shape (read frame by frame).
     frame_indices
         ``(T,)`` source-frame index of each mask frame; each mask is held until the next one.
     frame_count
@@ -161,12 +238,17 @@ def write_overlay_video(
         Fill opacity, outline, id labels and colours (default :class:`OverlayStyle`).
     cleanup
         Hole filling and speck removal applied before drawing (feathering is ignored).
+    quality
+        Encoder preset, ``"draft"``, ``"good"`` (default) or ``"best"``
+        (:mod:`sam2_autotrack.export.presets`).
     fps
         Output frame rate; ``None`` keeps the source's exact rate.
     ffmpeg
         The ffmpeg executable, or ``None`` to find one.
     timeout
         Seconds decoding and encoding may take before ffmpeg is killed.
+    progress
+        Advanced by one per frame encoded.
 
     Returns
     -------
@@ -200,59 +282,17 @@ def write_overlay_video(
     source = Path(source_video)
     exe = require_encoders(ffmpeg, ["libx264"])
     info = probe_stream(source, ffmpeg=exe, timeout=min(timeout, 120.0))
-    stacks = checked_mask_stacks(masks)
-    first = next(iter(stacks.values()))
-    check_geometry(first, frame_indices, info, source)
+    frames = checked_masks(masks, frame_indices)
+    check_geometry(next(iter(frames.values())), frame_indices, info, source)
     positions = hold_indices(frame_indices, frame_count)
     options = cleanup if cleanup is not None else MaskCleanup()
-    cleaned = {oid: options.apply(stack) for oid, stack in stacks.items()}
-    colors = _object_colors(list(cleaned), drawing.colors_rgb)
-    rate = frame_rate(fps, info)
-    width, height = info.resolution_wh
-    frame_bytes = width * height * 3
-    decoded = 0
-
-    def composed() -> Iterator[bytes]:
-        nonlocal decoded
-        frames = iter_ffmpeg_output(
-            ["-loglevel", "error", "-i", source, "-map", "0:v:0", "-fps_mode", "passthrough",
-             "-f", "rawvideo", "-pix_fmt", "rgb24", "pipe:1"],
-            chunk_bytes=frame_bytes,
-            ffmpeg=exe,
-            timeout=timeout,
-        )  # fmt: skip
-        empty = np.zeros((height, width), dtype=bool)
-        for t, raw in enumerate(frames):
-            if t >= frame_count:
-                frames.close()
-                raise ExportError(
-                    f"{source.name} decodes to more than {frame_count} frames but frame_count "
-                    f"is {frame_count}; pass the number of frames the video really decodes to"
-                )
-            frame = np.frombuffer(raw, dtype=np.uint8).reshape(height, width, 3)
-            position = positions[t]
-            objects = [
-                (oid, stack[position] if position >= 0 else empty, colors[oid])
-                for oid, stack in cleaned.items()
-            ]
-            drawn = _draw_overlay(frame, objects, drawing)
-            decoded = t + 1
-            yield drawn.tobytes()
-
-    with atomic_path(out) as tmp:
-        result = run_ffmpeg(
-            [
-                "-y", "-loglevel", "error", "-nostats", "-progress", "pipe:1",
-                "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{width}x{height}",
-                "-framerate", str(rate), "-i", "pipe:0",
-                "-vf", "pad=ceil(iw/2)*2:ceil(ih/2)*2", "-an",
-                "-c:v", "libx264", "-preset", "veryfast", "-crf", "20", "-pix_fmt", "yuv420p",
-                "-r", str(rate), "-movflags", "+faststart", "-f", "mp4", tmp,
-            ],
-            ffmpeg=exe,
-            timeout=timeout,
-            stdin=composed(),
-        )  # fmt: skip
-        check_frame_count(decoded, frame_count, source)
-        check_frame_count(encoded_frames(result.stdout), frame_count, source)
+    held = HeldMasks(frames, positions, info.resolution_wh, options)
+    encode = overlay_video_encode(
+        out, held, colors=overlay_colors(list(frames), drawing.colors_rgb), style=drawing,
+        resolution_wh=info.resolution_wh, quality=quality,
+    )  # fmt: skip
+    encode_from_source(
+        source, [encode], frame_count=frame_count, rate=frame_rate(fps, info),
+        resolution_wh=info.resolution_wh, ffmpeg=exe, timeout=timeout, progress=progress,
+    )  # fmt: skip
     return out

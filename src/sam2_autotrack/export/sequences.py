@@ -18,7 +18,8 @@ from PIL import Image
 
 from sam2_autotrack._fs import atomic_path, write_bytes_atomic
 from sam2_autotrack.errors import ExportError
-from sam2_autotrack.export._checks import checked_masks
+from sam2_autotrack.export._checks import MaskFrames, checked_masks
+from sam2_autotrack.export.encode import ExportProgress
 from sam2_autotrack.export.palette import davis_palette
 from sam2_autotrack.masks.cleanup import MaskCleanup, feather_alpha, hold_indices
 
@@ -59,7 +60,8 @@ def write_mask_sequences(
     Parameters
     ----------
     masks
-        ``{object_id: (T, H, W) bool}``, all the same shape. Ids must be safe folder names.
+        ``{object_id: (T, H, W) bool or MaskSequence}``, all the same shape (read frame by
+        frame). Ids must be safe folder names.
     frame_indices
         ``(T,)`` source-frame index of each mask frame.
     out_dir
@@ -97,7 +99,6 @@ def write_mask_sequences(
     written: dict[str, list[Path]] = {}
     for object_id, stack in stacks.items():
         folder = root / _safe_folder(object_id)
-        cleaned = options.apply(stack)
         files: list[Path] = []
         cache: dict[int, bytes] = {}
         for frame, position in zip(frames.tolist(), positions.tolist(), strict=True):
@@ -106,7 +107,7 @@ def write_mask_sequences(
                 alpha = (
                     np.zeros(stack.shape[1:], dtype=np.uint8)
                     if position < 0
-                    else feather_alpha(cleaned[position], radius_px=options.feather_px)
+                    else feather_alpha(options.apply(stack[position]), radius_px=options.feather_px)
                 )
                 cache[position] = _png_bytes(alpha)
             files.append(write_bytes_atomic(folder / f"frame_{frame:05d}.png", cache[position]))
@@ -114,11 +115,13 @@ def write_mask_sequences(
     return written
 
 
-def _label_image(stacks: Mapping[str, NDArray[np.bool_]], t: int) -> NDArray[np.uint8]:
+def _label_image(
+    stacks: Mapping[str, MaskFrames], t: int, cleanup: MaskCleanup
+) -> NDArray[np.uint8]:
     first = next(iter(stacks.values()))
     labels = np.zeros(first.shape[1:], dtype=np.uint8)
     for label, stack in enumerate(stacks.values(), start=1):
-        labels[stack[t]] = label  # later objects are drawn over earlier ones
+        labels[cleanup.apply(stack[t])] = label  # later objects are drawn over earlier ones
     return labels
 
 
@@ -128,6 +131,7 @@ def write_palette_pngs(
     frame_indices: Any,
     out_dir: str | Path,
     cleanup: MaskCleanup | None = None,
+    progress: ExportProgress | None = None,
 ) -> list[Path]:
     """Write one indexed (palette) PNG per mask frame, DAVIS style.
 
@@ -138,13 +142,15 @@ def write_palette_pngs(
     Parameters
     ----------
     masks
-        ``{object_id: (T, H, W) bool}``, at most 255 objects, all the same shape.
+        ``{object_id: (T, H, W) bool or MaskSequence}``, at most 255 objects, all the same shape.
     frame_indices
         ``(T,)`` source-frame index of each mask frame.
     out_dir
         Folder to write into (created).
     cleanup
         Hole filling and speck removal (feathering does not apply to index masks).
+    progress
+        Advanced by one per PNG written.
 
     Returns
     -------
@@ -169,16 +175,17 @@ def write_palette_pngs(
             "write_mask_sequences or write_coco_json instead"
         )
     options = cleanup if cleanup is not None else MaskCleanup()
-    cleaned = {oid: options.apply(stack) for oid, stack in stacks.items()}
     palette = davis_palette().tobytes()
     root = Path(out_dir)
     written: list[Path] = []
     for t, frame in enumerate(np.asarray(frame_indices, dtype=np.int64).tolist()):
-        labels = _label_image(cleaned, t)
+        labels = _label_image(stacks, t, options)
         image = Image.frombytes("P", (labels.shape[1], labels.shape[0]), labels.tobytes())
         image.putpalette(palette)
         final = root / f"frame_{frame:05d}.png"
         with atomic_path(final) as tmp:
             image.save(tmp, format="PNG", optimize=False)
         written.append(final)
+        if progress is not None:
+            progress.advance()
     return written

@@ -7,11 +7,15 @@
 - :func:`export_run` (``exports``): a run's exports through :mod:`sam2_autotrack.export`, recorded
   in its manifest.
 - ``batch``: many videos, one failure never stopping the others — :class:`BatchReport`.
+- ``jobs``: batches on any :class:`concurrent.futures.Executor` through picklable
+  :class:`VideoJob` descriptions (:func:`run_jobs`); a complete run folder is not redone.
+- ``dask``: :func:`dask_executor`, Dask distributed for many machines (the ``dask`` extra).
 
 ``run`` uses :mod:`sam2_autotrack.export`; ``export`` never uses ``run``.
 """
 
 from sam2_autotrack.run.batch import BatchItem, BatchReport, run_batch, unique_run_dirs
+from sam2_autotrack.run.dask import dask_executor
 from sam2_autotrack.run.exports import export_run
 from sam2_autotrack.run.folder import (
     INCOMPLETE_NAME,
@@ -20,6 +24,7 @@ from sam2_autotrack.run.folder import (
     write_seed_stage,
     write_tracks,
 )
+from sam2_autotrack.run.jobs import VideoJob, completed_item, run_jobs
 from sam2_autotrack.run.manifest import (
     MANIFEST_NAME,
     read_manifest,
@@ -35,11 +40,15 @@ __all__ = [
     "INCOMPLETE_NAME",
     "MANIFEST_NAME",
     "TrackResult",
+    "VideoJob",
+    "completed_item",
+    "dask_executor",
     "export_run",
     "is_incomplete",
     "load_run",
     "read_manifest",
     "run_batch",
+    "run_jobs",
     "scrub_secrets",
     "unique_run_dirs",
     "write_manifest",

@@ -1,4 +1,9 @@
-"""Batch runs: many videos through one tracker, one failure never stopping the others."""
+"""Batch runs: many videos, one failure never stopping the others, a summary table at the end.
+
+:func:`run_batch` runs a job per video on a thread pool (sharing one tracker);
+:func:`sam2_autotrack.run.jobs.run_jobs` sends picklable job descriptions to any
+:class:`concurrent.futures.Executor` (processes, Dask workers). Both report a :class:`BatchReport`.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +19,7 @@ from sam2_autotrack.errors import AutotrackError, ConfigError
 if TYPE_CHECKING:
     from sam2_autotrack.run.result import TrackResult
 
-__all__ = ["BatchItem", "BatchReport", "run_batch", "unique_run_dirs"]
+__all__ = ["BatchItem", "BatchReport", "one_line", "run_batch", "unique_run_dirs"]
 
 
 @dataclass(frozen=True)
@@ -26,33 +31,40 @@ class BatchItem:
     video
         The input video.
     status
-        ``"ok"`` or ``"failed"``.
+        ``"ok"``, ``"failed"``, or ``"skipped"`` (its run folder was already complete with the
+        same settings, so it was not redone).
     out_dir
         Its run folder.
     seconds
         Wall time spent on it.
     result
-        The :class:`TrackResult` when it succeeded.
+        The :class:`TrackResult` when it succeeded in this process (results made by other
+        processes or machines stay in their run folders: load them with
+        :func:`~sam2_autotrack.run.load_run`).
     error
         One line saying why it failed.
+    objects
+        Number of tracked objects (0 when failed); taken from ``result`` when given.
+    frames
+        Number of source frames (0 when failed); taken from ``result`` when given.
+    note
+        One line about a skipped video.
     """
 
     video: Path
-    status: Literal["ok", "failed"]
+    status: Literal["ok", "failed", "skipped"]
     out_dir: Path | None
     seconds: float
     result: TrackResult | None = None
     error: str | None = None
+    objects: int = 0
+    frames: int = 0
+    note: str | None = None
 
-    @property
-    def objects(self) -> int:
-        """Number of tracked objects (0 when failed)."""
-        return len(self.result) if self.result is not None else 0
-
-    @property
-    def frames(self) -> int:
-        """Number of source frames (0 when failed)."""
-        return self.result.frame_count if self.result is not None else 0
+    def __post_init__(self) -> None:
+        if self.result is not None:
+            object.__setattr__(self, "objects", len(self.result))
+            object.__setattr__(self, "frames", self.result.frame_count)
 
 
 @dataclass(frozen=True)
@@ -72,13 +84,13 @@ class BatchReport:
 
     @property
     def ok(self) -> bool:
-        """Whether every video succeeded."""
-        return all(item.status == "ok" for item in self.items)
+        """Whether every video succeeded (or was already complete)."""
+        return all(item.status != "failed" for item in self.items)
 
     @property
     def failed(self) -> tuple[BatchItem, ...]:
         """The videos that failed."""
-        return tuple(item for item in self.items if item.status != "ok")
+        return tuple(item for item in self.items if item.status == "failed")
 
     def table(self) -> str:
         """Return a plain-text summary: video, objects, frames, seconds, status.
@@ -93,7 +105,8 @@ class BatchReport:
         """
         rows = [("video", "objects", "frames", "seconds", "status")]
         for item in self.items:
-            status = item.status if item.error is None else f"{item.status}: {item.error}"
+            why = item.error if item.error is not None else item.note
+            status = item.status if why is None else f"{item.status}: {why}"
             rows.append(
                 (
                     item.video.name,
@@ -109,6 +122,17 @@ class BatchReport:
             cells = [row[0].ljust(widths[0])] + [row[i].rjust(widths[i]) for i in (1, 2, 3)]
             lines.append("  ".join([*cells, row[4]]).rstrip())
         return "\n".join(lines)
+
+
+def one_line(exc: BaseException) -> str:
+    r"""Return an exception's message on one line (its type name when it has none).
+
+    Examples
+    --------
+    >>> one_line(ValueError("bad\n  value")), one_line(KeyError())
+    ('bad value', 'KeyError')
+    """
+    return " ".join(str(exc).split()) or type(exc).__name__
 
 
 def unique_run_dirs(videos: Sequence[Path], out_dir: Path) -> list[Path]:
@@ -132,14 +156,15 @@ def unique_run_dirs(videos: Sequence[Path], out_dir: Path) -> list[Path]:
 
 def run_batch(
     videos: Sequence[Path],
-    job: Callable[[Path, Path], TrackResult],
+    job: Callable[[Path, Path], TrackResult | BatchItem],
     *,
     out_dir: Path,
     concurrency: int,
 ) -> BatchReport:
-    """Run ``job(video, run_dir)`` for every video with ``concurrency`` workers.
+    """Run ``job(video, run_dir)`` for every video with ``concurrency`` threads.
 
-    An :class:`AutotrackError` or ``OSError`` fails only its own video; Ctrl-C stops the batch.
+    ``job`` returns the video's result, or a ready :class:`BatchItem` (e.g. a skipped one). An
+    :class:`AutotrackError` or ``OSError`` fails only its own video; Ctrl-C stops the batch.
     """
     if concurrency < 1:
         raise ConfigError(f"concurrency must be ≥ 1; got {concurrency}")
@@ -150,8 +175,11 @@ def run_batch(
         try:
             result = job(video, run_dir)
         except (AutotrackError, OSError) as exc:
-            reason = " ".join(str(exc).split()) or type(exc).__name__
-            return BatchItem(video, "failed", run_dir, time.perf_counter() - started, error=reason)
+            return BatchItem(
+                video, "failed", run_dir, time.perf_counter() - started, error=one_line(exc)
+            )
+        if isinstance(result, BatchItem):
+            return result
         return BatchItem(video, "ok", run_dir, time.perf_counter() - started, result=result)
 
     with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="autotrack") as pool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,8 @@ def export_run(
     result: TrackResult,
     out_dir: str | Path | None = None,
     options: ExportOptions | dict[str, Any] | None = None,
+    *,
+    progress: Callable[[str, int, int | None], None] | None = None,
 ) -> list[Path]:
     """Write the exports ``options`` ask for; return the files written.
 
@@ -35,6 +38,9 @@ def export_run(
         Where to write; default the result's run folder.
     options
         An :class:`~sam2_autotrack.export.ExportOptions` or a dict of its fields.
+    progress
+        A :data:`~sam2_autotrack.ProgressCallback`, called as ``("export", done, total)`` per
+        frame written (see :func:`~sam2_autotrack.export.write_exports`).
 
     Raises
     ------
@@ -55,7 +61,7 @@ def export_run(
             f"{out} holds an incomplete run (interrupted or failed before it finished); run the "
             "same `sam2-autotrack track` command again to resume it, then export"
         )
-    written = write_exports(result, out, chosen)
+    written = write_exports(result, out, chosen, progress=progress)
     own_folder = result.run_dir is not None and out.resolve() == result.run_dir.resolve()
     if written and own_folder and (out / MANIFEST_NAME).is_file():
         manifest = read_manifest(out)
