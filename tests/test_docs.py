@@ -24,6 +24,7 @@ REFERENCE_PAGES: dict[str, str | tuple[str, ...]] = {
     "video": "sam2_autotrack.video",
     "masks": "sam2_autotrack.masks",
     "selection": "sam2_autotrack.selection",
+    "prompts": "sam2_autotrack.prompts",
     "seeds": "sam2_autotrack.seeds",
     "export": "sam2_autotrack.export",
     "run": "sam2_autotrack.run",
