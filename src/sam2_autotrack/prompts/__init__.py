@@ -1,8 +1,9 @@
 """Telling the tracker what to track: points, boxes, proposal numbers and text prompts.
 
-:class:`Prompts` says what the user wants; objects from prompts replace the automatic choice.
-:func:`resolve_prompts` matches them to the mask proposals (with a GrabCut cut-out for a box no
-proposal fits) into :class:`PromptedObjects`, which
+:class:`Prompts` says what the user wants (``AutoTracker.track(video, prompts=...)``, or the
+``--point``, ``--negative-point``, ``--box``, ``--pick`` and ``--prompt`` flags); objects from
+prompts replace the automatic choice. :func:`resolve_prompts` matches them to the mask proposals
+(with a GrabCut cut-out for a box no proposal fits) into :class:`PromptedObjects`, which
 :func:`clicks_from_prompts` seeds like selected objects. Text prompts go through a
 :class:`Detector` (Grounding DINO on Replicate:
 :class:`~sam2_autotrack.backends.replicate.GroundingDinoDetector`); :func:`map_label` maps its

@@ -84,7 +84,7 @@ def _frame(frames: dict[int, _Frame], index: int, what: str) -> _Frame:
     if index not in frames:
         raise ConfigError(
             f"{what} is on frame {index} but no proposals were made there; propose on frame "
-            f"{index} too"
+            f"{index} too (AutoTracker.resolve does when given the video)"
         )
     return frames[index]
 
