@@ -16,6 +16,9 @@ Its models compute real answers from the uploaded data, so end-to-end results ca
   under it on its frame; every ``output_frame_interval``-th frame from 0 gets a binary PNG: the
   union, over objects, of the pixels within ``colour_tolerance`` of their colour (frames before an
   object's click frame do not include it). ``mask_type="greenscreen"`` composites on green.
+* ``adirik/grounding-dino`` (text prompts): see ``tests/fake_grounding_dino.py``; tests say what
+  it recognises with ``server.grounding_dino.vocabulary = {"person": (B, G, R)}``. The SDK's
+  ``GET /v1/models/adirik/grounding-dino[/versions/{id}]`` are served for it.
 
 Behaviour is scriptable per test through :class:`Scenario` (``server.scenario = Scenario(...)``
 for the next predictions): the status sequence, 429s on create (with or without ``Retry-After``),
@@ -54,9 +57,23 @@ from typing import Any
 import cv2
 import numpy as np
 
+from fake_grounding_dino import (
+    GDINO_MODEL,
+    GDINO_VERSION,
+    FakeGroundingDino,
+    model_json,
+    validation_errors,
+    version_json,
+)
+
 IMAGE_VERSION = "fe97b453a6455861e3bac769b441ca1f1086110da7466dbb65cf1eecfd60dc83"
 VIDEO_VERSION = "33432afdfc06a10da6b4018932893d39b0159f838b6d11dd1236dff85cc5ec1d"
 DEFAULT_TOKEN = "test-token"
+_MODELS = {
+    IMAGE_VERSION: "meta/sam-2",
+    VIDEO_VERSION: "meta/sam-2-video",
+    GDINO_VERSION: GDINO_MODEL,
+}
 
 
 @dataclass
@@ -267,6 +284,7 @@ class FakeReplicate:
         self.requests: list[tuple[str, str, str | None]] = []
         self.user_agents: list[tuple[str, str, str | None]] = []
         """``(method, path, User-Agent)`` of every request, in order."""
+        self.grounding_dino = FakeGroundingDino()
         self._get_503_served = 0
         self._get_html_served = 0
         self._stopping = threading.Event()
@@ -322,6 +340,9 @@ class FakeReplicate:
         scenario = prediction.scenario
         inputs = prediction.input
         base = f"{self.url}/outputs/{prediction.id}"
+        if prediction.version == GDINO_VERSION:
+            self._run_grounding_dino(prediction, base)
+            return
         try:
             if "image" in inputs:
                 _, data = self._file_bytes(str(inputs["image"]))
@@ -372,6 +393,18 @@ class FakeReplicate:
                 else:
                     prediction.output = urls
         except (ValueError, KeyError, IndexError) as exc:
+            prediction.model_error = f"{exc.__class__.__name__}: {exc}"
+
+    def _run_grounding_dino(self, prediction: _Prediction, base: str) -> None:
+        def put_output(name: str, data: bytes) -> str:
+            prediction.outputs[name] = data
+            return self._output_ref(prediction, base, name)
+
+        try:
+            prediction.output = self.grounding_dino.predict(
+                prediction.input, lambda uri: self._file_bytes(uri)[1], put_output
+            )
+        except (AttributeError, OSError, ValueError) as exc:
             prediction.model_error = f"{exc.__class__.__name__}: {exc}"
 
     @staticmethod
@@ -517,6 +550,9 @@ def _make_handler(server: FakeReplicate) -> type[BaseHTTPRequestHandler]:
                 if not self._silent("list"):
                     self._list()
                 return
+            if path.startswith("/v1/models/"):
+                self._model(path)
+                return
             match = re.fullmatch(r"/v1/predictions/([^/]+)", path)
             if not match:
                 self._problem(404, "Not found", f"no route {path}")
@@ -551,6 +587,14 @@ def _make_handler(server: FakeReplicate) -> type[BaseHTTPRequestHandler]:
                 self._problem(503, "Service Unavailable", "try again", **extra)
             else:
                 self._send(200, body)
+
+        def _model(self, path: str) -> None:
+            if path == f"/v1/models/{GDINO_MODEL}":
+                self._send(200, model_json(server.url))
+            elif path == f"/v1/models/{GDINO_MODEL}/versions/{GDINO_VERSION}":
+                self._send(200, version_json(server.url))
+            else:
+                self._problem(404, "Not found", "The requested resource could not be found.")
 
         def _stream_zeros(self, size: int, delay: float) -> None:
             self.send_response(200)
@@ -713,8 +757,13 @@ def _make_handler(server: FakeReplicate) -> type[BaseHTTPRequestHandler]:
             except (ValueError, KeyError, TypeError):
                 self._problem(422, "Invalid input", "body must be {'version', 'input'}")
                 return
-            if version not in (IMAGE_VERSION, VIDEO_VERSION):
+            if version not in (IMAGE_VERSION, VIDEO_VERSION, GDINO_VERSION):
                 self._problem(422, "Invalid version", f"version {version} does not exist")
+                return
+            invalid = validation_errors(inputs) if version == GDINO_VERSION else []
+            if invalid:
+                detail = "".join(f"- {line}\n" for line in invalid)
+                self._problem(422, "Input validation failed", detail)
                 return
             with server.lock:
                 server.creates += 1
@@ -722,7 +771,7 @@ def _make_handler(server: FakeReplicate) -> type[BaseHTTPRequestHandler]:
                 prediction = _Prediction(
                     id=prediction_id,
                     version=version,
-                    model="meta/sam-2" if version == IMAGE_VERSION else "meta/sam-2-video",
+                    model=_MODELS[version],
                     input=inputs,
                     scenario=scenario,
                     created_at=datetime.now(timezone.utc).isoformat().replace("+00:00", "Z"),

@@ -24,6 +24,7 @@ REFERENCE_PAGES: dict[str, str | tuple[str, ...]] = {
     "video": "sam2_autotrack.video",
     "masks": "sam2_autotrack.masks",
     "selection": "sam2_autotrack.selection",
+    "prompts": "sam2_autotrack.prompts",
     "seeds": "sam2_autotrack.seeds",
     "export": "sam2_autotrack.export",
     "run": "sam2_autotrack.run",
@@ -52,7 +53,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.mark.slow
 def test_every_page_is_built(site: Path) -> None:
-    pages = ["index", "concepts", "notebooks", "troubleshooting", "cli", "reference"]
+    pages = ["index", "concepts", "choosing-objects", "notebooks", "troubleshooting", "cli"]
+    pages += ["reference"]
     pages += [f"reference/{name}" for name in REFERENCE_PAGES]
     for page in pages:
         path = site / "index.html" if page == "index" else site / page / "index.html"

@@ -16,6 +16,7 @@ OFFLINE = [
     "sam2_autotrack.evaluation",
     "sam2_autotrack.export",
     "sam2_autotrack.masks",
+    "sam2_autotrack.prompts",
     "sam2_autotrack.run",
     "sam2_autotrack.seeds",
     "sam2_autotrack.selection",

@@ -8,6 +8,7 @@ flat-colour clip that server can segment.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -76,9 +77,11 @@ def test_quickstart_notebook_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     monkeypatch.delenv("REPLICATE_API_TOKEN", raising=False)
     monkeypatch.setenv("SAM2_AUTOTRACK_NOTEBOOK_OUT", str(tmp_path / "out"))
     notebook = _execute(ROOT / "notebooks" / "01_quickstart.ipynb", cwd=tmp_path)
-    # proposals, proposals+selection, selection+clicks, filmstrip, area chart
-    assert _images(notebook) >= 5
-    assert "click_coordinates" in _stdout(notebook)
+    # proposals, proposals+selection, selection+clicks, prompted objects, filmstrip, area chart
+    assert _images(notebook) >= 6
+    printed = _stdout(notebook)
+    assert "click_coordinates" in printed
+    assert re.search(r"proposal_\d+ +pick \d+ +-> proposal \d+", printed), "the prompt cell"
     assert (tmp_path / "out" / "filmstrip.png").is_file()
     assert any((tmp_path / "out").rglob("*.json")), "the COCO export is missing"
 

@@ -16,6 +16,7 @@ SUBPACKAGES = [
     "evaluation",
     "export",
     "masks",
+    "prompts",
     "run",
     "seeds",
     "selection",
@@ -46,7 +47,7 @@ def test_test_tooling_and_codecs_are_not_at_the_top_level() -> None:
 
 def test_public_modules_are_the_subpackages_of_each_concern() -> None:
     expected = {"backends", "cli", "clicks", "errors", "evaluation", "export", "masks", "progress"}
-    expected |= {"run", "seeds", "selection", "testing", "tracker", "video", "viz"}
+    expected |= {"prompts", "run", "seeds", "selection", "testing", "tracker", "video", "viz"}
     for info in pkgutil.iter_modules(sam2_autotrack.__path__):
         if not info.name.startswith("_"):
             assert info.name in expected, f"unexpected public module {info.name}"

@@ -1,6 +1,7 @@
 """`AutoTracker`: the small facade that composes video I/O, a backend, selection and seeding.
 
-It composes the steps and nothing else: the steps live in :mod:`~sam2_autotrack.selection`,
+It composes the steps and nothing else: the steps live in :mod:`~sam2_autotrack.selection`
+(or :mod:`~sam2_autotrack.prompts` when the user says what to track),
 :mod:`~sam2_autotrack.seeds` and the backends, the run folder in :mod:`~sam2_autotrack.run`, the
 exports in :mod:`~sam2_autotrack.export`.
 """
@@ -19,12 +20,28 @@ from typing import Any, Literal, TextIO
 import numpy as np
 from numpy.typing import NDArray
 
+from sam2_autotrack._prompting import (
+    check_prompts_for_backend,
+    coerce_prompts,
+    default_detector,
+    resolve_for_backend,
+)
 from sam2_autotrack.backends.base import Backend, MaskProposals, ProgressCallback
+from sam2_autotrack.backends.local.backend import LocalBackend
 from sam2_autotrack.backends.resolve import BackendChoice, close_backend, resolve_backend
 from sam2_autotrack.clicks import ClickSet
 from sam2_autotrack.errors import AutotrackError, ConfigError, SelectionError
 from sam2_autotrack.export.bundle import require_export_tools, write_exports
 from sam2_autotrack.export.options import ExportOptions
+from sam2_autotrack.progress import note
+from sam2_autotrack.prompts import (
+    PROMPTS_NAME,
+    Detector,
+    PromptedObjects,
+    Prompts,
+    clicks_from_prompts,
+    write_prompt_stage,
+)
 from sam2_autotrack.run.batch import BatchItem, BatchReport, one_line, run_batch, unique_run_dirs
 from sam2_autotrack.run.folder import (
     begin_run,
@@ -56,6 +73,9 @@ class AutoTracker:
 
     ``track()`` does everything; the steps are public for notebooks:
     :meth:`first_frame` → :meth:`propose` → :meth:`select` → :meth:`seed` → :meth:`propagate`.
+    To say what to track instead of the automatic choice, pass ``prompts=``
+    (:class:`~sam2_autotrack.prompts.Prompts`: points, boxes, proposal numbers, text) to
+    ``track()``, or call :meth:`resolve` in place of :meth:`select`.
     Every option is checked here, before any work (a bad one raises
     :class:`~sam2_autotrack.ConfigError`).
 
@@ -82,6 +102,13 @@ class AutoTracker:
         A :data:`~sam2_autotrack.ProgressCallback` (e.g. :class:`StderrProgress`), or ``None``.
     stream
         Where notes go (default stderr).
+    detector
+        The open-vocabulary :class:`~sam2_autotrack.prompts.Detector` of text prompts. Default:
+        Grounding DINO on Replicate
+        (:class:`~sam2_autotrack.backends.replicate.GroundingDinoDetector`), made at the first
+        text prompt — through the Replicate backend's client, or with ``api_token`` /
+        ``REPLICATE_API_TOKEN`` for another backend (without a token a text prompt fails at
+        once: there is no offline detector). A detector you pass stays yours to close.
 
     Examples
     --------
@@ -100,7 +127,16 @@ class AutoTracker:
         seeds: SeedOptions | dict[str, Any] | None = None,
         progress: ProgressCallback | None = None,
         stream: TextIO | None = None,
+        detector: Detector | None = None,
     ) -> None:
+        if detector is not None and not isinstance(detector, Detector):
+            raise ConfigError(
+                f"detector must implement sam2_autotrack.prompts.Detector (name, detect, "
+                f"describe, close) or be None; got {type(detector).__name__}"
+            )
+        self._detector = detector
+        self._owns_detector = False
+        self._api_token = api_token
         self.selection_options = SelectionOptions.coerce(selection) or SelectionOptions()
         self.seed_options = SeedOptions.coerce(seeds) or SeedOptions()
         if progress is not None and not callable(progress):
@@ -122,9 +158,24 @@ class AutoTracker:
         )
 
     def close(self) -> None:
-        """Close the backend's connections if this tracker created the backend (else nothing)."""
+        """Close the backend (and detector) connections this tracker created (else nothing)."""
         if self._owns_backend:
             close_backend(self.backend)
+        if self._owns_detector and self._detector is not None:
+            self._detector.close()
+
+    @property
+    def detector(self) -> Detector:
+        """The text-prompt detector (made at first use; see the ``detector`` parameter).
+
+        Raises
+        ------
+        MissingTokenError
+            No detector was given, the backend is not Replicate's and there is no token.
+        """
+        if self._detector is None:
+            self._detector, self._owns_detector = default_detector(self.backend, self._api_token)
+        return self._detector
 
     def __enter__(self) -> AutoTracker:
         return self
@@ -189,8 +240,49 @@ class AutoTracker:
             )
         return selection
 
-    def seed(self, selection: Selection | NDArray[np.bool_]) -> ClickSet:
-        """Turn selected masks into interior positive clicks (plus negatives where they help)."""
+    def resolve(
+        self,
+        prompts: Prompts | dict[str, Any],
+        proposals: MaskProposals,
+        *,
+        image_rgb: NDArray[np.uint8],
+        video: str | Path | None = None,
+        work_dir: str | Path | None = None,
+    ) -> PromptedObjects:
+        """Choose the objects the prompts name, in place of :meth:`select`.
+
+        Runs the detector on ``image_rgb`` for a text prompt, proposes on the later frames boxes
+        are on (reading them from ``video``), and matches every prompt to the proposals
+        (:func:`~sam2_autotrack.prompts.resolve_prompts`: the rules, the GrabCut fallback).
+
+        Raises
+        ------
+        ConfigError
+            Invalid or empty prompts, a prompt outside the frame, a ``--pick`` number with no
+            proposal (the message lists the valid ones), two prompts choosing one proposal.
+        MissingTokenError
+            A text prompt with no detector available (no token).
+        SelectionError
+            Nothing usable was found (e.g. the detector found nothing).
+        """
+        return resolve_for_backend(
+            self.backend,
+            lambda: self.detector,
+            prompts,
+            proposals,
+            image_rgb=image_rgb,
+            video=Path(video) if video is not None else None,
+            work_dir=Path(work_dir) if work_dir is not None else default_work_dir(),
+        )
+
+    def seed(self, selection: Selection | PromptedObjects | NDArray[np.bool_]) -> ClickSet:
+        """Turn selected (or prompted) objects into interior positive clicks (plus negatives).
+
+        Prompted objects also bring their own clicks along
+        (:func:`~sam2_autotrack.prompts.clicks_from_prompts`).
+        """
+        if isinstance(selection, PromptedObjects):
+            return clicks_from_prompts(selection, options=self.seed_options)
         masks = selection.masks if isinstance(selection, Selection) else np.asarray(selection)
         return clicks_from_selection(masks, options=self.seed_options)
 
@@ -200,17 +292,25 @@ class AutoTracker:
         clicks: ClickSet,
         *,
         work_dir: str | Path | None = None,
+        objects: PromptedObjects | None = None,
     ) -> TrackResult:
-        """Track every object of ``clicks`` through ``video``."""
+        """Track every object of ``clicks`` through ``video``.
+
+        With the prompted ``objects`` the clicks were made from, the embedded engine starts each
+        object from its resolved frame-0 mask (a proposal or a GrabCut cut-out) instead of
+        finding a region around its clicks again.
+        """
         video = Path(video)
         info = probe_video(video)
         started = time.perf_counter()
-        tracks = self.backend.track(
-            video,
-            clicks,
-            work_dir=Path(work_dir) if work_dir is not None else default_work_dir(),
-            progress=self.progress,
-        )
+        root = Path(work_dir) if work_dir is not None else default_work_dir()
+        regions = objects.frame0_masks() if objects is not None else {}
+        if regions and isinstance(self.backend, LocalBackend):
+            tracks = self.backend.track(
+                video, clicks, work_dir=root, progress=self.progress, initial_masks=regions
+            )
+        else:
+            tracks = self.backend.track(video, clicks, work_dir=root, progress=self.progress)
         return TrackResult(
             tracks=tracks,
             clicks=clicks,
@@ -228,6 +328,7 @@ class AutoTracker:
         out_dir: str | Path | None = None,
         *,
         exports: ExportOptions | dict[str, Any] | None = None,
+        prompts: Prompts | dict[str, Any] | None = None,
     ) -> TrackResult:
         """Run the whole pipeline on ``video`` and, with ``out_dir``, write the run folder.
 
@@ -236,14 +337,22 @@ class AutoTracker:
         (an :class:`~sam2_autotrack.export.ExportOptions` or a dict of its fields) and
         ``manifest.json`` (written last: a folder with a manifest is complete).
 
+        With ``prompts`` (a :class:`~sam2_autotrack.prompts.Prompts` or a dict of its fields)
+        the objects are the ones the prompts name, not the automatic choice (:meth:`resolve`
+        replaces :meth:`select`), and ``prompts.json`` records how each was found.
+
         Raises
         ------
         ConfigError
-            Invalid ``exports``, or exports asked for without ``out_dir`` — before any work.
+            Invalid ``exports`` or ``prompts``, exports asked for without ``out_dir``, a prompt
+            outside the frame or on a frame the backend cannot start from — before any work.
+        MissingTokenError
+            A text prompt with no detector (no Replicate token) — before any work.
         FFmpegNotFoundError
             A video export is asked for but ffmpeg lacks its encoder — before any work.
         """
         options = self._checked_exports(exports, out_dir)
+        chosen = self._checked_prompts(prompts)
         video = Path(video)
         out = Path(out_dir) if out_dir is not None else None
         work_dir = out / "work" if out is not None else default_work_dir()
@@ -254,8 +363,14 @@ class AutoTracker:
         clock = time.perf_counter()
         frame0 = self.first_frame(video)
         timings["read"] = time.perf_counter() - clock
+        if chosen is not None:
+            frame_count = probe_video(video).frame_count if chosen.later_frames() else None
+            height, width = frame0.shape[:2]
+            chosen.check_video(resolution_wh=(width, height), frame_count=frame_count)
         if out is not None:
             begin_run(out)  # marked incomplete until its manifest is written
+            if chosen is None:  # an earlier prompted run's record would describe other objects
+                (out / PROMPTS_NAME).unlink(missing_ok=True)
 
         clock = time.perf_counter()
         self._progress("propose", 0, 1)
@@ -264,11 +379,22 @@ class AutoTracker:
         self._progress("propose", 1, 1)
 
         clock = time.perf_counter()
-        selection = self.select(proposals, image_rgb=frame0)
-        timings["select"] = time.perf_counter() - clock
-
-        clock = time.perf_counter()
-        clicks = self.seed(selection)
+        selection: Selection | None = None
+        objects: PromptedObjects | None = None
+        if chosen is not None:
+            objects = self.resolve(
+                chosen, proposals, image_rgb=frame0, video=video, work_dir=work_dir
+            )
+            for message in objects.notes:
+                note(message, stream=self._stream)
+            timings["resolve"] = time.perf_counter() - clock
+            clock = time.perf_counter()
+            clicks = self.seed(objects)
+        else:
+            selection = self.select(proposals, image_rgb=frame0)
+            timings["select"] = time.perf_counter() - clock
+            clock = time.perf_counter()
+            clicks = self.seed(selection)
         timings["seed"] = time.perf_counter() - clock
 
         files: list[Path] = []
@@ -276,8 +402,10 @@ class AutoTracker:
             files += write_seed_stage(
                 out, frame0_rgb=frame0, proposals=proposals, selection=selection, clicks=clicks
             )
+            if objects is not None:
+                files += write_prompt_stage(out, objects, record=self._prompt_record(chosen))
 
-        tracked = self.propagate(video, clicks, work_dir=work_dir)
+        tracked = self.propagate(video, clicks, work_dir=work_dir, objects=objects)
         result = tracked.replace(
             timings={**timings, **tracked.timings},
             proposals=proposals,
@@ -290,7 +418,11 @@ class AutoTracker:
         clock = time.perf_counter()
         files += write_exports(result, out, options, progress=self.progress)
         result = result.replace(timings={**result.timings, "export": time.perf_counter() - clock})
-        parameters = {**self.parameters(), "exports": options.model_dump(mode="json")}
+        parameters = {
+            **self.parameters(),
+            "exports": options.model_dump(mode="json"),
+            **self._prompt_record(chosen),
+        }
         write_run_manifest(result, out, files=files, parameters=parameters)
         finish_run(out)
         return result
@@ -304,6 +436,7 @@ class AutoTracker:
         exports: ExportOptions | dict[str, Any] | None = None,
         executor: Executor | None = None,
         backend_options: Mapping[str, Any] | None = None,
+        prompts: Prompts | dict[str, Any] | None = None,
     ) -> BatchReport:
         """Track several videos; each gets ``out_dir/<stem>/``, one failure never stops the rest.
 
@@ -331,8 +464,9 @@ class AutoTracker:
             Parent folder of the run folders.
         concurrency
             Threads when no ``executor`` is given.
-        exports
-            :meth:`track`'s exports, checked once before any video is read.
+        exports, prompts
+            :meth:`track`'s, checked once before any video is read (the same prompts for every
+            video).
         executor
             Where to run the videos instead of this process's threads.
         backend_options
@@ -343,15 +477,16 @@ class AutoTracker:
         Raises
         ------
         ConfigError
-            Invalid ``concurrency`` or ``exports``; a backend instance with an ``executor`` but
-            no ``backend_options``.
+            Invalid ``concurrency``, ``exports`` or ``prompts``; a backend instance with an
+            ``executor`` but no ``backend_options``.
         """
         if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
             raise ConfigError(f"concurrency must be an integer >= 1; got {concurrency!r}")
         options = self._checked_exports(exports, out_dir)
+        chosen = self._checked_prompts(prompts)
         paths = [Path(v) for v in videos]
         if executor is not None:
-            jobs = self._jobs(paths, Path(out_dir), options, backend_options)
+            jobs = self._jobs(paths, Path(out_dir), options, chosen, backend_options)
             return run_jobs(jobs, executor=executor, runner=track_video_job, progress=self.progress)
         name = self.backend.name
 
@@ -359,9 +494,12 @@ class AutoTracker:
             job = VideoJob(
                 video, run_dir, "replicate" if name == "replicate" else "local",
                 selection=self.selection_options, seeds=self.seed_options, exports=options,
+                prompts=chosen,
             )  # fmt: skip
             done = completed_item(job) if name in ("local", "replicate") else None
-            return done if done is not None else self.track(video, run_dir, exports=options)
+            if done is not None:
+                return done
+            return self.track(video, run_dir, exports=options, prompts=chosen)
 
         return run_batch(paths, one, out_dir=Path(out_dir), concurrency=concurrency)
 
@@ -370,6 +508,7 @@ class AutoTracker:
         videos: list[Path],
         out_dir: Path,
         exports: ExportOptions,
+        prompts: Prompts | None,
         backend_options: Mapping[str, Any] | None,
     ) -> list[VideoJob]:
         name = self.backend.name
@@ -389,7 +528,14 @@ class AutoTracker:
         extra = dict(backend_options or {})
         return [
             VideoJob(
-                video, run_dir, kind, extra, self.selection_options, self.seed_options, exports
+                video,
+                run_dir,
+                kind,
+                extra,
+                self.selection_options,
+                self.seed_options,
+                exports,
+                prompts,
             )
             for video, run_dir in zip(videos, unique_run_dirs(videos, out_dir), strict=True)
         ]
@@ -407,6 +553,24 @@ class AutoTracker:
             )
         require_export_tools(options)
         return options
+
+    def _checked_prompts(self, prompts: Prompts | dict[str, Any] | None) -> Prompts | None:
+        """Coerce and check prompts against the backend; make sure text has a detector."""
+        chosen = coerce_prompts(prompts)
+        if chosen is not None:
+            check_prompts_for_backend(chosen, self.backend)
+            if chosen.text:
+                _ = self.detector  # no token: fails here, before any work
+        return chosen
+
+    def _prompt_record(self, prompts: Prompts | None) -> dict[str, Any]:
+        """Return the prompts as given (and the detector) for prompts.json and the manifest."""
+        if prompts is None:
+            return {}
+        record: dict[str, Any] = {"prompts": prompts.model_dump(mode="json")}
+        if prompts.text:
+            record["detector"] = self.detector.describe()
+        return record
 
     def _progress(self, stage: str, done: int, total: int | None) -> None:
         if self.progress is not None:
@@ -438,7 +602,7 @@ def track_video_job(job: VideoJob) -> BatchItem:
             tracker = AutoTracker(
                 backend, selection=job.selection, seeds=job.seeds, stream=io.StringIO()
             )
-            result = tracker.track(video, run_dir, exports=job.exports)
+            result = tracker.track(video, run_dir, exports=job.exports, prompts=job.prompts)
         finally:
             close_backend(backend)
     except (AutotrackError, OSError) as exc:

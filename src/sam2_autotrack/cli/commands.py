@@ -7,7 +7,12 @@ import json
 import sys
 
 from sam2_autotrack.backends.resolve import close_backend
-from sam2_autotrack.cli.settings import export_options, make_tracker, replicate_options
+from sam2_autotrack.cli.settings import (
+    export_options,
+    make_tracker,
+    prompt_options,
+    replicate_options,
+)
 from sam2_autotrack.evaluation import evaluate_dirs
 from sam2_autotrack.export.options import ExportOptions
 from sam2_autotrack.progress import StderrProgress, note
@@ -23,10 +28,11 @@ __all__ = ["COMMANDS", "cmd_demo", "cmd_eval", "cmd_export", "cmd_track"]
 def cmd_track(args: argparse.Namespace) -> int:
     """Track one video into ``--out``, or several into one sub-folder each (on Dask with --dask)."""
     exports = export_options(args)
+    prompts = prompt_options(args)
     tracker = make_tracker(args)
     try:
         if len(args.videos) == 1:
-            result = tracker.track(args.videos[0], args.out, exports=exports)
+            result = tracker.track(args.videos[0], args.out, exports=exports, prompts=prompts)
             note(
                 f"tracked {len(result)} object(s) ({', '.join(result.object_ids)}) over "
                 f"{result.frame_count} frames with backend '{tracker.backend.name}'; results in "
@@ -39,14 +45,16 @@ def cmd_track(args: argparse.Namespace) -> int:
             with dask_executor(args.dask, workers=workers) as executor:
                 report = tracker.track_many(
                     args.videos, out_dir=args.out, exports=exports, executor=executor,
-                    backend_options=backend_options,
+                    backend_options=backend_options, prompts=prompts,
                 )  # fmt: skip
         else:
             report = tracker.track_many(
-                args.videos, out_dir=args.out, concurrency=args.jobs, exports=exports
-            )
+                args.videos, out_dir=args.out, concurrency=args.jobs, exports=exports,
+                prompts=prompts,
+            )  # fmt: skip
     finally:
         close_backend(tracker.backend)
+        tracker.close()  # a detector the tracker made for --prompt
     print(report.table(), file=sys.stderr)
     note(f"results in {args.out}")
     return 0 if report.ok else 1

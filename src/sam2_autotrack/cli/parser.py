@@ -130,6 +130,53 @@ def _add_selection_flags(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_prompt_flags(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group(
+        "telling it what to track (replaces the automatic choice)",
+        "Coordinates are whole pixels of the displayed frame (rotation applied), x to the "
+        "right and y down from the top-left pixel.",
+    )
+    group.add_argument(
+        "--point",
+        action="append",
+        default=None,
+        metavar="X,Y",
+        help="track the object under this pixel; repeat for more objects. X,Y@FRAME for a "
+        "later frame (Replicate only), X,Y:ID to give several points one object",
+    )
+    group.add_argument(
+        "--negative-point",
+        action="append",
+        default=None,
+        metavar="X,Y",
+        help="not the object: refines every --point object (X,Y:ID only that one)",
+    )
+    group.add_argument(
+        "--box",
+        action="append",
+        default=None,
+        metavar="X0,Y0,X1,Y1",
+        help="track the object in this box (top-left, bottom-right); repeatable, @FRAME and "
+        ":ID as for --point",
+    )
+    group.add_argument(
+        "--pick",
+        action="append",
+        default=None,
+        metavar="N[,N...]",
+        help="track these frame-0 proposals, numbered as viz.show_proposals draws them and "
+        "masks_all/proposal_NNN.png names them",
+    )
+    group.add_argument(
+        "--prompt",
+        action="append",
+        default=None,
+        metavar="TEXT",
+        help='find these things with Grounding DINO on Replicate, e.g. "person, dog" (objects '
+        "person_1, dog_1, ...); needs REPLICATE_API_TOKEN, with either backend",
+    )
+
+
 def _add_replicate_flags(parser: argparse.ArgumentParser) -> None:
     image = parser.add_argument_group("hosted SAM 2 image model (meta/sam-2)")
     image.add_argument(
@@ -267,6 +314,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_backend_flag(track)
     _add_selection_flags(track)
+    _add_prompt_flags(track)
     _add_replicate_flags(track)
     _add_export_flags(track)
 

@@ -15,11 +15,12 @@ from sam2_autotrack.backends.resolve import close_backend, resolve_backend
 from sam2_autotrack.errors import ConfigError
 from sam2_autotrack.export.options import ExportOptions
 from sam2_autotrack.progress import StderrProgress
+from sam2_autotrack.prompts import Prompts, parse_box, parse_picks, parse_point
 from sam2_autotrack.seeds.options import SeedOptions
 from sam2_autotrack.selection.select import SelectionOptions
 from sam2_autotrack.tracker import AutoTracker
 
-__all__ = ["export_options", "make_tracker", "replicate_options"]
+__all__ = ["export_options", "make_tracker", "prompt_options", "replicate_options"]
 
 
 def export_options(args: argparse.Namespace) -> ExportOptions:
@@ -38,6 +39,30 @@ def export_options(args: argparse.Namespace) -> ExportOptions:
         },
         ffmpeg=args.ffmpeg,
     )
+
+
+def prompt_options(args: argparse.Namespace) -> Prompts | None:
+    """Return the :class:`~sam2_autotrack.prompts.Prompts` of the prompt flags (``None``: none).
+
+    Every flag is parsed and checked here, before any work: a malformed ``--point`` or an empty
+    ``--box`` is a one-line :class:`~sam2_autotrack.ConfigError` naming the flag.
+    """
+    points = [parse_point(text) for text in args.point or ()]
+    points += [
+        parse_point(text, label=0, flag="--negative-point") for text in args.negative_point or ()
+    ]
+    boxes = [parse_box(text) for text in args.box or ()]
+    picks = [number for text in args.pick or () for number in parse_picks(text)]
+    if len(set(picks)) != len(picks):
+        repeated = sorted({n for n in picks if picks.count(n) > 1})
+        raise ConfigError(f"--pick {repeated[0]} is given twice; pick each proposal once")
+    text = list(args.prompt or ())
+    if not (points or boxes or picks or text):
+        return None
+    try:
+        return Prompts(points=points, boxes=boxes, picks=picks, text=text)
+    except ConfigError as exc:
+        raise ConfigError(str(exc).replace("invalid Prompts: ", "invalid prompt flags: ")) from None
 
 
 def _given(**values: Any) -> dict[str, Any]:

@@ -114,13 +114,14 @@ def write_seed_stage(
     *,
     frame0_rgb: NDArray[np.uint8],
     proposals: MaskProposals,
-    selection: Selection,
+    selection: Selection | None,
     clicks: ClickSet,
 ) -> list[Path]:
     """Write what the clicks were made from; return the files written.
 
     ``frame0.png`` (lossless, native size), ``masks_all/proposal_000.png``... (every proposal),
-    ``masks_selected/<object_id>.png`` (the kept masks, in click order) and ``clicks.json``.
+    ``masks_selected/<object_id>.png`` (the kept masks, in click order; with ``selection=None``,
+    objects chosen by prompts, the caller writes them) and ``clicks.json``.
     """
     out = Path(run_dir)
     frame0 = out / "frame0.png"
@@ -130,8 +131,9 @@ def write_seed_stage(
     files = [frame0]
     for index, mask in enumerate(proposals.masks):
         files.append(write_mask_png(out / "masks_all" / f"proposal_{index:03d}.png", mask))
-    for object_id, mask in zip(clicks.object_ids, selection.masks, strict=True):
-        files.append(write_mask_png(out / "masks_selected" / f"{object_id}.png", mask))
+    if selection is not None:
+        for object_id, mask in zip(clicks.object_ids, selection.masks, strict=True):
+            files.append(write_mask_png(out / "masks_selected" / f"{object_id}.png", mask))
     files.append(write_json_atomic(out / "clicks.json", clicks.to_json_dict()))
     return files
 

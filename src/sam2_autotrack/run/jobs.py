@@ -32,6 +32,7 @@ from typing import Any, Literal
 
 from sam2_autotrack.errors import AutotrackError
 from sam2_autotrack.export.options import ExportOptions
+from sam2_autotrack.prompts.model import Prompts
 from sam2_autotrack.run.batch import BatchItem, BatchReport, one_line
 from sam2_autotrack.run.folder import is_incomplete
 from sam2_autotrack.run.manifest import MANIFEST_NAME, read_manifest
@@ -62,6 +63,8 @@ class VideoJob:
         :class:`~sam2_autotrack.ReplicateBackend`); option objects or dicts.
     selection, seeds, exports
         The tracker's options.
+    prompts
+        What to track instead of the automatic choice (the same for every video), or ``None``.
     """
 
     video: Path
@@ -71,14 +74,18 @@ class VideoJob:
     selection: SelectionOptions = field(default_factory=SelectionOptions)
     seeds: SeedOptions = field(default_factory=SeedOptions)
     exports: ExportOptions = field(default_factory=ExportOptions)
+    prompts: Prompts | None = None
 
     def parameters(self) -> dict[str, Any]:
         """Return the settings recorded in the manifest's ``parameters`` (the resume check)."""
-        return {
+        recorded = {
             "selection": self.selection.model_dump(mode="json"),
             "seeds": self.seeds.model_dump(mode="json"),
             "exports": self.exports.model_dump(mode="json"),
         }
+        if self.prompts is not None:
+            recorded["prompts"] = self.prompts.model_dump(mode="json")
+        return recorded
 
 
 def completed_item(job: VideoJob) -> BatchItem | None:
@@ -93,8 +100,10 @@ def completed_item(job: VideoJob) -> BatchItem | None:
         return None
     try:
         manifest = read_manifest(run_dir)
+        recorded = dict(manifest.get("parameters") or {})
+        recorded.pop("detector", None)  # how text prompts were resolved, not a setting
         same = (
-            manifest.get("parameters") == job.parameters()
+            recorded == job.parameters()
             and (manifest.get("backend") or {}).get("name") == job.backend
         )
         objects = len(manifest["tracks"]["object_ids"])

@@ -12,6 +12,7 @@ import hashlib
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -26,9 +27,9 @@ from sam2_autotrack.backends.local.propagation import (
 )
 from sam2_autotrack.backends.local.proposals import ProposalOptions, propose_masks
 from sam2_autotrack.clicks import ClickSet
-from sam2_autotrack.errors import BackendError, ClickError
+from sam2_autotrack.errors import BackendError, ClickError, MaskError
 from sam2_autotrack.masks.store import MaskSequence
-from sam2_autotrack.masks.validate import as_rgb_image
+from sam2_autotrack.masks.validate import as_mask, as_rgb_image
 from sam2_autotrack.video.reader import iter_frames, read_frame
 
 __all__ = ["LocalBackend"]
@@ -156,6 +157,7 @@ class LocalBackend:
         *,
         work_dir: Path | None = None,
         progress: ProgressCallback | None = None,
+        initial_masks: Mapping[str, NDArray[np.bool_]] | None = None,
     ) -> ObjectTracks:
         """Track every object of ``clicks`` (frame-0 clicks) through every frame of ``video``.
 
@@ -170,6 +172,10 @@ class LocalBackend:
             Unused (the local engine keeps nothing on disk).
         progress
             Called as ``progress("track", done, total)`` after every frame.
+        initial_masks
+            ``{object_id: (H, W) bool}``: frame-0 regions to start from as they are, for objects
+            whose region is already known (a prompt's proposal or GrabCut cut-out); the other
+            objects' regions come from their clicks (a proposal holding them, else GrabCut).
 
         Returns
         -------
@@ -201,6 +207,19 @@ class LocalBackend:
             proposals = self.propose(first, video=path)
             proposal_source = "computed"
         initial = initial_masks_from_clicks(first, clicks, proposals=proposals)
+        for oid, region in (initial_masks or {}).items():
+            if oid not in initial:
+                raise ClickError(
+                    f"initial_masks names {oid!r}, which has no clicks; objects: "
+                    f"{', '.join(initial)}"
+                )
+            mask = as_mask(region, name=f"initial_masks[{oid!r}]")
+            if mask.shape != (height, width):
+                raise MaskError(
+                    f"initial_masks[{oid!r}] is {mask.shape[1]}x{mask.shape[0]} but "
+                    f"{path.name} is {width}x{height}"
+                )
+            initial[oid] = mask
         object_ids = list(initial)
         empty = [oid for oid, m in initial.items() if not m.any()]
         if empty:

@@ -45,6 +45,7 @@ from scipy.ndimage import gaussian_filter
 
 from sam2_autotrack._options import Options
 from sam2_autotrack.backends.base import MaskProposals
+from sam2_autotrack.backends.local.grabcut import grabcut_clicks
 from sam2_autotrack.clicks import Click, ClickSet
 from sam2_autotrack.errors import MaskError
 from sam2_autotrack.masks.validate import as_mask_stack, as_rgb_image
@@ -144,54 +145,6 @@ def _points(clicks: Sequence[Click]) -> NDArray[np.int64]:
     return np.array([[c.x, c.y] for c in clicks], dtype=np.int64).reshape(-1, 2)
 
 
-def _grabcut_region(
-    image_rgb: NDArray[np.uint8],
-    positives: NDArray[np.int64],
-    negatives: NDArray[np.int64],
-) -> NDArray[np.bool_]:
-    """GrabCut on a crop around the positive clicks; returns a full-size mask."""
-    height, width = image_rgb.shape[:2]
-    spread = positives.max(axis=0) - positives.min(axis=0)
-    margin = int(max(24, 1.5 * spread.max(), 0.12 * min(height, width)))
-    x0 = max(0, int(positives[:, 0].min()) - margin)
-    y0 = max(0, int(positives[:, 1].min()) - margin)
-    x1 = min(width, int(positives[:, 0].max()) + margin + 1)
-    y1 = min(height, int(positives[:, 1].max()) + margin + 1)
-    crop = np.ascontiguousarray(image_rgb[y0:y1, x0:x1, ::-1])
-    gc = np.full(crop.shape[:2], cv2.GC_PR_BGD, np.uint8)
-    radius = max(3, int(0.35 * margin))
-    for x, y in positives:
-        cv2.circle(gc, (int(x) - x0, int(y) - y0), radius, int(cv2.GC_PR_FGD), -1)
-    for x, y in negatives:
-        if x0 <= x < x1 and y0 <= y < y1:
-            cv2.circle(gc, (int(x) - x0, int(y) - y0), 3, int(cv2.GC_BGD), -1)
-    border_x0 = 1 if x0 > 0 else 0
-    border_y0 = 1 if y0 > 0 else 0
-    if border_y0:
-        gc[0, :] = cv2.GC_BGD
-    if border_x0:
-        gc[:, 0] = cv2.GC_BGD
-    if y1 < height:
-        gc[-1, :] = cv2.GC_BGD
-    if x1 < width:
-        gc[:, -1] = cv2.GC_BGD
-    for x, y in positives:
-        cv2.circle(gc, (int(x) - x0, int(y) - y0), 2, int(cv2.GC_FGD), -1)
-    bgd = np.zeros((1, 65), np.float64)
-    fgd = np.zeros((1, 65), np.float64)
-    cv2.setRNGSeed(0)
-    cv2.grabCut(crop, gc, (0, 0, 0, 0), bgd, fgd, 5, cv2.GC_INIT_WITH_MASK)
-    fg = ((gc == cv2.GC_FGD) | (gc == cv2.GC_PR_FGD)).astype(np.uint8)
-    count, comp = cv2.connectedComponents(fg, connectivity=4)
-    keep = np.zeros(count, dtype=bool)
-    for x, y in positives:
-        keep[comp[int(y) - y0, int(x) - x0]] = True
-    keep[0] = False
-    mask = np.zeros((height, width), dtype=bool)
-    mask[y0:y1, x0:x1] = keep[comp]
-    return mask
-
-
 def initial_masks_from_clicks(
     image_rgb: NDArray[np.uint8],
     clicks: ClickSet,
@@ -274,7 +227,7 @@ def initial_masks_from_clicks(
                 areas = masks[good].sum(axis=(1, 2))
                 chosen = masks[good[int(np.argmax(areas))]].copy()
         if chosen is None:
-            chosen = _grabcut_region(image, pos, neg)
+            chosen = grabcut_clicks(image, pos, neg)
         result[oid] = chosen
     return result
 

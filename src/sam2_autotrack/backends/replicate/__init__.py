@@ -7,10 +7,18 @@ scrubbed), which also carries the raw-JSON polls and the bounded downloads; the 
 finds every paid prediction again. Settings are small frozen option objects:
 :class:`Timeouts`, :class:`Retries`, :class:`Limits` (client), :class:`ModelVersions`,
 :class:`ImageModelInputs`, :class:`VideoModelInputs`, :class:`UploadOptions` (backend).
+:class:`GroundingDinoDetector` runs ``adirik/grounding-dino`` for text prompts (a
+:class:`~sam2_autotrack.prompts.Detector`), through the same client.
 """
 
 from sam2_autotrack.backends.replicate.backend import ReplicateBackend
 from sam2_autotrack.backends.replicate.client import ReplicateClient
+from sam2_autotrack.backends.replicate.detector import (
+    GROUNDING_DINO_MODEL,
+    GROUNDING_DINO_VERSION,
+    GroundingDinoDetector,
+    GroundingDinoOptions,
+)
 from sam2_autotrack.backends.replicate.models import (
     SAM2_IMAGE_MODEL,
     SAM2_IMAGE_VERSION,
@@ -31,10 +39,14 @@ from sam2_autotrack.backends.replicate.union_split import split_union
 from sam2_autotrack.backends.replicate.upload import PreparedVideo, prepare_upload
 
 __all__ = [
+    "GROUNDING_DINO_MODEL",
+    "GROUNDING_DINO_VERSION",
     "SAM2_IMAGE_MODEL",
     "SAM2_IMAGE_VERSION",
     "SAM2_VIDEO_MODEL",
     "SAM2_VIDEO_VERSION",
+    "GroundingDinoDetector",
+    "GroundingDinoOptions",
     "ImageModelInputs",
     "Limits",
     "ModelVersions",
