@@ -4,7 +4,9 @@
 :class:`ReplicateClient` is the HTTP side it composes (transport with one retry policy and
 wall-clock deadlines, the resume journal, bounded downloads). Settings are small frozen option
 objects: :class:`Timeouts`, :class:`Retries`, :class:`Limits` (client), :class:`ModelVersions`,
-:class:`ImageModelInputs`, :class:`VideoModelInputs`, :class:`UploadOptions` (backend).
+:class:`ImageModelInputs`, :class:`VideoModelInputs`, :class:`UploadOptions`,
+:class:`AutoOptions` (backend). The union split of the per-object strategies lives in
+:mod:`sam2_autotrack.backends.replicate.split`.
 """
 
 from sam2_autotrack.backends.replicate.backend import ReplicateBackend
@@ -25,7 +27,8 @@ from sam2_autotrack.backends.replicate.options import (
     VideoModelInputs,
 )
 from sam2_autotrack.backends.replicate.predictions import PredictionResult
-from sam2_autotrack.backends.replicate.union_split import split_union
+from sam2_autotrack.backends.replicate.split.geometric import split_union
+from sam2_autotrack.backends.replicate.split.options import AutoOptions
 from sam2_autotrack.backends.replicate.upload import PreparedVideo, prepare_upload
 
 __all__ = [
@@ -33,6 +36,7 @@ __all__ = [
     "SAM2_IMAGE_VERSION",
     "SAM2_VIDEO_MODEL",
     "SAM2_VIDEO_VERSION",
+    "AutoOptions",
     "ImageModelInputs",
     "Limits",
     "ModelVersions",

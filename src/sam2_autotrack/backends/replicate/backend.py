@@ -46,7 +46,7 @@ from sam2_autotrack.backends.replicate.outputs import (
     individual_masks,
 )
 from sam2_autotrack.backends.replicate.predictions import SUCCEEDED, PredictionResult
-from sam2_autotrack.backends.replicate.union_split import frame0_seeds, split_union
+from sam2_autotrack.backends.replicate.split.geometric import frame0_seeds, split_union
 from sam2_autotrack.backends.replicate.upload import PreparedVideo, prepare_upload
 from sam2_autotrack.clicks import ClickSet
 from sam2_autotrack.errors import (
@@ -381,11 +381,7 @@ output_quality=80)
             if self.per_object == "separate" and len(object_ids) > 1:
                 masks, results = self._track_separately(prepared.path, sent, job, progress)
             else:
-                seeds = (
-                    frame0_seeds(sent, first_frame=prepared.start_frame)
-                    if len(object_ids) > 1
-                    else {}
-                )
+                seeds = frame0_seeds(sent) if len(object_ids) > 1 else {}
                 union, result = self._track_one(prepared.path, sent, job, progress=progress)
                 results = [result]
                 masks = (
