@@ -31,6 +31,8 @@ def cmd_track(args: argparse.Namespace) -> int:
                 f"{result.frame_count} frames with backend '{tracker.backend.name}'; results in "
                 f"{args.out}"
             )
+            if result.cost.prediction_count:
+                note(f"cost: {result.cost.summary()}")
             return 0
         report = tracker.track_many(
             args.videos, out_dir=args.out, concurrency=args.jobs, exports=exports
