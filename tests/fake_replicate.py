@@ -104,6 +104,10 @@ class Scenario:
     data_uri_outputs: bool = False
     """Return outputs as ``data:`` URIs instead of URLs."""
     predict_time: float = 1.25
+    predict_time_per_frame: float | None = None
+    """When set, a video prediction reports this many seconds per input frame as its
+    ``predict_time`` instead of ``predict_time`` (so costs scale with the upload, as on
+    Replicate)."""
     min_region_area: int = 16
     colour_tolerance: int = 40
     # -- hostile or broken server (issue 14) ------------------------------------------------
@@ -158,6 +162,7 @@ class _Prediction:
     canceled: bool = False
     created_at: str = ""
     model_error: str | None = None
+    input_frames: int = 0
 
     def status(self) -> str:
         if self.model_error is not None:
@@ -362,6 +367,7 @@ class FakeReplicate:
             else:
                 name, data = self._file_bytes(str(inputs["input_video"]))
                 frames = _decode_video(data, name)
+                prediction.input_frames = len(frames)
                 clicks = [c for c in _parse_clicks(inputs) if c[2] == 1]
                 colours = [(frames[f][y, x].astype(np.int16), f) for x, y, _, f, _ in clicks]
                 interval = int(inputs.get("output_frame_interval", 1))
@@ -439,7 +445,10 @@ class FakeReplicate:
         }
         if status == "succeeded":
             body["output"] = None if scenario.data_removed else prediction.output
-            body["metrics"] = {"predict_time": scenario.predict_time}
+            seconds = scenario.predict_time
+            if scenario.predict_time_per_frame is not None and prediction.input_frames:
+                seconds = scenario.predict_time_per_frame * prediction.input_frames
+            body["metrics"] = {"predict_time": seconds}
             body["completed_at"] = prediction.created_at
             if scenario.data_removed:
                 body["data_removed"] = True

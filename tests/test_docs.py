@@ -20,6 +20,7 @@ REFERENCE_PAGES: dict[str, str | tuple[str, ...]] = {
         "sam2_autotrack.backends",
         "sam2_autotrack.backends.local",
         "sam2_autotrack.backends.replicate",
+        "sam2_autotrack.backends.replicate.split",
     ),
     "video": "sam2_autotrack.video",
     "masks": "sam2_autotrack.masks",

@@ -93,6 +93,11 @@ def test_track_through_replicate_writes_the_run_folder(
     assert clicks["click_object_ids"].split(",")[0] == "obj_1"
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["tracks"]["prediction_ids"] == list(result.prediction_ids)
+    # the cost report: what each prediction was for, its frames and predict time
+    assert [p["purpose"] for p in manifest["cost"]["predictions"]] == ["proposals", "union"]
+    assert [p["frames_uploaded"] for p in manifest["cost"]["predictions"]] == [1, T]
+    assert manifest["cost"]["predict_time"] == pytest.approx(2.5)
+    assert result.cost.prediction_count == 2
     assert manifest["input"]["video_info"]["frame_count"] == T
     assert all((out / f).is_file() for f in manifest["files"])
     # the token never reaches disk
@@ -142,6 +147,8 @@ def test_cli_track_through_replicate(
     assert status == 0
     err = capsys.readouterr().err
     assert f"results in {out}" in err
+    # the end-of-run line: proposals + one union prediction, the clip's 10 frames + frame 0
+    assert "cost: 2 predictions (proposals, union), 11 frames uploaded, predict time 2.5 s" in err
     created = [p.input for p in fake_replicate.predictions.values()]
     image_input = next(i for i in created if "image" in i)
     video_input = next(i for i in created if "input_video" in i)

@@ -78,8 +78,9 @@ def check_prompts_for_backend(prompts: Prompts, backend: Backend) -> None:
     ------
     ConfigError
         A point or box on a later frame with the embedded engine (it starts every object on
-        frame 0); or, with Replicate's ``per_object="split"``, several objects one of which starts
-        after frame 0 (the union can only be split from frame-0 clicks).
+        frame 0); or, with one of Replicate's union strategies (``per_object`` ``"auto"``,
+        ``"image"`` or ``"split"``), several objects one of which starts after frame 0 (the union
+        is split from each object's frame-0 clicks).
     """
     later = prompts.later_frames()
     if not later:
@@ -93,7 +94,7 @@ def check_prompts_for_backend(prompts: Prompts, backend: Backend) -> None:
         )
     from sam2_autotrack.backends.replicate.backend import ReplicateBackend
 
-    if not isinstance(backend, ReplicateBackend) or backend.per_object != "split":
+    if not isinstance(backend, ReplicateBackend) or backend.per_object == "separate":
         return
     groups = prompts.point_groups()
     starting_later = [g.describe() for g in groups if g.first_frame > 0]
@@ -102,7 +103,7 @@ def check_prompts_for_backend(prompts: Prompts, backend: Backend) -> None:
     if starting_later and objects > 1:
         raise ConfigError(
             f"{starting_later[0]} starts an object after frame 0, and with several objects the "
-            "'split' strategy recovers each one from its frame-0 clicks; use "
+            f"'{backend.per_object}' strategy recovers each one from its frame-0 clicks; use "
             "per_object='separate' (--object-strategy separate: one prediction per object), or "
             "track that object on its own"
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from pathlib import Path
@@ -12,8 +13,9 @@ import pytest
 
 from run_fixtures import H, W, small_result, write_small_run
 from sam2_autotrack import ExportError, MaskProposals
+from sam2_autotrack.backends import CostReport, PredictionCost
 from sam2_autotrack.masks import decode_mask
-from sam2_autotrack.run import load_run, write_seed_stage, write_tracks
+from sam2_autotrack.run import load_run, write_run_manifest, write_seed_stage, write_tracks
 from sam2_autotrack.selection import select_objects
 
 
@@ -90,3 +92,21 @@ def test_loading_an_unfinished_folder_says_what_is_missing(
     os.remove(tmp_path / "masks" / "obj_2" / "frame_00004.png")
     with pytest.raises(ExportError, match=r"frame_00004\.png is missing.*incomplete"):
         load_run(tmp_path)
+
+
+def test_the_cost_report_round_trips_through_the_folder(testsrc_mp4: Path, tmp_path: Path) -> None:
+    result = write_small_run(testsrc_mp4, tmp_path)
+    cost = CostReport(
+        (
+            PredictionCost("p", "meta/sam-2", "proposals", 1, 2.0),
+            PredictionCost("video-1", "meta/sam-2-video", "union", 10, 1.5, resumed=True),
+        )
+    )
+    costly = result.replace(tracks=dataclasses.replace(result.tracks, cost=cost))
+    files = write_tracks(tmp_path, costly)
+    write_run_manifest(costly, tmp_path, files=files, parameters={})
+    video_result = json.loads((tmp_path / "video_result.json").read_text())
+    assert video_result["cost"]["frames_uploaded"] == 11
+    loaded = load_run(tmp_path)
+    assert loaded.cost == cost
+    assert loaded.tracks.cost == cost  # the whole report, proposals included, is on the tracks

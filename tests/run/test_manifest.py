@@ -88,3 +88,20 @@ def test_video_info_json_round_trip_and_none(testsrc_mp4: Path) -> None:
 def test_read_manifest_names_a_folder_that_is_not_a_run(tmp_path: Path) -> None:
     with pytest.raises(ExportError, match="not a run folder"):
         read_manifest(tmp_path)
+
+
+def test_run_manifest_records_the_cost(testsrc_mp4: Path, tmp_path: Path) -> None:
+    import dataclasses
+
+    from sam2_autotrack.backends import CostReport, PredictionCost
+
+    result = small_result(testsrc_mp4)
+    cost = CostReport((PredictionCost("video-1", "meta/sam-2-video", "union", 10, 1.5),))
+    result = result.replace(tracks=dataclasses.replace(result.tracks, cost=cost))
+    write_run_manifest(result, tmp_path, files=[], parameters={})
+    manifest = read_manifest(tmp_path)
+    assert manifest["cost"] == cost.to_json()
+    assert manifest["cost"]["predictions"][0]["purpose"] == "union"
+    # a local run records an empty report
+    write_run_manifest(small_result(testsrc_mp4), tmp_path, files=[], parameters={})
+    assert read_manifest(tmp_path)["cost"]["prediction_count"] == 0

@@ -153,3 +153,23 @@ def test_unknown_frame_rate_is_none() -> None:
     result = TrackResult(tracks=tracks(), clicks=clicks(None), video_info=info(fps=0.0))
     assert result.fps is None
     assert TrackResult.from_arrays(tracks(), clicks=clicks(), fps=10).fps == 10.0
+
+
+def test_the_cost_adds_the_proposals_and_the_tracks() -> None:
+    from sam2_autotrack.backends import CostReport, PredictionCost
+
+    proposal = PredictionCost("p", "meta/sam-2", "proposals", 1, 2.0)
+    union = PredictionCost("video-1", "meta/sam-2-video", "union", 6, 3.0)
+    proposals = MaskProposals(
+        masks=np.stack([m[0] for m in stacks().values()]),
+        prediction_id="p",
+        cost=CostReport((proposal,)),
+    )
+    result = TrackResult(
+        tracks=tracks(cost=CostReport((union,))), clicks=clicks(), proposals=proposals
+    )
+    assert result.cost.predictions == (proposal, union)
+    assert result.cost.frames_uploaded == 7
+    assert TrackResult(tracks=tracks(), clicks=clicks()).cost == CostReport()
+    with pytest.raises(MaskError, match="cost must be a CostReport"):
+        tracks(cost={"predictions": []})

@@ -2,6 +2,7 @@
 
 - ``base``: the :class:`Backend` protocol and the values it exchanges (:class:`MaskProposals`,
   :class:`ObjectTracks`).
+- ``cost``: what a run paid for (:class:`CostReport` of :class:`PredictionCost` records).
 - ``local``: :class:`~sam2_autotrack.backends.local.LocalBackend`, classical proposals and
   optical-flow propagation, no weights and no network.
 - ``replicate``: :class:`~sam2_autotrack.backends.replicate.ReplicateBackend`
@@ -12,10 +13,13 @@
 """
 
 from sam2_autotrack.backends.base import Backend, MaskProposals, ObjectTracks, ProgressCallback
+from sam2_autotrack.backends.cost import CostReport, PredictionCost
 
 __all__ = [
     "Backend",
+    "CostReport",
     "MaskProposals",
     "ObjectTracks",
+    "PredictionCost",
     "ProgressCallback",
 ]

@@ -15,6 +15,7 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 from numpy.typing import NDArray
 
+from sam2_autotrack.backends.cost import CostReport
 from sam2_autotrack.clicks import ClickSet, check_object_id
 from sam2_autotrack.errors import MaskError
 from sam2_autotrack.masks.store import MaskSequence
@@ -24,6 +25,14 @@ __all__ = ["Backend", "MaskProposals", "ObjectTracks", "ProgressCallback"]
 
 ProgressCallback = Callable[[str, int, "int | None"], None]
 """``progress(stage, done, total)``: called as work advances; ``total`` is ``None`` if unknown."""
+
+
+def _check_cost(cost: object) -> None:
+    if not isinstance(cost, CostReport):
+        raise MaskError(
+            f"cost must be a CostReport (sam2_autotrack.backends.CostReport); got "
+            f"{type(cost).__name__}"
+        )
 
 
 @dataclass(frozen=True)
@@ -40,14 +49,18 @@ class MaskProposals:
         The remote prediction that produced them, if any.
     seconds
         Wall time spent producing them.
+    cost
+        The remote predictions made for them (empty for local engines).
     """
 
     masks: NDArray[np.bool_]
     scores: NDArray[np.float64] | None = None
     prediction_id: str | None = None
     seconds: float = 0.0
+    cost: CostReport = field(default_factory=CostReport)
 
     def __post_init__(self) -> None:
+        _check_cost(self.cost)
         masks = as_mask_stack(self.masks, name="proposal masks", axes="(N, H, W)")
         object.__setattr__(self, "masks", masks)
         if self.scores is not None:
@@ -91,6 +104,9 @@ class ObjectTracks:
         Billed seconds of remote compute, when known.
     info
         Backend-specific details worth recording (model versions, strategy, ...).
+    cost
+        The remote predictions made for the tracks: ids, models, purposes, frames uploaded and
+        predict time (empty for local engines).
     """
 
     masks: Mapping[str, MaskSequence]
@@ -99,8 +115,10 @@ class ObjectTracks:
     prediction_ids: tuple[str, ...] = ()
     predict_time: float | None = None
     info: Mapping[str, Any] = field(default_factory=dict)
+    cost: CostReport = field(default_factory=CostReport)
 
     def __post_init__(self) -> None:
+        _check_cost(self.cost)
         if not self.masks:
             raise MaskError(
                 "masks is empty; pass {object_id: (T, H, W) bool array or MaskSequence} with one "

@@ -38,6 +38,8 @@ def cmd_track(args: argparse.Namespace) -> int:
                 f"{result.frame_count} frames with backend '{tracker.backend.name}'; results in "
                 f"{args.out}"
             )
+            if result.cost.prediction_count:
+                note(f"cost: {result.cost.summary()}")
             return 0
         if args.dask is not None:
             backend_options = replicate_options(args) if tracker.backend.name == "replicate" else {}

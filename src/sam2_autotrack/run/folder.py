@@ -24,6 +24,7 @@ from numpy.typing import NDArray
 
 from sam2_autotrack._fs import atomic_path, write_json_atomic, write_text_atomic
 from sam2_autotrack.backends.base import MaskProposals, ObjectTracks
+from sam2_autotrack.backends.cost import CostReport
 from sam2_autotrack.clicks import ClickSet
 from sam2_autotrack.errors import AutotrackError, ConfigError, ExportError
 from sam2_autotrack.export.sequences import write_mask_sequences
@@ -154,6 +155,7 @@ def write_tracks(run_dir: str | Path, result: TrackResult) -> list[Path]:
         "prediction_ids": list(result.prediction_ids),
         "predict_time": tracks.predict_time,
         "info": _jsonable(tracks.info),
+        "cost": result.cost.to_json(),
     }
     files = [write_json_atomic(out / "video_result.json", scrub_secrets(video_result))]
     written = write_mask_sequences(
@@ -176,7 +178,8 @@ def load_run(run_dir: str | Path) -> TrackResult:
     -------
     TrackResult
         Tracks, clicks, video and its properties, backend record and timings; ``run_dir`` set.
-        The proposals and the selection are not loaded.
+        The proposals and the selection are not loaded; the whole cost report (proposals
+        included) is on the tracks.
 
     Raises
     ------
@@ -205,6 +208,7 @@ def load_run(run_dir: str | Path) -> TrackResult:
         frame_count=int(manifest["tracks"]["frame_count"]),
         prediction_ids=tuple(manifest["tracks"].get("prediction_ids", ())),
         predict_time=manifest["tracks"].get("predict_time"),
+        cost=CostReport.from_json(manifest.get("cost")),
     )
     return TrackResult(
         tracks=tracks,

@@ -69,10 +69,13 @@ def write_manifest(
     tracks: Mapping[str, Any],
     timings: Mapping[str, float],
     files: Iterable[Path],
+    cost: Mapping[str, Any] | None = None,
 ) -> Path:
     """Write ``manifest.json`` (atomically) into ``run_dir`` and return its path.
 
     Files are recorded relative to ``run_dir``; anything whose key names a secret is scrubbed.
+    ``cost`` (a :meth:`~sam2_autotrack.backends.CostReport.to_json` record) is written under
+    ``"cost"`` when given.
     """
     from sam2_autotrack import __version__
 
@@ -92,6 +95,8 @@ def write_manifest(
         "timings": {key: round(float(value), 4) for key, value in timings.items()},
         "files": relative,
     }
+    if cost is not None:
+        manifest["cost"] = dict(cost)
     return write_json_atomic(run_dir / MANIFEST_NAME, scrub_secrets(manifest))
 
 
@@ -126,7 +131,8 @@ def write_run_manifest(
     """Write the manifest of ``result`` into ``run_dir``; return its path.
 
     The input video is recorded by absolute path, SHA-256 and size (when it exists) and its probed
-    properties; ``files`` are the files the run wrote.
+    properties; ``files`` are the files the run wrote; ``cost`` is the result's
+    :class:`~sam2_autotrack.backends.CostReport` (predictions, frames uploaded, predict time).
     """
     video = result.video
     inputs: dict[str, Any] = {"video": str(video.resolve()) if video else None}
@@ -150,6 +156,7 @@ def write_run_manifest(
         },
         timings=result.timings,
         files=files,
+        cost=result.cost.to_json(),
     )
 
 

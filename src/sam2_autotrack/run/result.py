@@ -19,6 +19,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sam2_autotrack.backends.base import MaskProposals, ObjectTracks
+from sam2_autotrack.backends.cost import CostReport
 from sam2_autotrack.clicks import ClickSet
 from sam2_autotrack.errors import ConfigError, MaskError, MaskSizeError
 from sam2_autotrack.masks.store import MaskSequence
@@ -181,6 +182,15 @@ class TrackResult:
             ids.append(self.proposals.prediction_id)
         ids.extend(self.tracks.prediction_ids)
         return tuple(ids)
+
+    @property
+    def cost(self) -> CostReport:
+        """The run's remote predictions: the proposals' then the tracks' (empty when local).
+
+        Predictions made, frames each uploaded, predict time; ``cost.summary()`` is one line.
+        """
+        proposals = self.proposals.cost if self.proposals is not None else CostReport()
+        return proposals + self.tracks.cost
 
     def __len__(self) -> int:
         return len(self.object_ids)

@@ -48,7 +48,7 @@ from sam2_autotrack.backends.base import MaskProposals
 from sam2_autotrack.backends.local.grabcut import grabcut_clicks
 from sam2_autotrack.clicks import Click, ClickSet
 from sam2_autotrack.errors import MaskError
-from sam2_autotrack.masks.validate import as_mask_stack, as_rgb_image
+from sam2_autotrack.masks.validate import as_mask, as_mask_stack, as_rgb_image
 
 __all__ = ["LabelPropagator", "TrackerOptions", "initial_masks_from_clicks"]
 
@@ -377,13 +377,21 @@ class LabelPropagator:
 
     # -- one frame -------------------------------------------------------------------------
 
-    def step(self, frame_rgb: NDArray[np.uint8]) -> NDArray[np.bool_]:
+    def step(
+        self, frame_rgb: NDArray[np.uint8], *, foreground: NDArray[np.bool_] | None = None
+    ) -> NDArray[np.bool_]:
         """Advance to the next frame and return its ``(K, H, W)`` bool masks at full size.
 
         Parameters
         ----------
         frame_rgb
             ``(H, W, 3)`` uint8 RGB frame following the previous one.
+        foreground
+            Optional ``(H, W)`` bool mask of where the objects are on this frame (e.g. the union
+            mask of a segmentation model). Given, the propagation only decides *whose* each
+            foreground pixel is: the returned masks partition ``foreground`` exactly, and inside
+            it every object keeps ``prior_floor``, so clear colour evidence can claim a part that
+            no object's warped region reaches (an object coming out from behind another).
         """
         frame = np.asarray(frame_rgb)
         if frame.shape != (self.height, self.width, 3) or frame.dtype != np.uint8:
@@ -436,16 +444,43 @@ class LabelPropagator:
         likelihood = models[:, index].astype(np.float32)
         if opts.appearance_power != 1:
             np.power(likelihood, opts.appearance_power, out=likelihood)
+        inside = None if foreground is None else self._inside(foreground)
+        if inside is not None:
+            # the foreground is given: no background inside it, and there every object keeps the
+            # floor prior (leak control guards against grabbing *background*), so clear colour
+            # evidence can claim a part that no object's warped region reaches
+            priors[0][inside] = 0.0
+            np.maximum(priors[1:], floor * inside.astype(np.float32), out=priors[1:])
         posterior = priors * likelihood
+        if inside is not None:
+            unreached = inside & (posterior[1:].sum(axis=0) <= 1e-20)  # prior_floor=0
+            posterior[1:, unreached] = likelihood[1:, unreached]
         posterior /= np.maximum(posterior.sum(axis=0, keepdims=True), 1e-20)
         if opts.posterior_sigma > 0:
             for k in range(n_labels):
                 posterior[k] = cv2.GaussianBlur(posterior[k], (0, 0), opts.posterior_sigma)
-        labels = _argmax_labels(posterior)
+        if inside is None:
+            labels = _argmax_labels(posterior)
+        else:
+            labels = np.where(inside, _argmax_labels(posterior[1:]) + 1, 0).astype(np.uint8)
         self._update(labels, index, warped)
         self._labels = labels
         self._gray = gray
-        return self._full_masks(posterior)
+        return self._full_masks(posterior, foreground)
+
+    def _inside(self, foreground: NDArray[np.bool_]) -> NDArray[np.bool_]:
+        """Return the working-resolution foreground (pixels at least half covered)."""
+        full = as_mask(foreground, name="foreground")
+        if full.shape != (self.height, self.width):
+            raise MaskError(
+                f"foreground is {full.shape[1]}x{full.shape[0]} but the frames are "
+                f"{self.width}x{self.height}; pass the union mask of this frame at its own size"
+            )
+        if (self.width, self.height) == self.work_wh:
+            return full
+        small = cv2.resize(full.astype(np.float32), self.work_wh, interpolation=cv2.INTER_AREA)
+        inside: NDArray[np.bool_] = small >= 0.5
+        return inside
 
     def _limit_growth(
         self,
@@ -546,8 +581,20 @@ class LabelPropagator:
                         index, interior, opts.hist_bins
                     )
 
-    def _full_masks(self, posterior: NDArray[np.float32]) -> NDArray[np.bool_]:
+    def _full_masks(
+        self, posterior: NDArray[np.float32], foreground: NDArray[np.bool_] | None = None
+    ) -> NDArray[np.bool_]:
         full_wh = (self.width, self.height)
+        if foreground is not None:
+            objects: Iterable[NDArray[np.float32]] = posterior[1:]
+            if full_wh != self.work_wh:
+                objects = (
+                    np.asarray(cv2.resize(p, full_wh, interpolation=cv2.INTER_LINEAR), np.float32)
+                    for p in posterior[1:]
+                )
+            owner = _argmax_labels(objects)
+            within = as_mask(foreground, name="foreground")
+            return np.stack([(owner == k) & within for k in range(self.count)])
         if full_wh == self.work_wh:
             labels = _argmax_labels(posterior)
         else:

@@ -6,7 +6,9 @@ cancels, on our transport (one rate gate, one retry policy, wall-clock deadlines
 scrubbed), which also carries the raw-JSON polls and the bounded downloads; the resume journal
 finds every paid prediction again. Settings are small frozen option objects:
 :class:`Timeouts`, :class:`Retries`, :class:`Limits` (client), :class:`ModelVersions`,
-:class:`ImageModelInputs`, :class:`VideoModelInputs`, :class:`UploadOptions` (backend).
+:class:`ImageModelInputs`, :class:`VideoModelInputs`, :class:`UploadOptions`,
+:class:`AutoOptions` (backend). The union split of the per-object strategies lives in
+:mod:`sam2_autotrack.backends.replicate.split`.
 :class:`GroundingDinoDetector` runs ``adirik/grounding-dino`` for text prompts (a
 :class:`~sam2_autotrack.prompts.Detector`), through the same client.
 """
@@ -35,7 +37,8 @@ from sam2_autotrack.backends.replicate.options import (
     VideoModelInputs,
 )
 from sam2_autotrack.backends.replicate.predictions import PredictionResult
-from sam2_autotrack.backends.replicate.union_split import split_union
+from sam2_autotrack.backends.replicate.split.geometric import split_union
+from sam2_autotrack.backends.replicate.split.options import AutoOptions
 from sam2_autotrack.backends.replicate.upload import PreparedVideo, prepare_upload
 
 __all__ = [
@@ -45,6 +48,7 @@ __all__ = [
     "SAM2_IMAGE_VERSION",
     "SAM2_VIDEO_MODEL",
     "SAM2_VIDEO_VERSION",
+    "AutoOptions",
     "GroundingDinoDetector",
     "GroundingDinoOptions",
     "ImageModelInputs",

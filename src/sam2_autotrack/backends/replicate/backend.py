@@ -1,25 +1,24 @@
 """Replicate's hosted SAM 2 as a :class:`~sam2_autotrack.Backend`: :class:`ReplicateBackend`.
 
 ``propose`` runs ``meta/sam-2`` on frame 0 and decodes its ``individual_masks``; ``track`` runs
-``meta/sam-2-video`` from a click set and returns per-object masks (one prediction split locally,
-or one prediction per object). The HTTP side — retries, polling, cancel, resume journal, downloads —
-is :class:`~sam2_autotrack.backends.replicate.client.ReplicateClient`; what is sent is configured
-by the option objects of :mod:`~sam2_autotrack.backends.replicate.options` and
+``meta/sam-2-video`` from a click set and returns per-object masks by one of the per-object
+strategies of :mod:`~sam2_autotrack.backends.replicate.strategies` (one prediction whose union is
+split locally by :mod:`~sam2_autotrack.backends.replicate.split`, plus short per-object re-runs
+where that split is unsure, or one prediction per object). The HTTP side — retries, polling,
+cancel, resume journal, downloads — is
+:class:`~sam2_autotrack.backends.replicate.client.ReplicateClient`; what is sent is configured by
+the option objects of :mod:`~sam2_autotrack.backends.replicate.options` and
 :class:`~sam2_autotrack.backends.replicate.models.ModelVersions`.
 """
 
 from __future__ import annotations
 
-import concurrent.futures
 import contextlib
 import hashlib
-import math
 import tempfile
-import threading
 import time
 import urllib.parse
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Literal
 
@@ -30,6 +29,7 @@ from numpy.typing import NDArray
 
 from sam2_autotrack._fs import write_bytes_atomic
 from sam2_autotrack.backends.base import MaskProposals, ObjectTracks, ProgressCallback
+from sam2_autotrack.backends.cost import CostReport, PredictionCost
 from sam2_autotrack.backends.replicate.client import ReplicateClient
 from sam2_autotrack.backends.replicate.models import ModelVersions
 from sam2_autotrack.backends.replicate.options import (
@@ -40,32 +40,24 @@ from sam2_autotrack.backends.replicate.options import (
     UploadOptions,
     VideoModelInputs,
 )
-from sam2_autotrack.backends.replicate.outputs import (
-    decode_greenscreen,
-    frame_outputs,
-    individual_masks,
+from sam2_autotrack.backends.replicate.outputs import individual_masks
+from sam2_autotrack.backends.replicate.split.options import AutoOptions
+from sam2_autotrack.backends.replicate.strategies import (
+    INPUT_DIR,
+    PREPARE_TIMEOUT_S,
+    VideoTracking,
 )
-from sam2_autotrack.backends.replicate.predictions import SUCCEEDED, PredictionResult
-from sam2_autotrack.backends.replicate.union_split import frame0_seeds, split_union
 from sam2_autotrack.backends.replicate.upload import PreparedVideo, prepare_upload
 from sam2_autotrack.clicks import ClickSet
-from sam2_autotrack.errors import (
-    ClickError,
-    ConfigError,
-    MaskError,
-    PredictionError,
-    VideoNotFoundError,
-)
+from sam2_autotrack.errors import ClickError, ConfigError, MaskError, VideoNotFoundError
 from sam2_autotrack.masks.png import decode_mask
-from sam2_autotrack.masks.store import MaskSequence
 from sam2_autotrack.masks.validate import as_rgb_image
 from sam2_autotrack.video.probe import probe_video
 
 __all__ = ["ReplicateBackend"]
 
-_INPUT_DIR = "replicate_inputs"
-_PREPARE_TIMEOUT_S = 3600.0
-_PER_OBJECT = ("split", "separate")
+PerObject = Literal["auto", "image", "split", "separate"]
+_PER_OBJECT = ("auto", "image", "split", "separate")
 _CLIENT_SETTINGS = ("api_token", "base_url", "transport", "timeouts", "retries", "limits")
 
 
@@ -79,30 +71,38 @@ def _without_credentials(url: str) -> str:
     return urllib.parse.urlunsplit(parts._replace(netloc=netloc))
 
 
-@dataclass(frozen=True)
-class _VideoJob:
-    root: Path
-    resume: bool
-    expected_wh: tuple[int, int]
-    frame_count: int
-    journal_extra: Mapping[str, Any] | None = None
-
-
 class ReplicateBackend:
     """Hosted SAM 2 on Replicate: ``meta/sam-2`` proposals, ``meta/sam-2-video`` tracking.
 
-    Cost and accuracy of the two per-object strategies (``per_object``):
+    ``meta/sam-2-video`` returns one *union* mask per frame for all objects (``mask_type=
+    "binary"``). Cost and accuracy of the per-object strategies (``per_object``), measured by
+    ``benchmarks/bench_union_split.py`` against a server whose tracker is perfect:
 
-    ``"split"`` (default)
-        One ``meta/sam-2-video`` prediction for all objects. With ``mask_type="binary"`` the
-        model returns one *union* mask per frame, so the objects are recovered locally by
-        :func:`~sam2_autotrack.split_union`, which carries each object's identity forward from
-        its frame-0 clicks. Cost: one prediction. Exact while objects stay apart; where they
-        touch or cross, the cut between them is an estimate (synthetic crossing discs: mean IoU
-        about 0.85 during the crossing versus 1.0 apart).
+    ``"auto"`` (default)
+        The ``"image"`` split, then the frames where it is unsure — objects sharing a union
+        component, an object that vanishes and comes back, low colour purity — are grouped into
+        short windows, and only those are re-run per object on trimmed uploads (each object's
+        clicks on the window's first frame, from its confident split mask there) and stitched
+        back (:class:`~sam2_autotrack.backends.replicate.split.AutoOptions` sets the rules and
+        the budget: at most ``max_extra_frames`` times the union's uploaded frames). Cost: one
+        prediction plus a few short ones. J&F within 0.01 of ``"separate"`` on the benchmark.
+    ``"image"``
+        One prediction; the union is divided with image evidence: the embedded engine's flow
+        and colour propagation runs *inside* the union (SAM 2 says where the foreground is, the
+        propagation whose it is), with per-object colour models that re-identify an object when
+        it reappears (:class:`~sam2_autotrack.backends.replicate.split.ImageSplitter`).
+    ``"split"``
+        One prediction; the union is divided by geometry alone
+        (:func:`~sam2_autotrack.backends.replicate.split_union`: identity carried forward from
+        the frame-0 clicks). Exact while objects stay apart; loses identity where one passes
+        behind another or they cross.
     ``"separate"``
         One prediction per object, run concurrently: exact per-object masks, N times the cost
         (and N cold starts worst case).
+
+    Every strategy decodes the mask frames one at a time and appends them to each object's
+    :class:`~sam2_autotrack.masks.store.MaskSequence`, so memory does not grow with the clip.
+    The tracks carry a :class:`~sam2_autotrack.backends.CostReport` of every prediction made.
 
     Every option object is also accepted as a dict of its fields, and validated here, before
     any work (a bad value raises :class:`~sam2_autotrack.ConfigError`).
@@ -126,7 +126,9 @@ class ReplicateBackend:
         :class:`~sam2_autotrack.backends.replicate.options.UploadOptions`: off by default (the
         original file is uploaded, never re-encoded); trims and/or downscales the upload.
     per_object
-        ``"split"`` or ``"separate"``, see above.
+        ``"auto"``, ``"image"``, ``"split"`` or ``"separate"``, see above.
+    auto
+        :class:`~sam2_autotrack.backends.replicate.split.AutoOptions` of the ``"auto"`` strategy.
     resume
         Reuse journaled predictions in ``work_dir`` (see :meth:`ReplicateClient.run`).
 
@@ -156,7 +158,8 @@ output_quality=80)
         image_inputs: ImageModelInputs | dict[str, Any] | None = None,
         video_inputs: VideoModelInputs | dict[str, Any] | None = None,
         upload: UploadOptions | dict[str, Any] | None = None,
-        per_object: Literal["split", "separate"] = "split",
+        per_object: PerObject = "auto",
+        auto: AutoOptions | dict[str, Any] | None = None,
         resume: bool = True,
     ) -> None:
         self.models: ModelVersions = ModelVersions.coerce(models) or ModelVersions()
@@ -167,10 +170,13 @@ output_quality=80)
             VideoModelInputs.coerce(video_inputs) or VideoModelInputs()
         )
         self.upload: UploadOptions = UploadOptions.coerce(upload) or UploadOptions()
+        self.auto: AutoOptions = AutoOptions.coerce(auto) or AutoOptions()
         if per_object not in _PER_OBJECT:
             raise ConfigError(
-                f"invalid ReplicateBackend: per_object={per_object!r}: must be 'split' (one "
-                "prediction, union split locally) or 'separate' (one prediction per object)"
+                f"invalid ReplicateBackend: per_object={per_object!r}: must be 'auto' (one "
+                "prediction, unsure stretches re-run per object), 'image' or 'split' (one "
+                "prediction, union split locally with or without the image) or 'separate' (one "
+                "prediction per object)"
             )
         if not isinstance(resume, bool):
             raise ConfigError(f"invalid ReplicateBackend: resume={resume!r}: must be True or False")
@@ -198,7 +204,7 @@ output_quality=80)
                 retries=retries,
                 limits=limits,
             )
-        self.per_object: Literal["split", "separate"] = per_object
+        self.per_object: PerObject = per_object
         self.resume = resume
 
     @property
@@ -235,6 +241,7 @@ output_quality=80)
             "video_inputs": self.video_inputs.model_dump(mode="json"),
             "upload": self.upload.model_dump(mode="json"),
             "per_object": self.per_object,
+            "auto": self.auto.model_dump(mode="json"),
             "resume": self.resume,
             "timeouts": client.timeouts.model_dump(mode="json"),
             "retries": client.retries.model_dump(mode="json"),
@@ -272,7 +279,7 @@ output_quality=80)
             raise MaskError("could not encode the image as PNG; pass an (H, W, 3) uint8 array")
         data = encoded.tobytes()
         with self._work_dir(work_dir) as (root, resume):
-            image_path = root / _INPUT_DIR / f"image_{hashlib.sha256(data).hexdigest()[:16]}.png"
+            image_path = root / INPUT_DIR / f"image_{hashlib.sha256(data).hexdigest()[:16]}.png"
             if not image_path.exists():
                 write_bytes_atomic(image_path, data)
             result = self._client.run(
@@ -287,61 +294,23 @@ output_quality=80)
         stack = (np.stack(masks) if masks else np.zeros((0, height, width), dtype=bool)).astype(
             bool, copy=False
         )
+        cost = PredictionCost(
+            prediction_id=result.prediction_id,
+            model=self.models.image_model,
+            purpose="proposals",
+            frames_uploaded=1,
+            predict_time=result.predict_time,
+            resumed=result.resumed,
+        )
         return MaskProposals(
             masks=stack,
             scores=None,
             prediction_id=result.prediction_id,
             seconds=time.monotonic() - started,
+            cost=CostReport((cost,)),
         )
 
     # -- tracking ----------------------------------------------------------------------------
-
-    def _video_inputs(self, clicks: ClickSet) -> dict[str, Any]:
-        return {**clicks.to_replicate().as_input(), **self.video_inputs.as_input()}
-
-    def _track_one(
-        self,
-        video: Path,
-        clicks: ClickSet,
-        job: _VideoJob,
-        *,
-        progress: ProgressCallback | None,
-        stop: threading.Event | None = None,
-    ) -> tuple[NDArray[np.bool_], PredictionResult]:
-        root, resume, expected_wh, frame_count = (
-            job.root,
-            job.resume,
-            job.expected_wh,
-            job.frame_count,
-        )
-        result = self._client.run(
-            self.models.video_version,
-            self._video_inputs(clicks),
-            files={"input_video": video},
-            work_dir=root,
-            select_outputs=frame_outputs,
-            resume=resume,
-            progress=progress,
-            stop=stop,
-            journal_extra=job.journal_extra,
-        )
-        k = self.video_inputs.output_frame_interval
-        expected = math.ceil(frame_count / k)
-        if len(result.files) != expected:
-            raise PredictionError(
-                f"meta/sam-2-video returned {len(result.files)} mask frames but the video has "
-                f"{frame_count} frames, so {expected} were expected with output_frame_interval="
-                f"{k}; the hosted model decodes with ffmpeg, so a variable-frame-rate or damaged "
-                "file can decode differently — re-encode it to constant frame rate (ffmpeg -i in "
-                "-vsync cfr out.mp4) and re-run",
-                prediction_id=result.prediction_id,
-                status=SUCCEEDED,
-            )
-        if self.video_inputs.mask_type == "binary":
-            frames = [decode_mask(path, expected_wh=expected_wh) for path in result.files]
-        else:
-            frames = [decode_greenscreen(path, expected_wh) for path in result.files]
-        return np.stack(frames).astype(bool, copy=False), result
 
     def track(
         self,
@@ -357,8 +326,11 @@ output_quality=80)
         set, the upload is prepared by
         :func:`~sam2_autotrack.backends.replicate.upload.prepare_upload` (kept in ``work_dir``
         and reused), the clicks are moved into it and the masks brought back to the source's
-        size and frame numbering. The four click strings come from ``clicks.to_replicate()``;
-        the mask frames are downloaded and decoded, and split per object by ``per_object``.
+        size and frame numbering. The four click strings come from ``clicks.to_replicate()``.
+        The mask frames are downloaded, then decoded one at a time, split per object by
+        ``per_object`` and appended to each object's
+        :class:`~sam2_autotrack.masks.store.MaskSequence`. The returned tracks carry a
+        :class:`~sam2_autotrack.backends.CostReport` of every prediction made.
         """
         video = Path(video)
         if not video.is_file():
@@ -366,6 +338,8 @@ output_quality=80)
                 f"video {video} does not exist; pass the path of the clip to track", path=video
             )
         object_ids = clicks.object_ids
+        strategy = self.per_object if len(object_ids) > 1 else "single"
+        info: dict[str, Any] = {}
         with self._work_dir(work_dir) as (root, resume):
             prepared = self._prepare(video, root)
             resolution_wh = prepared.source_wh
@@ -375,51 +349,48 @@ output_quality=80)
                     f"frame but {video.name} is {resolution_wh[0]}x{resolution_wh[1]}; make the "
                     "clicks on the video's own frame 0 (no resizing)"
                 )
+            tracking = VideoTracking(
+                client=self._client,
+                models=self.models,
+                video_inputs=self.video_inputs,
+                upload=self.upload,
+                auto=self.auto,
+                video=video,
+                root=root,
+                resume=resume,
+                progress=progress,
+            )
             extra = self._prepare_identity(prepared)
-            sent = prepared.to_upload(clicks) if extra else clicks
-            job = _VideoJob(root, resume, prepared.upload_wh, prepared.frame_count, extra)
-            if self.per_object == "separate" and len(object_ids) > 1:
-                masks, results = self._track_separately(prepared.path, sent, job, progress)
+            if strategy == "separate":
+                masks, costs = tracking.separately(prepared, clicks, extra)
             else:
-                seeds = (
-                    frame0_seeds(sent, first_frame=prepared.start_frame)
-                    if len(object_ids) > 1
-                    else {}
-                )
-                union, result = self._track_one(prepared.path, sent, job, progress=progress)
-                results = [result]
-                masks = (
-                    {object_ids[0]: union} if len(object_ids) == 1 else split_union(union, seeds)
-                )
+                masks, costs, info = tracking.union(prepared, clicks, strategy, extra)
         k = self.video_inputs.output_frame_interval
-        upload_indices = np.arange(next(iter(masks.values())).shape[0], dtype=np.int64) * k
-        if prepared.upload_wh != prepared.source_wh:
-            masks = {
-                oid: prepared.masks_to_source(stack, upload_indices)[0]
-                for oid, stack in masks.items()
-            }
-        times = [r.predict_time for r in results if r.predict_time is not None]
+        count = len(next(iter(masks.values())))
+        times = [c.predict_time for c in costs if c.predict_time is not None]
         return ObjectTracks(
-            masks={oid: MaskSequence.from_array(stack) for oid, stack in masks.items()},
-            frame_indices=upload_indices + prepared.start_frame,
+            masks=masks,
+            frame_indices=np.arange(count, dtype=np.int64) * k + prepared.start_frame,
             frame_count=prepared.source_frame_count,
-            prediction_ids=tuple(r.prediction_id for r in results),
-            predict_time=float(sum(times)) if len(times) == len(results) else None,
+            prediction_ids=tuple(c.prediction_id for c in costs),
+            predict_time=float(sum(times)) if len(times) == len(costs) else None,
             info={
                 "backend": self.name,
                 "video_model": self.models.video_model,
                 "video_version": self.models.video_version,
-                "per_object": self.per_object if len(object_ids) > 1 else "single",
+                "per_object": strategy,
                 "output_frame_interval": k,
                 "mask_type": self.video_inputs.mask_type,
-                "resumed": any(r.resumed for r in results),
+                "resumed": any(c.resumed for c in costs),
                 "upload": {
                     "reencoded": prepared.reencoded,
                     "resolution_wh": list(prepared.upload_wh),
                     "start_frame": prepared.start_frame,
                     "frame_count": prepared.frame_count,
                 },
+                **info,
             },
+            cost=CostReport(tuple(costs)),
         )
 
     def _prepare(self, video: Path, root: Path) -> PreparedVideo:
@@ -432,11 +403,11 @@ output_quality=80)
             )
         return prepare_upload(
             video,
-            out_dir=root / _INPUT_DIR,
+            out_dir=root / INPUT_DIR,
             max_side=self.upload.max_side,
             start_frame=self.upload.start_frame,
             stop_frame=self.upload.stop_frame,
-            timeout=_PREPARE_TIMEOUT_S,
+            timeout=PREPARE_TIMEOUT_S,
         )
 
     def _prepare_identity(self, prepared: PreparedVideo) -> dict[str, Any] | None:
@@ -456,43 +427,3 @@ output_quality=80)
                 "upload_frames": [prepared.start_frame, prepared.stop_frame],
             }
         }
-
-    def _track_separately(
-        self,
-        video: Path,
-        clicks: ClickSet,
-        job: _VideoJob,
-        progress: ProgressCallback | None,
-    ) -> tuple[dict[str, NDArray[np.bool_]], list[PredictionResult]]:
-        object_ids = clicks.object_ids
-        stop = threading.Event()
-        pool = concurrent.futures.ThreadPoolExecutor(
-            max_workers=min(len(object_ids), 8), thread_name_prefix="autotrack-obj"
-        )
-        futures = {
-            oid: pool.submit(
-                self._track_one,
-                video,
-                clicks.for_object(oid),
-                job,
-                progress=progress,
-                stop=stop,
-            )
-            for oid in object_ids
-        }
-        try:
-            outcomes = {oid: future.result() for oid, future in futures.items()}
-        except BaseException:
-            # Ctrl-C or one object failing: stop the siblings (they cancel their predictions).
-            stop.set()
-            concurrent.futures.wait(
-                list(futures.values()),
-                timeout=self._client.timeouts.cancel + self._client.limits.max_poll_interval + 1.0,
-            )
-            raise
-        finally:
-            pool.shutdown(wait=False, cancel_futures=True)
-        return (
-            {oid: outcome[0] for oid, outcome in outcomes.items()},
-            [outcome[1] for outcome in outcomes.values()],
-        )

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sam2_autotrack import MaskError
-from sam2_autotrack.backends.replicate.union_split import split_union
+from sam2_autotrack.backends.replicate.split.geometric import split_union
 
 H, W, R, T = 120, 200, 18, 40
 
@@ -146,3 +146,27 @@ def test_parts_are_disjoint_and_cover_the_union(frames: list[list[bool]], x: int
 def test_bad_inputs_name_the_problem(union: np.ndarray, seeds: dict, message: str) -> None:  # type: ignore[type-arg]
     with pytest.raises(MaskError, match=message):
         split_union(union, seeds)
+
+
+def test_streaming_splitter_matches_the_whole_stack() -> None:
+    from sam2_autotrack.backends.replicate.split import GeometricSplitter, split_by_geometry
+
+    a, b = scene("cross")
+    union = a | b
+    whole = split_union(union, SEEDS["cross"])
+    splitter = GeometricSplitter(SEEDS["cross"], (W, H))
+    for t in range(T):
+        labels = splitter.step(union[t])
+        assert ((labels == 1) == whole["a"][t]).all()
+        assert ((labels == 2) == whole["b"][t]).all()
+    streamed = split_by_geometry(iter(union), SEEDS["cross"], (W, H))
+    assert (streamed["a"].to_array() == whole["a"]).all()
+    assert (streamed["b"].to_array() == whole["b"]).all()
+
+
+def test_streaming_splitter_refuses_a_frame_of_another_size() -> None:
+    from sam2_autotrack.backends.replicate.split import GeometricSplitter
+
+    splitter = GeometricSplitter(SEEDS["cross"], (W, H))
+    with pytest.raises(MaskError, match="every frame of a clip has the same size"):
+        splitter.step(np.zeros((H, W + 1), bool))

@@ -1,7 +1,8 @@
-"""Split a per-frame *union* mask sequence back into objects by carrying identity forward.
+"""The geometric union split: divide each frame's union mask by carrying identity forward.
 
 ``meta/sam-2-video`` with ``mask_type="binary"`` returns one mask per frame for all objects
-together. :func:`split_union` recovers per-object masks from that union and the frame-0 seeds:
+together. :class:`GeometricSplitter` recovers per-object masks from that union, frame by frame,
+and the frame-0 seeds (:func:`split_union` does a whole ``(T, H, W)`` stack at once):
 
 1. Frame 0: every connected component of the union goes to the object whose seeds (clicks or
    initial masks) it contains; a component holding several objects is divided by nearest seed.
@@ -16,7 +17,8 @@ together. :func:`split_union` recovers per-object masks from that union and the 
    other at the right place.
 
 It is exact while objects stay apart, and an approximation where they touch: the cut between
-touching objects follows the previous frame's geometry, not image evidence.
+touching objects follows the previous frame's geometry, not image evidence (the image-guided
+split of :mod:`~sam2_autotrack.backends.replicate.split.image` uses the frames too).
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from scipy import ndimage
 from sam2_autotrack.clicks import ClickSet
 from sam2_autotrack.errors import ClickError, MaskError
 
-__all__ = ["frame0_seeds", "split_union"]
+__all__ = ["GeometricSplitter", "frame0_seeds", "seed_label_map", "split_union"]
 
 _EIGHT = np.ones((3, 3), dtype=bool)
 _MERGED_VELOCITY_DECAY = 0.9
@@ -39,7 +41,26 @@ _MERGED_VELOCITY_DECAY = 0.9
 stop or bounce; measured on synthetic crossing/bouncing discs, 0.9 balances both)."""
 
 
-def _seed_label_map(seeds: Mapping[str, ArrayLike], shape: tuple[int, int]) -> NDArray[np.int32]:
+def seed_label_map(seeds: Mapping[str, ArrayLike], shape: tuple[int, int]) -> NDArray[np.int32]:
+    """Return the ``(H, W)`` label map of the seeds: object ``k`` (1-based, in order) where seeded.
+
+    Parameters
+    ----------
+    seeds
+        ``{object_id: seed}``: ``(k, 2)`` integer ``(x, y)`` points, or an ``(H, W)`` bool mask.
+    shape
+        ``(H, W)`` of the frame.
+
+    Raises
+    ------
+    MaskError
+        A seed is malformed, empty, or lies outside the frame.
+
+    Examples
+    --------
+    >>> seed_label_map({"a": [[1, 0]], "b": [[3, 1]]}, (2, 4)).tolist()
+    [[0, 1, 0, 0], [0, 0, 0, 2]]
+    """
     height, width = shape
     labels = np.zeros(shape, dtype=np.int32)
     for index, (object_id, seed) in enumerate(seeds.items(), start=1):
@@ -129,6 +150,98 @@ def _assign_frame(
     return result, clean
 
 
+class GeometricSplitter:
+    """Split union masks frame by frame by geometry alone (see the module docstring).
+
+    Feed every frame's union, in order, to :meth:`step`; it returns that frame's label map. Only
+    the previous frame's labels are kept, so memory does not grow with the clip.
+
+    Parameters
+    ----------
+    seeds
+        ``{object_id: seed}`` in object order, where each seed is either ``(k, 2)`` integer
+        ``(x, y)`` points on the first frame (the positive clicks) or an ``(H, W)`` bool mask of
+        the object on the first frame.
+    resolution_wh
+        ``(width, height)`` of the union masks.
+    motion
+        ``"constant_velocity"``: predict each object's position from its last clean
+        displacement before cutting merged components; ``"none"``: use the previous masks as is.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> splitter = GeometricSplitter({"a": [[1, 1]], "b": [[6, 1]]}, (10, 4))
+    >>> union = np.zeros((4, 10), dtype=bool); union[0:3, 0:3] = union[0:3, 5:8] = True
+    >>> splitter.step(union)[1].tolist()
+    [1, 1, 1, 0, 0, 2, 2, 2, 0, 0]
+    """
+
+    def __init__(
+        self,
+        seeds: Mapping[str, ArrayLike],
+        resolution_wh: tuple[int, int],
+        *,
+        motion: Literal["constant_velocity", "none"] = "constant_velocity",
+    ) -> None:
+        if not seeds:
+            raise MaskError("seeds is empty; give at least one object's frame-0 points or mask")
+        if motion not in ("constant_velocity", "none"):
+            raise MaskError(f"motion must be 'constant_velocity' or 'none'; got {motion!r}")
+        width, height = int(resolution_wh[0]), int(resolution_wh[1])
+        self.object_ids: tuple[str, ...] = tuple(seeds)
+        self.motion = motion
+        self._shape = (height, width)
+        count = len(self.object_ids)
+        self._memory = seed_label_map(seeds, self._shape)
+        self._velocity = np.zeros((count + 1, 2), dtype=np.float64)
+        self._last_clean: dict[int, tuple[int, NDArray[np.float64]]] = {}
+        self._t = 0
+
+    def step(self, union: ArrayLike) -> NDArray[np.int32]:
+        """Return the ``(H, W)`` label map of the next frame's union (0 background, ``k`` object).
+
+        Object ``k`` is ``object_ids[k - 1]``. The labels cover exactly the union, except
+        components no seed ever reached.
+        """
+        frame = np.asarray(union)
+        if frame.shape != self._shape:
+            raise MaskError(
+                f"union mask has shape {frame.shape} but this splitter was made for "
+                f"{self._shape}; every frame of a clip has the same size"
+            )
+        if frame.dtype != np.bool_:
+            frame = frame != 0
+        count = len(self.object_ids)
+        t, memory, velocity = self._t, self._memory, self._velocity
+        reference = memory
+        if self.motion == "constant_velocity" and t > 0 and np.any(velocity):
+            reference = np.zeros_like(memory)
+            for obj in range(1, count + 1):
+                dy, dx = (int(np.rint(v)) for v in velocity[obj])
+                reference[_shift(memory == obj, dy, dx) & (reference == 0)] = obj
+        labels, clean = _assign_frame(frame, reference, count)
+        next_memory = labels.copy()
+        for obj in range(1, count + 1):
+            mask = labels == obj
+            if not mask.any():
+                # keep the last known position of an object that vanished this frame
+                keep = (memory == obj) & (next_memory == 0)
+                next_memory[keep] = obj
+                continue
+            if clean[obj]:
+                centre = _centroid(mask)
+                previous = self._last_clean.get(obj)
+                if previous is not None and previous[0] == t - 1:
+                    velocity[obj] = centre - previous[1]
+                self._last_clean[obj] = (t, centre)
+            else:
+                velocity[obj] *= _MERGED_VELOCITY_DECAY
+        self._memory = next_memory
+        self._t = t + 1
+        return labels
+
+
 def split_union(
     union_masks: ArrayLike,
     seeds: Mapping[str, ArrayLike],
@@ -136,6 +249,8 @@ def split_union(
     motion: Literal["constant_velocity", "none"] = "constant_velocity",
 ) -> dict[str, NDArray[np.bool_]]:
     """Split a ``(T, H, W)`` union mask sequence into one ``(T, H, W)`` sequence per object.
+
+    A whole-stack convenience over :class:`GeometricSplitter` (the backend streams instead).
 
     Parameters
     ----------
@@ -178,63 +293,30 @@ def split_union(
         )
     if union.dtype != np.bool_:
         union = union != 0
-    if not seeds:
-        raise MaskError("seeds is empty; give at least one object's frame-0 points or mask")
-    if motion not in ("constant_velocity", "none"):
-        raise MaskError(f"motion must be 'constant_velocity' or 'none'; got {motion!r}")
     n_frames, height, width = union.shape
-    object_ids = list(seeds)
-    n_objects = len(object_ids)
-    out = np.zeros((n_objects, n_frames, height, width), dtype=bool)
-    if n_frames == 0:
-        return {oid: out[i] for i, oid in enumerate(object_ids)}
-
-    memory = _seed_label_map(seeds, (height, width))
-    velocity = np.zeros((n_objects + 1, 2), dtype=np.float64)
-    last_clean: dict[int, tuple[int, NDArray[np.float64]]] = {}
+    splitter = GeometricSplitter(seeds, (width, height), motion=motion)
+    out = np.zeros((len(splitter.object_ids), n_frames, height, width), dtype=bool)
     for t in range(n_frames):
-        reference = memory
-        if motion == "constant_velocity" and t > 0 and np.any(velocity):
-            reference = np.zeros_like(memory)
-            for obj in range(1, n_objects + 1):
-                dy, dx = (int(np.rint(v)) for v in velocity[obj])
-                reference[_shift(memory == obj, dy, dx) & (reference == 0)] = obj
-        labels, clean = _assign_frame(union[t], reference, n_objects)
-        next_memory = labels.copy()
-        for obj in range(1, n_objects + 1):
-            mask = labels == obj
-            out[obj - 1, t] = mask
-            if not mask.any():
-                # keep the last known position of an object that vanished this frame
-                keep = (memory == obj) & (next_memory == 0)
-                next_memory[keep] = obj
-                continue
-            if clean[obj]:
-                centre = _centroid(mask)
-                previous = last_clean.get(obj)
-                if previous is not None and previous[0] == t - 1:
-                    velocity[obj] = centre - previous[1]
-                last_clean[obj] = (t, centre)
-            else:
-                velocity[obj] *= _MERGED_VELOCITY_DECAY
-        memory = next_memory
-    return {oid: out[i] for i, oid in enumerate(object_ids)}
+        labels = splitter.step(union[t])
+        for obj in range(len(splitter.object_ids)):
+            out[obj, t] = labels == obj + 1
+    return {oid: out[i] for i, oid in enumerate(splitter.object_ids)}
 
 
 def frame0_seeds(clicks: ClickSet, *, first_frame: int = 0) -> dict[str, NDArray[np.int64]]:
-    """Return each object's positive clicks on (upload) frame 0, the seeds of :func:`split_union`.
+    """Return each object's positive clicks on the first mask frame: the seeds of the splits.
 
     Parameters
     ----------
     clicks
-        The clicks sent to the model (frame numbers of the upload).
+        The clicks, in the source's pixels and frame numbering.
     first_frame
-        The source frame the upload starts at, named in the error.
+        The source frame the upload (and so the first mask frame) starts at.
 
     Raises
     ------
     ClickError
-        An object has no positive click on frame 0.
+        An object has no positive click on ``first_frame``.
 
     Examples
     --------
@@ -242,10 +324,12 @@ def frame0_seeds(clicks: ClickSet, *, first_frame: int = 0) -> dict[str, NDArray
     >>> seeds = frame0_seeds(ClickSet.build([Click(x=3, y=4, object_id="a")]))
     >>> seeds["a"].tolist()
     [[3, 4]]
+    >>> frame0_seeds(ClickSet.build([Click(x=3, y=4, frame=5)]), first_frame=5)["obj_1"].tolist()
+    [[3, 4]]
     """
     seeds: dict[str, NDArray[np.int64]] = {}
     for object_id, group in clicks.by_object().items():
-        points = [c.point_xy for c in group if c.is_positive and c.frame == 0]
+        points = [c.point_xy for c in group if c.is_positive and c.frame == first_frame]
         if not points:
             raise ClickError(
                 f"object {object_id!r} has no positive click on frame {first_frame} (the "
