@@ -12,10 +12,16 @@ import numpy as np
 import pytest
 
 from run_fixtures import H, W, small_result, write_small_run
-from sam2_autotrack import ExportError, MaskProposals
+from sam2_autotrack import ExportError, MaskError, MaskProposals
 from sam2_autotrack.backends import CostReport, PredictionCost
-from sam2_autotrack.masks import decode_mask
-from sam2_autotrack.run import load_run, write_run_manifest, write_seed_stage, write_tracks
+from sam2_autotrack.masks import MaskSequence, decode_mask, write_mask_file
+from sam2_autotrack.run import (
+    MASK_INDEX_DIR,
+    load_run,
+    write_run_manifest,
+    write_seed_stage,
+    write_tracks,
+)
 from sam2_autotrack.selection import select_objects
 
 
@@ -80,7 +86,7 @@ def test_write_tracks_returns_every_file(testsrc_mp4: Path, tmp_path: Path) -> N
     files = write_tracks(tmp_path, small_result(testsrc_mp4))
     on_disk = sorted(p for p in tmp_path.rglob("*") if p.is_file())
     assert sorted(files) == on_disk
-    assert len(files) == 1 + 2 * 5
+    assert len(files) == 1 + 2 * 5 + 2  # the record, 5 PNGs per object, one index per object
 
 
 def test_loading_an_unfinished_folder_says_what_is_missing(
@@ -110,3 +116,59 @@ def test_the_cost_report_round_trips_through_the_folder(testsrc_mp4: Path, tmp_p
     loaded = load_run(tmp_path)
     assert loaded.cost == cost
     assert loaded.tracks.cost == cost  # the whole report, proposals included, is on the tracks
+
+
+def test_a_loaded_run_reads_its_masks_from_the_index_lazily(
+    testsrc_mp4: Path, tmp_path: Path
+) -> None:
+    written = write_small_run(testsrc_mp4, tmp_path)
+    loaded = load_run(tmp_path)
+    for oid in written.object_ids:
+        sequence = loaded.mask_sequence(oid)
+        assert sequence.source == tmp_path / MASK_INDEX_DIR / f"{oid}.msq"
+        assert sequence == written.mask_sequence(oid)
+        assert loaded.areas()[oid].tolist() == written.areas()[oid].tolist()
+
+
+@pytest.mark.parametrize("how", ["missing", "damaged", "other size"])
+def test_without_a_usable_index_the_pngs_are_read(
+    testsrc_mp4: Path, tmp_path: Path, how: str
+) -> None:
+    written = write_small_run(testsrc_mp4, tmp_path)
+    index = tmp_path / MASK_INDEX_DIR / "obj_2.msq"
+    if how == "missing":
+        index.unlink()
+    elif how == "damaged":
+        index.write_bytes(index.read_bytes()[:-3])
+    else:
+        write_mask_file(index, MaskSequence.from_array(np.ones((5, 4, 4), bool)))
+    loaded = load_run(tmp_path)
+    assert loaded.mask_sequence("obj_2").source is None  # decoded from the PNGs
+    assert loaded.mask_sequence("obj_1").source is not None
+    for oid in written.object_ids:
+        assert np.array_equal(loaded.masks(oid), written.masks(oid))
+
+
+def test_a_png_edited_after_the_run_wins_over_the_index(testsrc_mp4: Path, tmp_path: Path) -> None:
+    written = write_small_run(testsrc_mp4, tmp_path)
+    png = tmp_path / "masks" / "obj_1" / "frame_00004.png"
+    edited = np.zeros((H, W), bool)
+    edited[:5, :5] = True
+    cv2.imwrite(str(png), edited.astype(np.uint8) * 255)
+    index = tmp_path / MASK_INDEX_DIR / "obj_1.msq"
+    stamp = index.stat().st_mtime_ns
+    os.utime(png, ns=(stamp + 10**9, stamp + 10**9))  # edited a second after the run
+    loaded = load_run(tmp_path)
+    assert np.array_equal(loaded.masks("obj_1")[2], edited)
+    assert np.array_equal(loaded.masks("obj_2"), written.masks("obj_2"))
+
+
+def test_a_run_folder_overwritten_after_loading_is_refused_on_read(
+    testsrc_mp4: Path, tmp_path: Path
+) -> None:
+    written = write_small_run(testsrc_mp4, tmp_path)
+    loaded = load_run(tmp_path)
+    write_tracks(tmp_path, written)  # another run into the same folder
+    with pytest.raises(MaskError, match="load the run folder again"):
+        loaded.masks("obj_1")
+    assert np.array_equal(load_run(tmp_path).masks("obj_1"), written.masks("obj_1"))

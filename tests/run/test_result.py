@@ -20,6 +20,7 @@ from sam2_autotrack import (
     TrackResult,
     VideoInfo,
 )
+from sam2_autotrack.masks import MaskSequence, UnionSequence
 from sam2_autotrack.selection import select_objects
 
 W, H = 40, 30
@@ -173,3 +174,28 @@ def test_the_cost_adds_the_proposals_and_the_tracks() -> None:
     assert TrackResult(tracks=tracks(), clicks=clicks()).cost == CostReport()
     with pytest.raises(MaskError, match="cost must be a CostReport"):
         tracks(cost={"predictions": []})
+
+
+def test_the_union_is_a_lazy_view_of_the_frames() -> None:
+    result = TrackResult(tracks=tracks(), clicks=clicks())
+    union = result.union_masks()
+    assert isinstance(union, UnionSequence)
+    assert union.shape == (3, H, W)
+    expected = stacks()["obj_1"] | stacks()["obj_2"]
+    assert [int(frame.sum()) for frame in union] == expected.sum(axis=(1, 2)).tolist()
+    frames = list(result.iter_masks())
+    assert [index for index, _ in frames] == [0, 2, 4]
+    assert np.array_equal(frames[2][1]["obj_1"], stacks()["obj_1"][2])
+
+
+def test_evaluate_reads_sequences_and_cuts_every_frame_truth_to_the_mask_frames() -> None:
+    result = TrackResult(tracks=tracks(), clicks=clicks(), video_info=info())
+    truth = {oid: np.repeat(stack, 2, axis=0) for oid, stack in stacks().items()}  # 6 frames
+    from_arrays = result.evaluate(truth)
+    from_sequences = result.evaluate({k: MaskSequence.from_array(v) for k, v in truth.items()})
+    assert from_arrays.jf_mean == 1.0
+    assert from_sequences.to_dict() == from_arrays.to_dict()
+    shifted = {oid: np.roll(stack, 3, axis=2) for oid, stack in truth.items()}
+    worse = result.evaluate({k: MaskSequence.from_array(v) for k, v in shifted.items()})
+    assert worse.to_dict() == result.evaluate(shifted).to_dict()
+    assert worse.jf_mean < 1.0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -9,6 +10,7 @@ import pytest
 
 from sam2_autotrack import Click, ClickSet, ObjectTracks
 from sam2_autotrack.errors import AutotrackError, ConfigError, MaskError, VideoError
+from sam2_autotrack.masks import MaskSequence
 from sam2_autotrack.run.result import TrackResult
 from sam2_autotrack.video import probe_video, read_frame
 from sam2_autotrack.viz import filmstrip, palette
@@ -80,3 +82,49 @@ def test_filmstrip_of_a_result_without_video(testsrc_mp4: Path) -> None:
     result = TrackResult.from_arrays(tracks, clicks=ClickSet.build([Click(x=1, y=1)]))
     with pytest.raises(VideoError, match="pass the frames yourself"):
         filmstrip(result)
+
+
+class _CountingSequence(MaskSequence):
+    """A MaskSequence that records which frames are read."""
+
+    def __init__(self, stack: np.ndarray) -> None:
+        super().__init__((stack.shape[2], stack.shape[1]), stack)
+        self.read: list[int] = []
+
+    def __getitem__(self, index):  # type: ignore[no-untyped-def]
+        if isinstance(index, int):
+            self.read.append(index)
+        return super().__getitem__(index)
+
+
+class _LongResult:
+    """A TrackedVideo over 50 mask frames whose whole stacks must not be asked for."""
+
+    def __init__(self, video: Path, sequence: _CountingSequence) -> None:
+        self.video = video
+        self.object_ids = ("obj_1",)
+        self.frame_indices = np.arange(len(sequence))
+        self._sequence = sequence
+
+    def masks(self, object_id: str) -> np.ndarray:
+        raise AssertionError("filmstrip asked for a whole (T, H, W) stack")
+
+    def mask_sequence(self, object_id: str) -> MaskSequence:
+        return self._sequence
+
+    def areas(self) -> dict[str, np.ndarray]:
+        return {"obj_1": self._sequence.areas}
+
+
+def test_filmstrip_of_a_result_reads_only_the_shown_frames(
+    make_testsrc_clip: Callable[..., Path],
+) -> None:
+    video = make_testsrc_clip("testsrc_50.mp4", frames=50)
+    info = probe_video(video)
+    width, height = info.resolution_wh
+    stack = np.zeros((50, height, width), bool)
+    stack[:, 5:20, 5:20] = True
+    sequence = _CountingSequence(stack)
+    figure = filmstrip(_LongResult(video, sequence), n=3, thumb_width=width)  # type: ignore[arg-type]
+    assert sorted(sequence.read) == [0, 24, 49]
+    assert figure.image.shape == (height, 3 * width, 3)

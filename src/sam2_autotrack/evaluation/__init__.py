@@ -8,10 +8,16 @@ with no prediction is compared with an empty mask, every ground-truth object giv
 (late-entering ones included; ``objects=`` selects the official frame-0 label rule or frame-0
 objects only), and figures over several clips are means over all objects (:func:`aggregate`).
 
-Modules: ``metrics`` (per-frame J and F), ``protocols`` (frames and objects each protocol scores,
+Scoring goes frame by frame: each object's masks may be an array, a
+:class:`~sam2_autotrack.masks.MaskSequence` (a run's ``mask_sequence()``) or image files, and only
+one frame of each is read at a time, so a long clip is never stacked in memory.
+
+Modules: ``metrics`` (per-frame J and F), ``frames`` (the masks as the scoring reads them, one
+frame at a time), ``protocols`` (frames and objects each protocol scores,
 :class:`EvaluationOptions`), ``matching`` (which prediction each object is compared with),
 ``report`` (per-object statistics, clip reports, the multi-clip summary), ``clip``
-(:func:`evaluate`) and ``folders`` (mask folders on disk).
+(:func:`evaluate`), ``folders`` (mask folders on disk) and ``stacks`` (J and F over whole
+``(T, H, W)`` stacks already in memory).
 """
 
 from sam2_autotrack.evaluation.clip import evaluate

@@ -5,6 +5,10 @@ Layout of a mask folder: one sub-folder per object holding one image per frame,
 truth and a tracking run writes under ``masks/``). A void folder holds one image per ground-truth
 frame directly, ``<void>/<frame>.png``, white where pixels are to be ignored (DAVIS label 255).
 A pixel is foreground (or void) when its grey value is above 127.
+
+:func:`evaluate_dirs` reads one image per object at a time while it scores (memory does not grow
+with the length of the clip); :func:`load_mask_sequences` and :func:`load_void_masks` return whole
+stacks, for short clips.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from numpy.typing import NDArray
 
 from sam2_autotrack.errors import EvaluationError, MaskError, MaskSizeError
 from sam2_autotrack.evaluation.clip import evaluate
+from sam2_autotrack.evaluation.frames import MaskFrames, picked_frames, png_frames
 from sam2_autotrack.evaluation.protocols import EvaluationOptions, ObjectsMode, Protocol
 from sam2_autotrack.evaluation.report import EvaluationReport
 
@@ -51,24 +56,24 @@ def _read_frames(files: list[Path]) -> NDArray[np.bool_]:
     return np.stack(frames)
 
 
-def _read_mask_dir(directory: str | Path) -> dict[str, tuple[tuple[str, ...], NDArray[np.bool_]]]:
-    """Read a folder of per-object folders: ``{object_id: (frame file stems, (T, H, W) bool)}``."""
+def _mask_dir_files(directory: str | Path) -> dict[str, list[Path]]:
+    """List a folder of per-object folders: ``{object_id: image files in frame order}``."""
     root = Path(directory)
     if not root.is_dir():
         raise EvaluationError(
             f"mask folder {root} does not exist; pass a folder with one sub-folder of PNG frames "
             "per object"
         )
-    out: dict[str, tuple[tuple[str, ...], NDArray[np.bool_]]] = {}
+    out: dict[str, list[Path]] = {}
     for sub in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
         files = _image_files(sub)
         if files:
-            out[sub.name] = (tuple(f.stem for f in files), _read_frames(files))
+            out[sub.name] = files
     if not out:
         raise EvaluationError(
             f"no per-object mask folders found in {root}; expected <object_id>/frame_00000.png ..."
         )
-    counts = {oid: seq.shape[0] for oid, (_, seq) in out.items()}
+    counts = {oid: len(files) for oid, files in out.items()}
     if len(set(counts.values())) > 1:
         raise EvaluationError(
             f"objects in {root} have different frame counts {counts}; every object folder needs "
@@ -112,7 +117,7 @@ def load_mask_sequences(directory: str | Path) -> dict[str, NDArray[np.bool_]]:
     >>> {k: v.shape for k, v in load_mask_sequences(root).items()}
     {'obj': (2, 4, 6)}
     """
-    return {oid: seq for oid, (_, seq) in _read_mask_dir(directory).items()}
+    return {oid: _read_frames(files) for oid, files in _mask_dir_files(directory).items()}
 
 
 def load_void_masks(directory: str | Path) -> NDArray[np.bool_]:
@@ -144,14 +149,17 @@ def load_void_masks(directory: str | Path) -> NDArray[np.bool_]:
     >>> load_void_masks(root).shape
     (3, 4, 6)
     """
-    root = Path(directory)
+    return _read_frames(_void_files(Path(directory)))
+
+
+def _void_files(root: Path) -> list[Path]:
     files = _image_files(root) if root.is_dir() else []
     if not files:
         raise EvaluationError(
             f"void folder {root} holds no images; pass a folder with one PNG per ground-truth "
             "frame, white where pixels are void"
         )
-    return _read_frames(files)
+    return files
 
 
 def evaluate_dirs(
@@ -205,25 +213,28 @@ def evaluate_dirs(
     1.0
     """
     options = EvaluationOptions(protocol=protocol, objects=objects, bound_th=bound_th)
-    pred = _read_mask_dir(pred_dir)
-    gt = _read_mask_dir(gt_dir)
-    gt_names = next(iter(gt.values()))[0]
-    pred_names = next(iter(pred.values()))[0]
-    gt_seqs = {oid: seq for oid, (_, seq) in gt.items()}
-    void = None if void_dir is None else load_void_masks(void_dir)
-    if void is not None and void.shape[0] != len(gt_names):
-        raise EvaluationError(
-            f"void folder {void_dir} holds {void.shape[0]} images but the ground truth has "
-            f"{len(gt_names)} frames; pass one void image per ground-truth frame"
-        )
+    pred_files = _mask_dir_files(pred_dir)
+    gt_files = _mask_dir_files(gt_dir)
+    gt_names = tuple(f.stem for f in next(iter(gt_files.values())))
+    pred_names = tuple(f.stem for f in next(iter(pred_files.values())))
+    gt_seqs: dict[str, MaskFrames] = {oid: png_frames(files) for oid, files in gt_files.items()}
+    void: MaskFrames | None = None
+    if void_dir is not None:
+        void_files = _void_files(Path(void_dir))
+        void = png_frames(void_files)
+        if len(void_files) != len(gt_names):
+            raise EvaluationError(
+                f"void folder {void_dir} holds {len(void_files)} images but the ground truth has "
+                f"{len(gt_names)} frames; pass one void image per ground-truth frame"
+            )
     if pred_names != gt_names and set(pred_names) < set(gt_names):
         # Masks exported every k-th frame: score the ground truth's frames of the same names.
         index = {name: t for t, name in enumerate(gt_names)}
-        keep = np.array([index[name] for name in pred_names])
-        gt_seqs = {oid: seq[keep] for oid, seq in gt_seqs.items()}
-        void = None if void is None else void[keep]
+        keep = [index[name] for name in pred_names]
+        gt_seqs = {oid: picked_frames(seq, keep) for oid, seq in gt_seqs.items()}
+        void = None if void is None else picked_frames(void, keep)
     return evaluate(
-        {oid: seq for oid, (_, seq) in pred.items()},
+        {oid: png_frames(files) for oid, files in pred_files.items()},
         gt_seqs,
         protocol=options.protocol,
         objects=options.objects,

@@ -13,10 +13,12 @@ Both follow davis2017-evaluation (``metrics.py`` there) to the last digit:
   neither in the intersection nor in the union, and boundaries are taken of the masks without
   them.
 
-For whole sequences, :func:`prepare_sequence` measures each object once (bounding boxes, areas,
-boundary lengths) and :func:`pair_per_frame` scores a (prediction, ground truth) pair frame by
+For sequences, :func:`measure_frame` measures one object's mask on one frame once (bounding box,
+area, boundary length) and :func:`pair_on_frame` scores a (prediction, ground truth) pair on that
 frame, working on the pair's bounding box only; pairs too far apart for their boundaries to meet
 are scored from the boundary lengths alone. The results equal the full-frame definition exactly.
+:mod:`~sam2_autotrack.evaluation.stacks` does the same over whole ``(T, H, W)`` stacks;
+:func:`~sam2_autotrack.evaluation.evaluate` goes frame by frame and never stacks.
 """
 
 from __future__ import annotations
@@ -30,14 +32,15 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sam2_autotrack.errors import EvaluationError, MaskError
-from sam2_autotrack.masks.validate import as_mask, as_mask_stack
+from sam2_autotrack.masks.validate import as_mask
 
 __all__ = [
-    "SequenceGeometry",
+    "FrameGeometry",
     "boundary_f",
     "jaccard",
-    "pair_per_frame",
-    "prepare_sequence",
+    "jaccard_from_counts",
+    "measure_frame",
+    "pair_on_frame",
     "tolerance_disk",
 ]
 
@@ -267,78 +270,6 @@ def boundary_f(
     return _f_on_frame(p, g, disk, _union_box(_bbox(p), _bbox(g)))
 
 
-@dataclass(frozen=True)
-class SequenceGeometry:
-    """One object's masks over the scored frames, void removed, measured once.
-
-    Parameters
-    ----------
-    masks
-        ``(T, H, W)`` bool masks without the void pixels.
-    boxes
-        Per frame, the bounding box ``(y0, y1, x0, x1)`` (exclusive ends) or ``None`` if empty.
-    areas
-        ``(T,)`` pixel counts.
-    boundary_px
-        ``(T,)`` boundary pixel counts (``seg2bmap``).
-    """
-
-    masks: NDArray[np.bool_]
-    boxes: tuple[Box, ...]
-    areas: NDArray[np.int64]
-    boundary_px: NDArray[np.int64]
-
-    @property
-    def is_empty(self) -> bool:
-        """True when the object has no pixel on any frame."""
-        return all(box is None for box in self.boxes)
-
-
-def prepare_sequence(
-    masks: Any, *, void: NDArray[np.bool_] | None = None, name: str = "masks"
-) -> SequenceGeometry:
-    """Measure one object's ``(T, H, W)`` masks for :func:`pair_per_frame`.
-
-    Parameters
-    ----------
-    masks
-        ``(T, H, W)`` masks (bool, or numbers where non-zero is foreground).
-    void
-        Optional ``(T, H, W)`` bool mask of pixels to ignore.
-    name
-        How the masks are called in error messages.
-
-    Returns
-    -------
-    SequenceGeometry
-        The masks without void (a new array when there is void; the input is never modified).
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> seq = np.zeros((2, 6, 6), bool); seq[1, 1:3, 1:4] = True
-    >>> g = prepare_sequence(seq)
-    >>> g.boxes, g.areas.tolist(), g.boundary_px.tolist()
-    ((None, (1, 3, 1, 4)), [0, 6], [0, 10])
-    """
-    try:
-        stack = as_mask_stack(masks, name=name)
-    except MaskError as exc:
-        raise EvaluationError(str(exc)) from exc
-    if void is not None and void.any():
-        stack = stack & ~void
-    boxes = tuple(_bbox(frame) for frame in stack)
-    return SequenceGeometry(
-        masks=stack,
-        boxes=boxes,
-        areas=stack.sum(axis=(1, 2), dtype=np.int64),
-        boundary_px=np.array(
-            [_boundary_px(frame, box) for frame, box in zip(stack, boxes, strict=True)],
-            dtype=np.int64,
-        ),
-    )
-
-
 def _far_apart(a: Box, b: Box, radius: int) -> bool:
     """Tell whether no boundary pixel of ``a``'s mask lies within ``radius`` of one of ``b``'s."""
     assert a is not None
@@ -347,49 +278,97 @@ def _far_apart(a: Box, b: Box, radius: int) -> bool:
     return max(b[0] - a[1], a[0] - b[1]) > radius or max(b[2] - a[3], a[2] - b[3]) > radius
 
 
-def pair_per_frame(
-    pred: SequenceGeometry, gt: SequenceGeometry, disk: NDArray[np.uint8]
-) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """Per-frame J and F of a prediction against a ground-truth object.
+@dataclass(frozen=True)
+class FrameGeometry:
+    """One object's mask on one frame, void removed, measured once.
+
+    Parameters
+    ----------
+    mask
+        ``(H, W)`` bool mask without the void pixels.
+    box
+        Its bounding box ``(y0, y1, x0, x1)`` (exclusive ends), or ``None`` when it is empty.
+    area
+        Its pixel count.
+    boundary_px
+        Its boundary pixel count (``seg2bmap``).
+    """
+
+    mask: NDArray[np.bool_]
+    box: Box
+    area: int
+    boundary_px: int
+
+
+def measure_frame(mask: NDArray[np.bool_], void: NDArray[np.bool_] | None = None) -> FrameGeometry:
+    """Measure one ``(H, W)`` bool mask for :func:`pair_on_frame` (void pixels taken out first).
+
+    Examples
+    --------
+    >>> m = np.zeros((6, 6), bool); m[1:3, 1:4] = True
+    >>> g = measure_frame(m)
+    >>> g.box, g.area, g.boundary_px
+    ((1, 3, 1, 4), 6, 10)
+    """
+    cleared = mask if void is None else mask & ~void
+    box = _bbox(cleared)
+    return FrameGeometry(
+        mask=cleared,
+        box=box,
+        area=int(np.count_nonzero(cleared)),
+        boundary_px=_boundary_px(cleared, box),
+    )
+
+
+def pair_on_frame(
+    pred: FrameGeometry, gt: FrameGeometry, disk: NDArray[np.uint8]
+) -> tuple[int, float]:
+    """Return the intersection (pixels) and the boundary F of a prediction and an object on a frame.
 
     Parameters
     ----------
     pred, gt
-        The two objects, from :func:`prepare_sequence` (same ``(T, H, W)``, same void).
+        The two masks, from :func:`measure_frame` (same frame, same void).
     disk
         The dilation disk of F, from :func:`tolerance_disk`.
 
     Returns
     -------
     tuple
-        ``(j, f)``: two ``(T,)`` float64 arrays.
+        ``(intersection, f)``; J is :func:`jaccard_from_counts` of the intersection and the
+        two areas.
 
     Examples
     --------
-    >>> import numpy as np
-    >>> seq = np.zeros((2, 8, 8), bool); seq[:, 2:5, 2:5] = True
-    >>> geometry = prepare_sequence(seq)
-    >>> j, f = pair_per_frame(geometry, geometry, tolerance_disk((8, 8), 1))
-    >>> j.tolist(), f.tolist()
-    ([1.0, 1.0], [1.0, 1.0])
+    >>> m = np.zeros((8, 8), bool); m[2:5, 2:5] = True
+    >>> pair_on_frame(measure_frame(m), measure_frame(m), tolerance_disk((8, 8), 1))
+    (9, 1.0)
     """
-    frames = len(gt.boxes)
-    radius = disk.shape[0] // 2
-    inter = np.zeros(frames, np.int64)
-    f = np.ones(frames)
-    for t, (bp, bg) in enumerate(zip(pred.boxes, gt.boxes, strict=True)):
-        if bp is None and bg is None:
-            continue  # both empty: J = F = 1
-        n_pred, n_gt = int(pred.boundary_px[t]), int(gt.boundary_px[t])
-        if bp is not None and bg is not None:
-            y0, y1 = max(bp[0], bg[0]), min(bp[1], bg[1])
-            x0, x1 = max(bp[2], bg[2]), min(bp[3], bg[3])
-            if y1 > y0 and x1 > x0:
-                inter[t] = np.count_nonzero(pred.masks[t, y0:y1, x0:x1] & gt.masks[t, y0:y1, x0:x1])
-        if n_pred == 0 or n_gt == 0 or _far_apart(bp, bg, radius):
-            f[t] = _f_from_counts(n_pred, n_gt, 0, 0)
-        else:
-            f[t] = _f_on_frame(pred.masks[t], gt.masks[t], disk, _union_box(bp, bg))
-    union = pred.areas + gt.areas - inter
-    j = np.where(union > 0, inter / np.maximum(union, 1), 1.0)
-    return j, f
+    bp, bg = pred.box, gt.box
+    if bp is None and bg is None:
+        return 0, 1.0  # both empty: J = F = 1
+    inter = 0
+    if bp is not None and bg is not None:
+        y0, y1 = max(bp[0], bg[0]), min(bp[1], bg[1])
+        x0, x1 = max(bp[2], bg[2]), min(bp[3], bg[3])
+        if y1 > y0 and x1 > x0:
+            inter = int(np.count_nonzero(pred.mask[y0:y1, x0:x1] & gt.mask[y0:y1, x0:x1]))
+    n_pred, n_gt = pred.boundary_px, gt.boundary_px
+    if n_pred == 0 or n_gt == 0 or _far_apart(bp, bg, disk.shape[0] // 2):
+        return inter, _f_from_counts(n_pred, n_gt, 0, 0)
+    return inter, _f_on_frame(pred.mask, gt.mask, disk, _union_box(bp, bg))
+
+
+def jaccard_from_counts(
+    intersection: NDArray[np.int64], pred_area: NDArray[np.int64], gt_area: NDArray[np.int64]
+) -> NDArray[np.float64]:
+    """Return J per frame from intersections and areas (1 where both masks are empty).
+
+    Examples
+    --------
+    >>> jaccard_from_counts(np.array([2, 0]), np.array([3, 0]), np.array([4, 0])).tolist()
+    [0.4, 1.0]
+    """
+    union = pred_area + gt_area - intersection
+    j: NDArray[np.float64] = np.where(union > 0, intersection / np.maximum(union, 1), 1.0)
+    return j

@@ -52,10 +52,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
 
-import numpy as np
-from numpy.typing import NDArray
 from pydantic import Field
 
 from sam2_autotrack._options import Options
@@ -180,14 +178,16 @@ def scored_frames(protocol: Protocol, frame_count: int) -> tuple[int, ...]:
 
 
 def scored_objects(
-    gt: Mapping[str, NDArray[np.bool_]], objects: ObjectsMode
+    gt: Mapping[str, Any], objects: ObjectsMode
 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """Split the ground-truth ids into the scored ones and the excluded ones, in mapping order.
 
     Parameters
     ----------
     gt
-        ``{gt_id: (T, H, W) bool}``; frame 0 decides for the modes other than ``"all"``.
+        ``{gt_id: (T, H, W) bool}`` (an array, or any sequence of ``(H, W)`` masks such as a
+        :class:`~sam2_autotrack.masks.MaskSequence`); frame 0 decides for the modes other than
+        ``"all"`` (only frame 0 is read).
     objects
         See the module notes.
 

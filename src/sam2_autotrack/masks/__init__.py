@@ -8,6 +8,9 @@
 - ``rle``: pycocotools-compatible compressed RLE.
 - ``store``: :class:`MaskSequence`, one object's masks through a video, each frame compressed
   (a few kilobytes), so tracks of long videos fit in memory.
+- ``store_file``: the mask index file (``.msq``) a run folder keeps beside its PNGs —
+  :func:`write_mask_file`, and :func:`open_mask_file`, a sequence that reads frames on demand.
+- ``union``: :class:`UnionSequence`, the union of several objects' masks, computed per frame.
 """
 
 from sam2_autotrack.masks.cleanup import (
@@ -25,6 +28,8 @@ from sam2_autotrack.masks.png import (
 )
 from sam2_autotrack.masks.rle import decode_rle, encode_rle
 from sam2_autotrack.masks.store import MaskSequence
+from sam2_autotrack.masks.store_file import MASK_FILE_SUFFIX, open_mask_file, write_mask_file
+from sam2_autotrack.masks.union import UnionSequence
 from sam2_autotrack.masks.validate import (
     as_mask,
     as_mask_stack,
@@ -34,9 +39,11 @@ from sam2_autotrack.masks.validate import (
 )
 
 __all__ = [
+    "MASK_FILE_SUFFIX",
     "MaskCleanup",
     "MaskResizedWarning",
     "MaskSequence",
+    "UnionSequence",
     "as_mask",
     "as_mask_stack",
     "as_rgb_frames",
@@ -50,5 +57,7 @@ __all__ = [
     "feather_alpha",
     "hold_indices",
     "hold_to_all_frames",
+    "open_mask_file",
+    "write_mask_file",
     "write_mask_png",
 ]

@@ -8,18 +8,25 @@ any frame, iterate, or — for short clips — ask for the whole stack.
 
 It is append-only while it is being filled and read-only afterwards by convention; every read
 returns a fresh array, so callers may modify what they get.
+
+The compressed frames live in memory, or — for a sequence read from a run folder's mask index
+(:func:`~sam2_autotrack.masks.store_file.open_mask_file`) — in a file, read frame by frame on
+demand, so loading a run costs a few bytes per frame whatever its length.
 """
 
 from __future__ import annotations
 
 import zlib
+from array import array
 from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
 from typing import Any, overload
 
 import numpy as np
 from numpy.typing import NDArray
 
 from sam2_autotrack.errors import MaskError
+from sam2_autotrack.masks._blobs import Blobs, FileBlobs, MemoryBlobs
 from sam2_autotrack.masks.validate import as_mask, as_mask_stack
 
 __all__ = ["MaskSequence"]
@@ -60,10 +67,29 @@ class MaskSequence(Sequence[NDArray[np.bool_]]):
             raise MaskError(f"resolution_wh must be positive (width, height); got {resolution_wh}")
         self._width = width
         self._height = height
-        self._blobs: list[bytes] = []
-        self._areas: list[int] = []
+        self._blobs: Blobs = MemoryBlobs()
+        self._areas = array("q")
         if frames is not None:
             self.extend(frames)
+
+    @classmethod
+    def _over(
+        cls, resolution_wh: tuple[int, int], blobs: Blobs, areas: Iterable[int]
+    ) -> MaskSequence:
+        """Return a sequence over already compressed frames (used by ``masks.store_file``)."""
+        sequence = cls(resolution_wh)
+        sequence._blobs = blobs
+        if isinstance(areas, np.ndarray):
+            sequence._areas = array("q", np.ascontiguousarray(areas, dtype=np.int64).tobytes())
+        else:
+            sequence._areas = array("q", areas)
+        if len(sequence._areas) != len(blobs):
+            raise MaskError(f"{len(blobs)} frames but {len(sequence._areas)} areas")
+        return sequence
+
+    def _blob(self, index: int) -> bytes:
+        """Return the stored (packed, zlib-compressed) bytes of frame ``index``."""
+        return self._blobs.get(index)
 
     @classmethod
     def from_array(cls, masks: Any, *, name: str = "masks") -> MaskSequence:
@@ -81,6 +107,11 @@ class MaskSequence(Sequence[NDArray[np.bool_]]):
 
     def append(self, mask: Any) -> None:
         """Add the next frame's ``(H, W)`` mask (copied and compressed; the input is untouched)."""
+        if not isinstance(self._blobs, MemoryBlobs):
+            raise MaskError(
+                f"this sequence reads its frames from {self._blobs.path} and cannot be appended "
+                "to; copy it first: MaskSequence(seq.resolution_wh, seq)"
+            )
         frame = as_mask(mask, name="mask")
         if frame.shape != (self._height, self._width):
             raise MaskError(
@@ -112,13 +143,20 @@ class MaskSequence(Sequence[NDArray[np.bool_]]):
     def __getitem__(self, index: int | slice) -> NDArray[np.bool_] | MaskSequence:
         """Return frame ``index`` as a new ``(H, W)`` bool array (a slice gives a sequence)."""
         if isinstance(index, slice):
-            part = MaskSequence(self.resolution_wh)
-            part._blobs = self._blobs[index]
-            part._areas = self._areas[index]
-            return part
-        blob = self._blobs[index]
-        bits = np.frombuffer(zlib.decompress(blob), dtype=np.uint8)
-        flat = np.unpackbits(bits, count=self._height * self._width).astype(bool)
+            return MaskSequence._over(
+                self.resolution_wh, self._blobs.take(index), self._areas[index]
+            )
+        size = self._height * self._width
+        try:
+            raw = zlib.decompress(self._blobs.get(index))
+        except zlib.error as exc:
+            raise MaskError(f"frame {index} of {self!r} is corrupt ({exc})") from None
+        if len(raw) != (size + 7) // 8:
+            raise MaskError(
+                f"frame {index} of {self!r} holds {len(raw)} bytes, not the {(size + 7) // 8} of a "
+                f"{self._width}x{self._height} mask; the stored masks are corrupt"
+            )
+        flat = np.unpackbits(np.frombuffer(raw, dtype=np.uint8), count=size).astype(bool)
         return flat.reshape(self._height, self._width)
 
     def __iter__(self) -> Iterator[NDArray[np.bool_]]:
@@ -149,12 +187,17 @@ class MaskSequence(Sequence[NDArray[np.bool_]]):
     @property
     def areas(self) -> NDArray[np.int64]:
         """``(T,)`` mask area in pixels per frame (known without decompressing)."""
-        return np.asarray(self._areas, dtype=np.int64)
+        return np.array(self._areas, dtype=np.int64)
 
     @property
     def nbytes(self) -> int:
-        """Bytes held by the compressed frames."""
-        return sum(len(blob) for blob in self._blobs)
+        """Bytes of the compressed frames (in memory, or in the file they are read from)."""
+        return int(self._blobs.lengths.sum())
+
+    @property
+    def source(self) -> Path | None:
+        """The file the frames are read from, or ``None`` when they are held in memory."""
+        return self._blobs.path if isinstance(self._blobs, FileBlobs) else None
 
     def __repr__(self) -> str:
         return (
@@ -165,6 +208,11 @@ class MaskSequence(Sequence[NDArray[np.bool_]]):
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, MaskSequence):
             return NotImplemented
-        return self.resolution_wh == other.resolution_wh and self._blobs == other._blobs
+        return (
+            self.resolution_wh == other.resolution_wh
+            and len(self) == len(other)
+            and self._areas == other._areas
+            and all(self._blob(t) == other._blob(t) for t in range(len(self)))
+        )
 
     __hash__ = None  # type: ignore[assignment]

@@ -1,8 +1,9 @@
 """A tracking run as data and on disk: the result, its folder, its manifest, its exports, batches.
 
 - :class:`TrackResult` (``result``): per-object masks, clicks and provenance; data only.
-- ``folder``: the run folder — :func:`write_seed_stage`, :func:`write_tracks`, :func:`load_run`;
-  a folder whose run has not finished holds an ``INCOMPLETE`` marker (:func:`is_incomplete`).
+- ``folder``: the run folder — :func:`write_seed_stage`, :func:`write_tracks`, :func:`load_run`
+  (masks read lazily from the folder's ``masks_index/`` files); a folder whose run has not
+  finished holds an ``INCOMPLETE`` marker (:func:`is_incomplete`).
 - ``manifest``: ``manifest.json``, written last, secrets scrubbed — :func:`write_run_manifest`.
 - :func:`export_run` (``exports``): a run's exports through :mod:`sam2_autotrack.export`, recorded
   in its manifest.
@@ -19,6 +20,7 @@ from sam2_autotrack.run.dask import dask_executor
 from sam2_autotrack.run.exports import export_run
 from sam2_autotrack.run.folder import (
     INCOMPLETE_NAME,
+    MASK_INDEX_DIR,
     is_incomplete,
     load_run,
     write_seed_stage,
@@ -39,6 +41,7 @@ __all__ = [
     "BatchReport",
     "INCOMPLETE_NAME",
     "MANIFEST_NAME",
+    "MASK_INDEX_DIR",
     "TrackResult",
     "VideoJob",
     "completed_item",

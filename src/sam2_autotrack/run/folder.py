@@ -6,10 +6,15 @@ Layout (every file written atomically; ``manifest.json`` last, by
 - seed stage: ``frame0.png`` (the exact frame the clicks were made on), ``masks_all/`` (every
   proposal), ``masks_selected/<object_id>.png`` (the kept objects), ``clicks.json``;
 - tracks: ``masks/<object_id>/frame_00000.png``... (one white-on-black PNG per mask frame, named by
-  source frame index) and ``video_result.json`` (the backend's record, secrets scrubbed).
+  source frame index), ``masks_index/<object_id>.msq`` (the same masks as one compact file per
+  object, see :mod:`sam2_autotrack.masks.store_file`) and ``video_result.json`` (the backend's
+  record, secrets scrubbed).
 
-:func:`load_run` reads a finished folder (manifest + per-object masks) back into a
-:class:`~sam2_autotrack.TrackResult`.
+:func:`write_tracks` writes one frame's mask at a time, and :func:`load_run` reads a finished
+folder (manifest + per-object masks) back into a :class:`~sam2_autotrack.TrackResult` whose masks
+are read from the ``.msq`` files on demand: loading costs a few bytes per frame, not a decoded
+PNG. The PNGs stay the reference: an object whose index is missing, damaged, or older than one
+of its PNGs (a mask edited by hand) is read from its PNGs instead.
 """
 
 from __future__ import annotations
@@ -26,16 +31,17 @@ from sam2_autotrack._fs import atomic_path, write_json_atomic, write_text_atomic
 from sam2_autotrack.backends.base import MaskProposals, ObjectTracks
 from sam2_autotrack.backends.cost import CostReport
 from sam2_autotrack.clicks import ClickSet
-from sam2_autotrack.errors import AutotrackError, ConfigError, ExportError
-from sam2_autotrack.export.sequences import write_mask_sequences
+from sam2_autotrack.errors import AutotrackError, ConfigError, ExportError, MaskError
 from sam2_autotrack.masks.png import decode_mask, write_mask_png
 from sam2_autotrack.masks.store import MaskSequence
+from sam2_autotrack.masks.store_file import MASK_FILE_SUFFIX, open_mask_file, write_mask_file
 from sam2_autotrack.run.manifest import read_manifest, scrub_secrets, video_info_from_json
 from sam2_autotrack.run.result import TrackResult
 from sam2_autotrack.selection.select import Selection
 
 __all__ = [
     "INCOMPLETE_NAME",
+    "MASK_INDEX_DIR",
     "begin_run",
     "check_run_dir",
     "finish_run",
@@ -47,6 +53,8 @@ __all__ = [
 
 INCOMPLETE_NAME = "INCOMPLETE"
 """Marker file of a run folder whose run has not finished (it goes when the manifest is written)."""
+MASK_INDEX_DIR = "masks_index"
+"""Folder of a run's compact mask files, ``masks_index/<object_id>.msq``."""
 
 _INCOMPLETE_TEXT = (
     "This run folder is incomplete: its run was interrupted or failed before manifest.json was "
@@ -140,10 +148,13 @@ def write_seed_stage(
 
 
 def write_tracks(run_dir: str | Path, result: TrackResult) -> list[Path]:
-    """Write ``masks/<object_id>/frame_*.png`` (the raw tracked masks) and ``video_result.json``.
+    """Write the tracked masks and ``video_result.json``; return the files written.
 
-    Returns the files written. The masks are not cleaned: :func:`load_run` reads back exactly what
-    the tracker returned. Anything in the record whose key names a secret is scrubbed.
+    Per object: ``masks/<object_id>/frame_*.png`` (one white-on-black PNG per mask frame, named by
+    source frame index) and ``masks_index/<object_id>.msq`` (the compact copy :func:`load_run`
+    reads). One frame's mask is decoded at a time, so memory does not grow with the length of the
+    video. The masks are not cleaned: :func:`load_run` reads back exactly what the tracker
+    returned. Anything in the record whose key names a secret is scrubbed.
     """
     out = Path(run_dir)
     tracks = result.tracks
@@ -158,11 +169,13 @@ def write_tracks(run_dir: str | Path, result: TrackResult) -> list[Path]:
         "cost": result.cost.to_json(),
     }
     files = [write_json_atomic(out / "video_result.json", scrub_secrets(video_result))]
-    written = write_mask_sequences(
-        tracks.masks, frame_indices=tracks.frame_indices, out_dir=out / "masks"
-    )
-    for paths in written.values():
-        files.extend(paths)
+    frames = tracks.frame_indices.tolist()
+    for object_id, sequence in tracks.masks.items():
+        folder = out / "masks" / object_id
+        for position, frame in enumerate(frames):
+            files.append(write_mask_png(folder / _png_name(frame), sequence[position]))
+        # Written after the PNGs: an index older than a PNG means the PNG was edited since.
+        files.append(write_mask_file(_index_path(out, object_id), sequence))
     return files
 
 
@@ -179,7 +192,9 @@ def load_run(run_dir: str | Path) -> TrackResult:
     TrackResult
         Tracks, clicks, video and its properties, backend record and timings; ``run_dir`` set.
         The proposals and the selection are not loaded; the whole cost report (proposals
-        included) is on the tracks.
+        included) is on the tracks. The masks are read from the folder's ``masks_index/`` files
+        frame by frame when they are used (a frame read after the folder was overwritten by
+        another run raises :class:`~sam2_autotrack.MaskError`: load it again).
 
     Raises
     ------
@@ -199,7 +214,7 @@ def load_run(run_dir: str | Path) -> TrackResult:
     info = video_info_from_json(manifest["input"]["video_info"])
     frame_indices = np.asarray(manifest["tracks"]["frame_indices"], dtype=np.int64)
     masks = {
-        oid: _load_sequence(run / "masks" / oid, frame_indices, info.resolution_wh)
+        oid: _load_sequence(run, oid, frame_indices, info.resolution_wh)
         for oid in manifest["tracks"]["object_ids"]
     }
     tracks = ObjectTracks(
@@ -221,17 +236,43 @@ def load_run(run_dir: str | Path) -> TrackResult:
     )
 
 
+def _png_name(frame: int) -> str:
+    return f"frame_{int(frame):05d}.png"
+
+
+def _index_path(run: Path, object_id: str) -> Path:
+    return run / MASK_INDEX_DIR / f"{object_id}{MASK_FILE_SUFFIX}"
+
+
 def _load_sequence(
-    folder: Path, frame_indices: NDArray[np.int64], resolution_wh: tuple[int, int]
+    run: Path, object_id: str, frame_indices: NDArray[np.int64], resolution_wh: tuple[int, int]
 ) -> MaskSequence:
-    sequence = MaskSequence(resolution_wh)
-    for index in frame_indices.tolist():
-        path = folder / f"frame_{int(index):05d}.png"
-        if not path.is_file():
+    """One object's masks: its index file read lazily, else its PNGs decoded one at a time."""
+    pngs = [run / "masks" / object_id / _png_name(i) for i in frame_indices.tolist()]
+    newest = 0
+    for path in pngs:
+        try:
+            newest = max(newest, path.stat().st_mtime_ns)
+        except FileNotFoundError:
             raise ExportError(
                 f"mask {path} is missing; the run folder is incomplete — re-run "
                 "`sam2-autotrack track` (a Replicate prediction is resumed, not paid again)"
-            )
+            ) from None
+    index = _index_path(run, object_id)
+    if index.is_file():
+        try:
+            sequence = open_mask_file(index)
+        except MaskError:
+            sequence = None  # damaged: the PNGs are the reference
+        if (
+            sequence is not None
+            and sequence.resolution_wh == resolution_wh
+            and len(sequence) == len(pngs)
+            and index.stat().st_mtime_ns >= newest
+        ):
+            return sequence
+    sequence = MaskSequence(resolution_wh)
+    for path in pngs:
         sequence.append(decode_mask(path, expected_wh=resolution_wh))
     return sequence
 

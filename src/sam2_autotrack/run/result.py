@@ -23,10 +23,12 @@ from sam2_autotrack.backends.cost import CostReport
 from sam2_autotrack.clicks import ClickSet
 from sam2_autotrack.errors import ConfigError, MaskError, MaskSizeError
 from sam2_autotrack.masks.store import MaskSequence
+from sam2_autotrack.masks.union import UnionSequence
 from sam2_autotrack.video.probe import VideoInfo
 
 if TYPE_CHECKING:
     from sam2_autotrack.evaluation import EvaluationReport, ObjectsMode, Protocol
+    from sam2_autotrack.evaluation.frames import MaskSource
     from sam2_autotrack.selection.select import Selection
 
 __all__ = ["TrackResult"]
@@ -220,13 +222,17 @@ class TrackResult:
     def masks(self, object_id: str) -> NDArray[np.bool_]:
         """Return ``(T, H, W)`` bool masks of one object (a new array; T = ``len(frame_indices)``).
 
-        For long videos prefer :meth:`mask_sequence` or :meth:`iter_masks`, which never hold the
-        whole stack.
+        It costs ``T × H × W`` bytes (0.9 MB per 720p frame): for long videos use
+        :meth:`mask_sequence` or :meth:`iter_masks`, which never hold the whole stack.
         """
         return self.mask_sequence(object_id).to_array()
 
     def mask_sequence(self, object_id: str) -> MaskSequence:
-        """Return one object's compressed masks: index a frame, iterate, or read ``areas``."""
+        """Return one object's compressed masks: index a frame, iterate, or read ``areas``.
+
+        Frame ``t`` (``seq[t]``) is decoded when it is asked for; a loaded run's sequences read
+        it from the run folder. Nothing else is held in memory but a few bytes per frame.
+        """
         try:
             return self.tracks.masks[object_id]
         except KeyError:
@@ -243,14 +249,13 @@ class TrackResult:
         for position, frame in enumerate(self.frame_indices.tolist()):
             yield int(frame), {oid: seq[position] for oid, seq in sequences.items()}
 
-    def union_masks(self) -> NDArray[np.bool_]:
-        """Return the ``(T, H, W)`` bool union of every object's masks."""
-        width, height = self.resolution_wh
-        union = np.zeros((len(self.frame_indices), height, width), dtype=bool)
-        for position, (_, masks) in enumerate(self.iter_masks()):
-            for mask in masks.values():
-                union[position] |= mask
-        return union
+    def union_masks(self) -> UnionSequence:
+        """Return the union of every object's masks as a lazy ``(T, H, W)`` view.
+
+        ``union[t]`` computes frame ``t``'s ``(H, W)`` bool union when it is asked for; iterate it
+        frame by frame, or take the whole stack with ``np.asarray(union)`` (short clips).
+        """
+        return UnionSequence(self.tracks.masks.values())
 
     def areas(self) -> dict[str, NDArray[np.int64]]:
         """Return each object's mask area in pixels per mask frame (drift shows up as a jump)."""
@@ -258,32 +263,35 @@ class TrackResult:
 
     def evaluate(
         self,
-        ground_truth: Mapping[str, NDArray[np.bool_]],
+        ground_truth: Mapping[str, MaskSource],
         *,
         protocol: Protocol = "davis-unsupervised",
         objects: ObjectsMode = "all",
-        void: NDArray[np.bool_] | None = None,
+        void: MaskSource | None = None,
     ) -> EvaluationReport:
         """Score these tracks against ground truth ``{gt_id: (F, H, W) bool}`` (DAVIS J&F).
 
         The ground truth (and the optional ``(F, H, W)`` void mask) covers every source frame
         (``F`` = :attr:`frame_count`) or exactly the mask frames; with a frame interval > 1 it is
-        cut down to :attr:`frame_indices`. ``protocol`` and ``objects`` are those of
-        :func:`sam2_autotrack.evaluation.evaluate`.
+        cut down to :attr:`frame_indices`. Arrays or sequences (a
+        :class:`~sam2_autotrack.masks.MaskSequence`, another run's :meth:`mask_sequence`) are
+        accepted; the tracks and sequences are read frame by frame, never stacked. ``protocol``
+        and ``objects`` are those of :func:`sam2_autotrack.evaluation.evaluate`.
         """
         from sam2_autotrack.evaluation import evaluate
+        from sam2_autotrack.evaluation.frames import as_mask_frames, picked_frames
 
-        def mask_frames(masks: Any) -> NDArray[np.bool_]:
-            array = np.asarray(masks)
-            if array.shape[0] == self.frame_count and len(self.frame_indices) != self.frame_count:
-                return array[self.frame_indices]
-            return array
+        def mask_frames(masks: Any, name: str) -> MaskSource:
+            frames = as_mask_frames(masks, name=name)
+            if len(frames) == self.frame_count and len(self.frame_indices) != self.frame_count:
+                return picked_frames(frames, self.frame_indices.tolist())
+            return frames
 
-        truth = {gid: mask_frames(m) for gid, m in ground_truth.items()}
+        truth = {gid: mask_frames(m, f"ground_truth[{gid!r}]") for gid, m in ground_truth.items()}
         return evaluate(
-            {oid: seq.to_array() for oid, seq in self.tracks.masks.items()},
+            dict(self.tracks.masks),
             truth,
             protocol=protocol,
             objects=objects,
-            void=None if void is None else mask_frames(void),
+            void=None if void is None else mask_frames(void, "void"),
         )

@@ -1,8 +1,14 @@
-"""A filmstrip: evenly spaced frames with the tracked masks overlaid, in a grid."""
+"""A filmstrip: evenly spaced frames with the tracked masks overlaid, in a grid.
+
+Only the shown frames are read: of a result, their masks through ``mask_sequence()`` and their
+images by decoding the video once up to the last of them, so a long video costs no more than a
+short one.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import cv2
 import numpy as np
@@ -10,6 +16,7 @@ from numpy.typing import NDArray
 
 from sam2_autotrack.errors import ConfigError, MaskError, VideoError
 from sam2_autotrack.export.palette import object_colors
+from sam2_autotrack.masks.store import MaskSequence
 from sam2_autotrack.masks.validate import as_rgb_frames
 from sam2_autotrack.video.reader import iter_frames
 from sam2_autotrack.viz.draw import PANEL_RGB, font_scale, put_text
@@ -36,7 +43,7 @@ def even_positions(total: int, n: int) -> list[int]:
 
 def filmstrip(
     source: TrackedVideo | NDArray[np.uint8],
-    masks: Mapping[str, NDArray[np.bool_]] | NDArray[np.bool_] | None = None,
+    masks: Mapping[str, NDArray[np.bool_] | MaskSequence] | NDArray[np.bool_] | None = None,
     *,
     n: int = 6,
     columns: int | None = None,
@@ -52,8 +59,9 @@ def filmstrip(
         A :class:`~sam2_autotrack.TrackResult` (frames are read from its video), or ``(T, H, W, 3)``
         uint8 RGB frames matching ``masks`` one-to-one.
     masks
-        With frames: ``{object_id: (T, H, W) bool}`` or one ``(T, H, W)`` bool array. Ignored for a
-        result.
+        With frames: ``{object_id: (T, H, W) bool}`` (arrays, or
+        :class:`~sam2_autotrack.masks.MaskSequence` read frame by frame) or one ``(T, H, W)``
+        bool array. Ignored for a result.
     n
         Number of frames to show (fewer if there are fewer mask frames).
     columns
@@ -96,6 +104,7 @@ def filmstrip(
         raise ConfigError(f"thumb_width must be ≥ 8 pixels; got {thumb_width}")
     if not 0.0 <= alpha <= 1.0:
         raise ConfigError(f"alpha must be between 0 and 1 (the fill opacity); got {alpha}")
+    per_object: dict[str, Any]
     if isinstance(source, np.ndarray):
         frames_all = as_rgb_frames(source)
         if masks is None:
@@ -106,7 +115,7 @@ def filmstrip(
         positions = even_positions(total, n)
         frames = [frames_all[p] for p in positions]
     else:
-        per_object = {oid: source.masks(oid) for oid in source.object_ids}
+        per_object = {oid: source.mask_sequence(oid) for oid in source.object_ids}
         labels = source.frame_indices
         total = len(labels)
         positions = even_positions(total, n)
@@ -115,12 +124,12 @@ def filmstrip(
         raise MaskError(f"frame_indices must have shape ({total},); got {labels.shape}")
     stacks = {}
     for oid, stack in per_object.items():
-        array = np.asarray(stack, dtype=bool)
-        if array.ndim != 3 or array.shape[0] != total:
+        frames_of = _frames_of(stack)
+        if len(frames_of.shape) != 3 or frames_of.shape[0] != total:
             raise MaskError(
-                f"masks[{oid!r}] must be (T, H, W) with T={total} frames; got {array.shape}"
+                f"masks[{oid!r}] must be (T, H, W) with T={total} frames; got {frames_of.shape}"
             )
-        stacks[oid] = array
+        stacks[oid] = frames_of
     colours = object_colors(len(stacks))
     height, width = frames[0].shape[:2] if frames else (1, 1)
     thumb_h = max(1, round(height * thumb_width / width))
@@ -137,7 +146,7 @@ def filmstrip(
         small_masks = np.stack(
             [
                 cv2.resize(
-                    s[position].astype(np.uint8),
+                    np.asarray(s[position], dtype=np.uint8),
                     (thumb_width, thumb_h),
                     interpolation=cv2.INTER_NEAREST,
                 ).astype(bool)
@@ -160,6 +169,14 @@ def filmstrip(
     return Figure(
         grid, title=f"frames {shown}", text=[f"frame {int(labels[p])}" for p in positions]
     )
+
+
+def _frames_of(masks: Any) -> Any:
+    """Return masks as a ``(T, H, W)`` array, or keep a sequence with a ``shape`` as it is."""
+    shape = getattr(masks, "shape", None)
+    if not isinstance(masks, np.ndarray) and isinstance(shape, tuple):
+        return masks
+    return np.asarray(masks, dtype=bool)
 
 
 def _read_frames(result: TrackedVideo, indices: list[int]) -> list[NDArray[np.uint8]]:

@@ -8,6 +8,8 @@ from typing import Protocol
 import numpy as np
 from numpy.typing import NDArray
 
+from sam2_autotrack.masks.store import MaskSequence
+
 __all__ = ["TrackedVideo"]
 
 
@@ -34,6 +36,10 @@ class TrackedVideo(Protocol):
 
     def masks(self, object_id: str) -> NDArray[np.bool_]:
         """``(T, H, W)`` bool masks of one object."""
+        ...
+
+    def mask_sequence(self, object_id: str) -> MaskSequence:
+        """One object's masks, read frame by frame (what the pictures use: no whole stack)."""
         ...
 
     def areas(self) -> dict[str, NDArray[np.int64]]:

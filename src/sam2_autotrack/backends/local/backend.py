@@ -180,8 +180,14 @@ class LocalBackend:
         Returns
         -------
         ObjectTracks
-            ``(T, H, W)`` masks per object id, ``frame_indices`` ``0..T-1``; ``info`` holds
-            timings and the tracking speed.
+            A :class:`~sam2_autotrack.masks.MaskSequence` per object id (``T`` masks),
+            ``frame_indices`` ``0..T-1``; ``info`` holds timings and the tracking speed.
+
+        Notes
+        -----
+        Memory does not grow with the length of the video: frames are decoded one at a time,
+        the propagation keeps only the previous frame's state, and each frame's masks are
+        compressed as soon as they are made (a few kilobytes per object and frame at 720p).
         """
         started = time.perf_counter()
         path = Path(video)
