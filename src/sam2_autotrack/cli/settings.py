@@ -16,7 +16,7 @@ from sam2_autotrack.errors import ConfigError
 from sam2_autotrack.export.options import ExportOptions
 from sam2_autotrack.progress import StderrProgress
 from sam2_autotrack.seeds.options import SeedOptions
-from sam2_autotrack.selection.select import SelectionOptions
+from sam2_autotrack.selection.options import SelectionOptions
 from sam2_autotrack.tracker import AutoTracker
 
 __all__ = ["export_options", "make_tracker", "replicate_options"]
