@@ -3,7 +3,8 @@
 A SAM 2-style automatic mask generator returns, on frame 0, many overlapping masks: the objects,
 near-duplicates of them, parts of them, background slabs (sky, floor, walls) and specks. Picking by
 area alone (the baseline) picks the slabs first. :func:`select_objects` measures every proposal on
-an analysis grid (:mod:`~sam2_autotrack.selection.geometry`), scores its objectness
+an analysis grid (:mod:`~sam2_autotrack.selection.measure`,
+:mod:`~sam2_autotrack.selection.geometry`), scores its objectness
 (:mod:`~sam2_autotrack.selection.objectness`) and runs the rules of
 :mod:`~sam2_autotrack.selection.rules` in order, recording for every proposal whether it was kept
 and why. Only the chosen masks are cleaned at full resolution, on their bounding-box crop.
@@ -11,8 +12,6 @@ and why. Only the chosen masks are cleaned at full resolution, on their bounding
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
 from typing import Any
 
 import cv2
@@ -21,59 +20,29 @@ from numpy.typing import NDArray
 
 from sam2_autotrack.errors import MaskError
 from sam2_autotrack.masks.validate import as_rgb_image
-from sam2_autotrack.selection.decisions import BoxXYXY, ProposalDecision, Selection
+from sam2_autotrack.selection.decisions import ProposalDecision, Selection
 from sam2_autotrack.selection.geometry import (
-    BORDER_NAMES,
     analysis_grid,
     as_proposal_stack,
-    border_fraction,
-    border_params,
-    border_runs,
-    box_of,
     enclosed_fractions,
     mask_box,
     pair_intersections,
     u8,
 )
-from sam2_autotrack.selection.objectness import (
-    contrast,
-    final_objectness,
-    objectness_features,
-    shape_terms,
-    size_prior,
-    weighted_objectness,
-)
+from sam2_autotrack.selection.measure import measure_proposals
+from sam2_autotrack.selection.objectness import final_objectness
 from sam2_autotrack.selection.options import SelectionOptions
 from sam2_autotrack.selection.rules import (
-    Verdict,
-    background_rule,
     cap_rule,
     clean_proposal,
-    cleaned_speck_rule,
     containers_of,
     duplicate_rule,
-    is_backdrop_like,
-    is_bounded_subject,
     overlap_rule,
     part_whole_rule,
-    speck_rule,
     threshold_rule,
 )
 
 __all__ = ["select_objects"]
-
-
-@dataclass
-class _Measured:
-    """Every proposal measured on the analysis grid (one slot per proposal)."""
-
-    raw_boxes: list[BoxXYXY]
-    clean: NDArray[np.uint8]
-    boxes: NDArray[np.int64]
-    clean_area: NDArray[np.float64]
-    objectness: NDArray[np.float64]
-    features: dict[int, NDArray[np.float64]]
-    verdicts: dict[int, Verdict]
 
 
 def select_objects(
@@ -178,7 +147,7 @@ def select_objects(
     areas = [int(cv2.countNonZero(m)) for m in stack.view(np.uint8)]
     small, step = analysis_grid(stack, opts.analysis_max_side)
     unit = float(step * step)
-    measured = _measure(stack, small, step, areas, model_scores, image, opts)
+    measured = measure_proposals(stack, small, step, areas, model_scores, image, opts)
     verdicts = measured.verdicts
     clean, boxes, clean_area = measured.clean, measured.boxes, measured.clean_area
 
@@ -245,99 +214,3 @@ def select_objects(
         scores=np.asarray([objectness[i] for i in chosen], dtype=np.float64),
         decisions=decisions,
     )
-
-
-def _measure(
-    stack: NDArray[np.bool_],
-    small: NDArray[np.uint8],
-    step: int,
-    areas: list[int],
-    model_scores: NDArray[np.float64] | None,
-    image: NDArray[np.uint8] | None,
-    opts: SelectionOptions,
-) -> _Measured:
-    """Boxes, the speck, background and cleaning rules, and the objectness terms of each one."""
-    count, height, width = stack.shape
-    resolution_wh = (width, height)
-    frame_area = float(width * height)
-    unit = float(step * step)
-    min_area = opts.effective_min_area(resolution_wh)
-    tolerance, min_run = border_params(
-        resolution_wh, opts.border_tolerance_fraction, opts.border_min_run_fraction
-    )
-    lab: NDArray[np.float32] | None = None
-    if image is not None:
-        sampled = np.ascontiguousarray(image[::step, ::step]).astype(np.float32) / 255.0
-        lab = np.asarray(cv2.cvtColor(sampled, cv2.COLOR_RGB2LAB), dtype=np.float32)
-    small_min = max(1, math.ceil(min_area / unit))
-    small_hole = math.ceil(opts.effective_hole_area(resolution_wh) / unit)
-    cell = max(4, round(min(small.shape[1:]) / 30))
-    small_tol = max(1, math.ceil(tolerance / step))
-    result = _Measured(
-        raw_boxes=[],
-        clean=np.zeros(small.shape, dtype=np.uint8),
-        boxes=np.zeros((count, 4), dtype=np.int64),
-        clean_area=np.zeros(count, dtype=np.float64),
-        objectness=np.full(count, np.nan),
-        features={},
-        verdicts={},
-    )
-    for i in range(count):
-        box = box_of(small[i])
-        result.raw_boxes.append(
-            (box[0] * step, box[1] * step, min(width, box[2] * step), min(height, box[3] * step))
-        )
-        x0, y0, x1, y1 = box
-        verdict = speck_rule(areas[i], min_area, empty_on_grid=x1 == x0)
-        if verdict is not None:
-            result.verdicts[i] = verdict
-            continue
-        raw = small[i, y0:y1, x0:x1]
-        raw_fraction = areas[i] / frame_area
-        runs = border_runs(small[i], box, small_tol)
-        touched = [n for n, r in zip(BORDER_NAMES, runs, strict=True) if r * step >= min_run]
-        on_border = border_fraction(raw, runs)
-        model = None if model_scores is None else float(np.clip(model_scores[i], 0.0, 1.0))
-        backdrop_like = is_backdrop_like(len(touched), raw_fraction, opts)
-        bounded_subject = is_bounded_subject(len(touched), on_border, model, opts)
-        verdict = background_rule(
-            raw_fraction,
-            touched,
-            backdrop_like=backdrop_like,
-            bounded_subject=bounded_subject,
-            options=opts,
-        )
-        # Background is judged on the raw proposal; only the others are worth cleaning.
-        crop = raw if verdict is not None else clean_proposal(raw, small_min, small_hole)
-        kept_px = cv2.countNonZero(crop)
-        speck = cleaned_speck_rule(areas[i], kept_px * unit, min_area)
-        if speck is not None:
-            result.verdicts[i] = speck
-            continue
-        if verdict is not None:
-            result.verdicts[i] = verdict
-        result.clean[i, y0:y1, x0:x1] = crop
-        tight = box_of(crop)
-        result.boxes[i] = (x0 + tight[0], y0 + tight[1], x0 + tight[2], y0 + tight[3])
-        result.clean_area[i] = kept_px * unit
-        fraction = result.clean_area[i] / frame_area
-        solidity, compactness = shape_terms(crop)
-        size = size_prior(float(fraction), opts)
-        outline = contrast(lab, crop, (x0, y0), cell) if lab is not None else None
-        result.features[i] = objectness_features(
-            solidity,
-            compactness,
-            size,
-            model,
-            outline,
-            # a bounded subject's border contact was judged by the backdrop rule already: the
-            # frame cuts it, and the calibration data hold no border-crossing objects to say
-            # otherwise
-            0 if backdrop_like and bounded_subject else len(touched),
-            on_border,
-            float(fraction),
-        )
-        result.objectness[i] = weighted_objectness(
-            solidity, compactness, size, model, outline, len(touched), opts
-        )
-    return result
