@@ -30,7 +30,7 @@ from scipy.ndimage import distance_transform_edt
 from skimage.measure import label, regionprops
 
 from sam2_autotrack.seeds.build import clicks_from_selection
-from sam2_autotrack.selection.select import select_objects
+from sam2_autotrack.selection import select_objects
 
 
 def naive_pipeline(

@@ -140,3 +140,24 @@ def _isolated_cache(
     tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
+
+
+# -- embedded engine fixtures (tests/backends/local/): a generated clip, the two-squares video ----
+
+import numpy as np  # noqa: E402
+from numpy.typing import NDArray  # noqa: E402
+
+from local_clips import SMALL_WH, two_squares_clip, write_video  # noqa: E402
+from sam2_autotrack.testing import SyntheticClip, make_clip  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def small_clip() -> SyntheticClip:
+    return make_clip("rings_and_c", resolution_wh=SMALL_WH, frame_count=12)
+
+
+@pytest.fixture(scope="module")
+def squares_video(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, NDArray[np.bool_]]:
+    frames, truth = two_squares_clip()
+    path = write_video(frames, tmp_path_factory.mktemp("squares") / "squares.mp4")
+    return path, truth

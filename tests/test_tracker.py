@@ -114,7 +114,8 @@ def test_track_composes_the_steps_and_writes_the_run_folder(
     assert all(len(result.clicks.for_object(oid)) >= 2 for oid in result.object_ids)
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["parameters"]["seeds"]["seeds_per_object"] == 2
-    assert manifest["parameters"]["selection"]["max_objects"] == 3
+    # the default cap is 10 since the calibrated objectness decides what is an object
+    assert manifest["parameters"]["selection"]["max_objects"] == 10
     assert manifest["parameters"]["exports"]["coco"] is True
     assert "coco.json" in manifest["files"]
     written = sorted(p for p in out.rglob("*") if p.is_file())

@@ -57,7 +57,8 @@ from sam2_autotrack.run.exports import export_run
 from sam2_autotrack.run.folder import load_run
 from sam2_autotrack.run.result import TrackResult
 from sam2_autotrack.seeds.options import SeedOptions
-from sam2_autotrack.selection.select import ProposalDecision, Selection, SelectionOptions
+from sam2_autotrack.selection.decisions import ProposalDecision, Selection
+from sam2_autotrack.selection.options import SelectionOptions
 from sam2_autotrack.tracker import AutoTracker
 from sam2_autotrack.video.probe import VideoInfo, probe_video
 from sam2_autotrack.video.reader import read_frame

@@ -55,7 +55,9 @@ from sam2_autotrack.run.manifest import write_run_manifest
 from sam2_autotrack.run.result import TrackResult
 from sam2_autotrack.seeds.build import clicks_from_selection
 from sam2_autotrack.seeds.options import SeedOptions
-from sam2_autotrack.selection.select import Selection, SelectionOptions, select_objects
+from sam2_autotrack.selection.decisions import Selection
+from sam2_autotrack.selection.options import SelectionOptions
+from sam2_autotrack.selection.select import select_objects
 from sam2_autotrack.video.probe import probe_video
 from sam2_autotrack.video.reader import read_frame
 

@@ -1,16 +1,20 @@
+import cv2
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from numpy.typing import NDArray
+from scipy import ndimage
 
 from sam2_autotrack import ConfigError, MaskError
 from sam2_autotrack.masks.cleanup import (
     MaskCleanup,
     clean_mask_sequence,
     feather_alpha,
+    fill_small_holes,
     hold_to_all_frames,
+    remove_small_components,
 )
 
 masks_2d = hnp.arrays(
@@ -124,3 +128,75 @@ def test_feather_is_a_soft_ramp_and_zero_is_hard() -> None:
     assert 5 <= int(np.count_nonzero((soft > 0) & (soft < 255))) <= 9
     with pytest.raises(MaskError, match="per frame"):
         feather_alpha(np.zeros((2, 3, 3), bool), radius_px=1)
+
+
+# -- the one hole and speck rule -------------------------------------------------------------------
+
+H, W = 240, 320
+
+
+def disc(cx: int, cy: int, r: int) -> NDArray[np.bool_]:
+    canvas = np.zeros((H, W), dtype=np.uint8)
+    cv2.circle(canvas, (cx, cy), r, 1, thickness=-1)
+    return canvas.astype(bool)
+
+
+def box(x0: int, y0: int, x1: int, y1: int) -> NDArray[np.bool_]:
+    mask = np.zeros((H, W), dtype=bool)
+    mask[y0:y1, x0:x1] = True
+    return mask
+
+
+def test_fill_small_holes_keeps_large_holes_and_open_notches() -> None:
+    ring = disc(160, 120, 60) & ~disc(160, 120, 30)  # a 2800 px hole
+    ring[118:121, 118:121] = False  # plus a 9 px pinhole in the ring body
+    filled = fill_small_holes(ring, max_hole_px=100)
+    assert filled[119, 119]
+    assert not filled[120, 160]
+    notch = box(0, 50, 100, 150)
+    notch[90:110, 0:30] = False  # open to the image edge: not a hole
+    assert np.array_equal(fill_small_holes(notch, max_hole_px=10_000), notch)
+
+
+def test_remove_small_components_keeps_exactly_the_large_ones() -> None:
+    mask = disc(100, 100, 20) | box(250, 50, 255, 55)
+    cleaned = remove_small_components(mask, min_px=26)
+    assert np.array_equal(cleaned, disc(100, 100, 20))
+    assert np.array_equal(remove_small_components(mask, min_px=25), mask)
+
+
+def test_holes_up_to_n_pixels_are_filled_and_specks_below_n_removed() -> None:
+    mask = box(10, 10, 60, 60)
+    mask[20:23, 20:23] = False  # a 9 px hole
+    assert fill_small_holes(mask, max_hole_px=9)[21, 21]
+    assert not fill_small_holes(mask, max_hole_px=8)[21, 21]
+    assert fill_small_holes(mask)[21, 21]  # None: every hole
+    speck = box(100, 100, 103, 103)  # 9 px
+    assert remove_small_components(mask | speck, min_px=9)[101, 101]
+    assert not remove_small_components(mask | speck, min_px=10)[101, 101]
+
+
+def _reference(mask: NDArray[np.bool_], max_hole_px: int, min_px: int) -> NDArray[np.bool_]:
+    """Apply the definitions the slow way with SciPy: holes, then specks."""
+    labels, count = ndimage.label(~mask)  # 4-connected background regions
+    out = mask.copy()
+    border = set(np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]])))
+    for k in range(1, count + 1):
+        region = labels == k
+        if k not in border and region.sum() <= max_hole_px:
+            out |= region
+    labels, count = ndimage.label(out, structure=np.ones((3, 3)))  # 8-connected regions
+    for k in range(1, count + 1):
+        if (labels == k).sum() < min_px:
+            out[labels == k] = False
+    return out
+
+
+@settings(max_examples=60, deadline=None)
+@given(masks_2d, st.integers(0, 20), st.integers(0, 20))
+def test_one_rule_matches_its_definition(mask: NDArray[np.bool_], hole: int, speck: int) -> None:
+    filled = fill_small_holes(mask, max_hole_px=hole)
+    both = remove_small_components(filled, min_px=speck)
+    assert np.array_equal(both, _reference(mask, hole, speck))
+    stacked = clean_mask_sequence(mask[None], fill_holes_px=hole, min_component_px=speck)
+    assert np.array_equal(stacked[0], both)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ast
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -92,3 +94,18 @@ def test_area_plot_options_are_checked() -> None:
                        ({"size_wh": (100, 100)}, "size_wh")):  # fmt: skip
         with pytest.raises(ConfigError, match=match):
             area_plot(areas, **bad)  # type: ignore[arg-type]
+
+
+def test_viz_never_imports_run() -> None:
+    viz = Path(__file__).resolve().parents[2] / "src" / "sam2_autotrack" / "viz"
+    for path in sorted(viz.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                names = [node.module or ""]
+            for name in names:
+                assert not name.startswith(("sam2_autotrack.run", "sam2_autotrack.tracker")), (
+                    f"{path.name} imports {name}; viz reads results through TrackedVideo"
+                )

@@ -17,7 +17,7 @@ from sam2_autotrack.export.options import ExportOptions
 from sam2_autotrack.progress import StderrProgress
 from sam2_autotrack.prompts import Prompts, parse_box, parse_picks, parse_point
 from sam2_autotrack.seeds.options import SeedOptions
-from sam2_autotrack.selection.select import SelectionOptions
+from sam2_autotrack.selection.options import SelectionOptions
 from sam2_autotrack.tracker import AutoTracker
 
 __all__ = ["export_options", "make_tracker", "prompt_options", "replicate_options"]

@@ -1,9 +1,16 @@
-"""Masks as arrays and files: validation, cleanup, and the PNG and RLE codecs.
+"""Masks as arrays and files: validation, cleanup, track health, and the PNG and RLE codecs.
 
 - ``validate``: THE check of frames, masks and mask stacks handed to the library
   (:func:`as_rgb_image`, :func:`as_mask`, :func:`as_mask_stack`), one message style everywhere.
-- ``cleanup``: :class:`MaskCleanup` (holes, specks, feathering) applied the same way by every
-  export; holding masks of a frame interval over every source frame.
+- ``cleanup``: THE hole and speck rules (:func:`fill_small_holes`: 4-connected background regions
+  not touching the frame border, up to N px; :func:`remove_small_components`: 8-connected regions
+  below N px), used by the exports, the selection and the embedded engine;
+  :class:`MaskCleanup` applies them the same way to every export; holding masks of a frame
+  interval over every source frame.
+- ``series``: per-object series measured frame by frame (:class:`TrackMeter`) and the events of
+  an area curve (:func:`area_jumps`, :func:`area_drifts`).
+- ``health``: :func:`track_health`, the stretches of a track not to trust (lost, drift, leak,
+  jump).
 - ``png``: decoding any mask image (:func:`decode_mask`) and writing white-on-black PNGs.
 - ``rle``: pycocotools-compatible compressed RLE.
 - ``store``: :class:`MaskSequence`, one object's masks through a video, each frame compressed
@@ -17,8 +24,17 @@ from sam2_autotrack.masks.cleanup import (
     MaskCleanup,
     clean_mask_sequence,
     feather_alpha,
+    fill_small_holes,
     hold_indices,
     hold_to_all_frames,
+    remove_small_components,
+)
+from sam2_autotrack.masks.health import (
+    HealthIssue,
+    HealthOptions,
+    TrackHealth,
+    judge_track,
+    track_health,
 )
 from sam2_autotrack.masks.png import (
     MaskResizedWarning,
@@ -27,6 +43,13 @@ from sam2_autotrack.masks.png import (
     write_mask_png,
 )
 from sam2_autotrack.masks.rle import decode_rle, encode_rle
+from sam2_autotrack.masks.series import (
+    AreaDrift,
+    TrackMeter,
+    TrackSeries,
+    area_drifts,
+    area_jumps,
+)
 from sam2_autotrack.masks.store import MaskSequence
 from sam2_autotrack.masks.store_file import MASK_FILE_SUFFIX, open_mask_file, write_mask_file
 from sam2_autotrack.masks.union import UnionSequence
@@ -39,11 +62,19 @@ from sam2_autotrack.masks.validate import (
 )
 
 __all__ = [
+    "AreaDrift",
+    "HealthIssue",
+    "HealthOptions",
     "MASK_FILE_SUFFIX",
     "MaskCleanup",
     "MaskResizedWarning",
     "MaskSequence",
+    "TrackHealth",
+    "TrackMeter",
+    "TrackSeries",
     "UnionSequence",
+    "area_drifts",
+    "area_jumps",
     "as_mask",
     "as_mask_stack",
     "as_rgb_frames",
@@ -55,9 +86,13 @@ __all__ = [
     "encode_mask_png",
     "encode_rle",
     "feather_alpha",
+    "fill_small_holes",
     "hold_indices",
     "hold_to_all_frames",
+    "judge_track",
     "open_mask_file",
+    "remove_small_components",
+    "track_health",
     "write_mask_file",
     "write_mask_png",
 ]

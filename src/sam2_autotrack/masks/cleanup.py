@@ -1,4 +1,12 @@
-"""Mask post-processing shared by every export: hold in time, fill holes, drop specks, feather.
+"""Mask post-processing: fill holes, drop specks, hold in time, feather.
+
+THE hole and speck rules of the library, used by the exports, the selection and the embedded
+engine alike:
+
+- a **hole** is a 4-connected background region that does not touch the frame border; holes of
+  up to ``N`` pixels are filled (:func:`fill_small_holes`);
+- a **speck** is an 8-connected mask region of fewer than ``N`` pixels; specks are removed
+  (:func:`remove_small_components`).
 
 All functions are pure: they return new arrays and never modify their inputs. The
 :class:`MaskCleanup` options model bundles the settings so that the alpha video, the PNG sequences,
@@ -7,8 +15,10 @@ the palette PNGs and the COCO JSON of one run are cleaned the same way.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+import cv2
 import numpy as np
 from numpy.typing import NDArray
 from pydantic import Field
@@ -16,21 +26,17 @@ from scipy import ndimage
 
 from sam2_autotrack._options import Options
 from sam2_autotrack.errors import MaskError
-from sam2_autotrack.masks.validate import as_mask_stack
+from sam2_autotrack.masks.validate import as_mask, as_mask_stack
 
 __all__ = [
     "MaskCleanup",
     "clean_mask_sequence",
     "feather_alpha",
+    "fill_small_holes",
     "hold_indices",
     "hold_to_all_frames",
+    "remove_small_components",
 ]
-
-# 2-D neighbourhoods applied slice by slice to a (T, H, W) stack (no connection across time).
-_FOUR_CONNECTED = np.zeros((3, 3, 3), dtype=bool)
-_FOUR_CONNECTED[1] = ndimage.generate_binary_structure(2, 1)
-_EIGHT_CONNECTED = np.zeros((3, 3, 3), dtype=bool)
-_EIGHT_CONNECTED[1] = True
 
 
 class MaskCleanup(Options):
@@ -222,24 +228,130 @@ def clean_mask_sequence(
             f"{min_component_px}"
         )
     out: NDArray[np.bool_] = stack.copy()
-    if fill_holes_px > 0 and out.size:
-        labels, count = ndimage.label(~out, structure=_FOUR_CONNECTED)
-        if count:
-            sizes = np.bincount(labels.ravel(), minlength=count + 1)
-            on_border = np.zeros(count + 1, dtype=bool)
-            for edge in (labels[:, 0, :], labels[:, -1, :], labels[:, :, 0], labels[:, :, -1]):
-                on_border[np.unique(edge)] = True
-            fill = (sizes <= fill_holes_px) & ~on_border
-            fill[0] = False  # label 0 is the mask itself
-            out |= fill[labels]
-    if min_component_px > 0 and out.size:
-        labels, count = ndimage.label(out, structure=_EIGHT_CONNECTED)
-        if count:
-            sizes = np.bincount(labels.ravel(), minlength=count + 1)
-            keep = sizes >= min_component_px
-            keep[0] = False
-            out = np.asarray(keep[labels], dtype=bool)
+    for t in range(out.shape[0] if out.size else 0):
+        if fill_holes_px > 0:
+            out[t] = fill_small_holes(out[t], max_hole_px=fill_holes_px)
+        if min_component_px > 0:
+            out[t] = remove_small_components(out[t], min_px=min_component_px)
     return out
+
+
+def fill_small_holes(mask: Any, *, max_hole_px: int | None = None) -> NDArray[np.bool_]:
+    """Return a copy of ``mask`` with its holes of at most ``max_hole_px`` pixels filled.
+
+    A hole is a 4-connected background region that does not touch the frame border (a notch
+    open to the outside or to the image edge is not a hole).
+
+    Parameters
+    ----------
+    mask
+        ``(H, W)`` bool (any array; non-zero is foreground). Not modified.
+    max_hole_px
+        Holes with at most this many pixels are filled; larger ones (the inside of a ring) are
+        kept. ``None`` fills every hole.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(H, W)`` bool.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> m = np.zeros((20, 20), dtype=bool)
+    >>> m[2:12, 2:12] = True
+    >>> m[6, 6] = False
+    >>> bool(fill_small_holes(m, max_hole_px=1)[6, 6])
+    True
+    >>> bool(fill_small_holes(m, max_hole_px=0)[6, 6])
+    False
+    """
+    return _on_box(as_mask(mask), 1, lambda crop: _fill_holes_u8(crop, max_hole_px))
+
+
+def remove_small_components(mask: Any, *, min_px: int) -> NDArray[np.bool_]:
+    """Return a copy of ``mask`` without its specks: 8-connected regions of fewer than ``min_px``.
+
+    Parameters
+    ----------
+    mask
+        ``(H, W)`` bool (any array; non-zero is foreground). Not modified.
+    min_px
+        Regions with fewer pixels are removed.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(H, W)`` bool.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> m = np.zeros((20, 20), dtype=bool)
+    >>> m[2:10, 2:10] = True
+    >>> m[15, 15] = True
+    >>> int(remove_small_components(m, min_px=5).sum())
+    64
+    """
+    return _on_box(as_mask(mask), 0, lambda crop: _remove_small_u8(crop, int(min_px)))
+
+
+def _on_box(
+    mask: NDArray[np.bool_], pad: int, fn: Callable[[NDArray[np.uint8]], NDArray[np.uint8]]
+) -> NDArray[np.bool_]:
+    """Apply ``fn`` (uint8 0/1 crop -> crop) to the bounding box of ``mask`` grown by ``pad``."""
+    out = np.zeros(mask.shape, dtype=np.bool_)
+    rows = np.flatnonzero(mask.any(axis=1))
+    if not rows.size:
+        return out
+    y0, y1 = int(rows[0]), int(rows[-1]) + 1
+    cols = np.flatnonzero(mask[y0:y1].any(axis=0))
+    x0, x1 = int(cols[0]), int(cols[-1]) + 1
+    height, width = mask.shape
+    x0, y0 = max(0, x0 - pad), max(0, y0 - pad)
+    x1, y1 = min(width, x1 + pad), min(height, y1 + pad)
+    crop = np.ascontiguousarray(mask[y0:y1, x0:x1]).view(np.uint8)
+    out[y0:y1, x0:x1] = fn(crop) != 0
+    return out
+
+
+def _remove_small_u8(crop: NDArray[np.uint8], min_px: int) -> NDArray[np.uint8]:
+    """Drop 8-connected regions of fewer than ``min_px`` pixels from a 0/1 crop."""
+    if min_px <= 1 or not crop.any():
+        return crop
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(crop, connectivity=8)
+    keep = stats[:, cv2.CC_STAT_AREA] >= min_px
+    keep[0] = False
+    if keep[1:count].all():
+        return crop
+    cleaned: NDArray[np.uint8] = keep.astype(np.uint8)[labels]
+    return cleaned
+
+
+def _fill_holes_u8(crop: NDArray[np.uint8], max_hole_px: int | None) -> NDArray[np.uint8]:
+    """Fill the holes of at most ``max_hole_px`` pixels (``None``: all) of a 0/1 crop.
+
+    The crop's edge counts as the frame border (the crop must hold the whole mask).
+    """
+    if (max_hole_px is not None and max_hole_px < 1) or not crop.any():
+        return crop
+    background = cv2.copyMakeBorder(
+        (1 - crop).astype(np.uint8), 1, 1, 1, 1, cv2.BORDER_CONSTANT, value=1
+    )
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(background, connectivity=4)
+    if count <= 2:
+        return crop
+    if max_hole_px is None:
+        fill = np.ones(count, dtype=bool)
+    else:
+        fill = stats[:, cv2.CC_STAT_AREA] <= max_hole_px
+    fill[0] = False
+    fill[labels[0, 0]] = False
+    if not fill.any():
+        return crop
+    filled = fill[labels[1:-1, 1:-1]]
+    result: NDArray[np.uint8] = np.maximum(crop, filled.astype(np.uint8))
+    return result
 
 
 def feather_alpha(mask: Any, *, radius_px: float) -> NDArray[np.uint8]:

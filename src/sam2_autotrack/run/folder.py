@@ -37,7 +37,7 @@ from sam2_autotrack.masks.store import MaskSequence
 from sam2_autotrack.masks.store_file import MASK_FILE_SUFFIX, open_mask_file, write_mask_file
 from sam2_autotrack.run.manifest import read_manifest, scrub_secrets, video_info_from_json
 from sam2_autotrack.run.result import TrackResult
-from sam2_autotrack.selection.select import Selection
+from sam2_autotrack.selection.decisions import Selection
 
 __all__ = [
     "INCOMPLETE_NAME",

@@ -37,7 +37,7 @@ from sam2_autotrack.run.batch import BatchItem, BatchReport, one_line
 from sam2_autotrack.run.folder import is_incomplete
 from sam2_autotrack.run.manifest import MANIFEST_NAME, read_manifest
 from sam2_autotrack.seeds.options import SeedOptions
-from sam2_autotrack.selection.select import SelectionOptions
+from sam2_autotrack.selection.options import SelectionOptions
 
 __all__ = ["VideoJob", "completed_item", "run_jobs", "worker_lost"]
 

@@ -29,7 +29,7 @@ from sam2_autotrack.video.probe import VideoInfo
 if TYPE_CHECKING:
     from sam2_autotrack.evaluation import EvaluationReport, ObjectsMode, Protocol
     from sam2_autotrack.evaluation.frames import MaskSource
-    from sam2_autotrack.selection.select import Selection
+    from sam2_autotrack.selection.decisions import Selection
 
 __all__ = ["TrackResult"]
 

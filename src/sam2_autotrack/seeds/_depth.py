@@ -13,7 +13,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import ndimage
 
-from sam2_autotrack.selection.select import _mask_box
+from sam2_autotrack.selection.geometry import mask_box as _mask_box
 
 __all__ = ["depth_map", "padded_crop"]
 

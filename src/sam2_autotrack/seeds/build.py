@@ -13,7 +13,7 @@ from sam2_autotrack.errors import ClickError, MaskError, SelectionError
 from sam2_autotrack.seeds.interior import find_seeds
 from sam2_autotrack.seeds.negatives import negative_points
 from sam2_autotrack.seeds.options import SeedOptions
-from sam2_autotrack.selection.select import Selection
+from sam2_autotrack.selection.decisions import Selection
 
 __all__ = ["clicks_from_selection"]
 

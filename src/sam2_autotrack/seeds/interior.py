@@ -18,7 +18,7 @@ from numpy.typing import NDArray
 
 from sam2_autotrack.errors import ClickError, MaskError
 from sam2_autotrack.seeds._depth import depth_map, padded_crop
-from sam2_autotrack.selection.select import _as_mask2d
+from sam2_autotrack.selection.geometry import as_contiguous_mask as _as_mask2d
 
 __all__ = ["Seeds", "find_seeds", "seed_points"]
 

@@ -16,7 +16,8 @@ from numpy.typing import NDArray
 
 from sam2_autotrack.errors import MaskSizeError
 from sam2_autotrack.seeds._depth import depth_map, padded_crop
-from sam2_autotrack.selection.select import _as_mask2d, _mask_box
+from sam2_autotrack.selection.geometry import as_contiguous_mask as _as_mask2d
+from sam2_autotrack.selection.geometry import mask_box as _mask_box
 
 __all__ = ["negative_points"]
 

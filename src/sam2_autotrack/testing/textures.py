@@ -84,7 +84,12 @@ def object_texture(
 
 
 def background(
-    rng: np.random.Generator, shape_hw: tuple[int, int], ref: float, scene: Scene
+    rng: np.random.Generator,
+    shape_hw: tuple[int, int],
+    ref: float,
+    scene: Scene,
+    *,
+    hue: float | None = None,
 ) -> NDArray[np.uint8]:
     """Paint the background: band-limited noise through a muted palette, plus warped stripes.
 
@@ -98,6 +103,9 @@ def background(
         Reference length in pixels (the frame diagonal); feature sizes scale with it.
     scene
         The scene (its ``bg_scale`` and ``bg_saturation`` are used).
+    hue
+        The palette's first hue (OpenCV units, 0..180); drawn from ``rng`` when ``None`` (the
+        fixed suite's backgrounds), given by the synthetic families to match their palettes.
 
     Returns
     -------
@@ -114,7 +122,7 @@ def background(
     stripes = 0.5 + 0.5 * np.sin(
         2 * np.pi * (xx * np.cos(angle) + yy * np.sin(angle)) / period + 6.0 * warp
     )
-    hue0 = rng.uniform(0, 180)
+    hue0 = rng.uniform(0, 180) if hue is None else hue
     colours = np.stack(
         [hsv_to_rgb(hue0 + k * 25, scene.bg_saturation, v) for k, v in enumerate((90, 140, 185))]
     )

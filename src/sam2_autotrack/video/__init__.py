@@ -5,8 +5,10 @@ tracker sees (:func:`probe_video`, :func:`count_frames`, :func:`read_frame`, :fu
 Writing and exact stream facts go through ffmpeg: :func:`find_ffmpeg` locates a working binary,
 :func:`require_encoders` checks it, :func:`run_ffmpeg` / :func:`iter_ffmpeg_output` run it under a
 watchdog, and :func:`probe_stream` reports the stream's size and exact fractional frame rate.
+Scene cuts (a jump of the colour histogram) are found by :func:`is_cut` and :func:`first_cut`.
 """
 
+from sam2_autotrack.video.cuts import CUT_THRESHOLD, first_cut, is_cut
 from sam2_autotrack.video.ffmpeg import FFMPEG_ENV_VAR, find_ffmpeg, require_encoders
 from sam2_autotrack.video.probe import VideoInfo, count_frames, probe_video
 from sam2_autotrack.video.process import FFmpegResult, iter_ffmpeg_output, run_ffmpeg
@@ -14,12 +16,15 @@ from sam2_autotrack.video.reader import iter_frames, read_frame
 from sam2_autotrack.video.stream_info import VideoStreamInfo, probe_stream
 
 __all__ = [
+    "CUT_THRESHOLD",
     "FFMPEG_ENV_VAR",
     "FFmpegResult",
     "VideoInfo",
     "VideoStreamInfo",
     "count_frames",
     "find_ffmpeg",
+    "first_cut",
+    "is_cut",
     "iter_ffmpeg_output",
     "iter_frames",
     "probe_stream",

@@ -2,7 +2,7 @@
 
 Drawn with matplotlib when it is installed (``pip install "sam2_autotrack[viz]"``), else with
 OpenCV; both engines draw the same lines, ``x`` marks at jumps and diamonds where a drift passes
-its threshold (see :mod:`sam2_autotrack.viz.area_events`).
+its threshold (see :mod:`sam2_autotrack.masks.series`).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from numpy.typing import NDArray
 
 from sam2_autotrack.errors import ConfigError, MaskError, MissingDependencyError
 from sam2_autotrack.export.palette import object_colors
-from sam2_autotrack.viz.area_events import area_drifts, area_jumps
+from sam2_autotrack.masks.series import area_drifts, area_jumps
 from sam2_autotrack.viz.draw import AA, FONT, rgb_tuple
 from sam2_autotrack.viz.figure import Figure
 from sam2_autotrack.viz.tracked import TrackedVideo

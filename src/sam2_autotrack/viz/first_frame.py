@@ -10,7 +10,7 @@ from sam2_autotrack.clicks import ClickSet
 from sam2_autotrack.errors import ConfigError, MaskError
 from sam2_autotrack.export.palette import object_colors
 from sam2_autotrack.masks.validate import as_rgb_image
-from sam2_autotrack.selection.select import ProposalDecision, Selection
+from sam2_autotrack.selection.decisions import ProposalDecision, Selection
 from sam2_autotrack.viz.draw import (
     Box,
     draw_click,

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from sam2_autotrack import MaskError
-from sam2_autotrack.backends.local.propagation import LabelPropagator, TrackerOptions
+from sam2_autotrack.backends.local.options import TrackerOptions
+from sam2_autotrack.backends.local.propagation import LabelPropagator
 
 
 def _frame(x_red: int, x_blue: int, size: tuple[int, int] = (64, 96)) -> np.ndarray:

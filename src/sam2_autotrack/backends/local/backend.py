@@ -1,8 +1,11 @@
 """``LocalBackend``: the embedded CPU engine behind the :class:`~sam2_autotrack.Backend` protocol.
 
-No token, no network, no GPU: proposals come from :mod:`._local_proposals` (superpixels merged on
-colour and motion), tracking from :mod:`._local_tracker` (optical-flow label propagation refined
-by appearance models). It is the default backend when no Replicate token is configured.
+No token, no network, no GPU: proposals come from :mod:`~sam2_autotrack.backends.local.proposals`
+(superpixels merged on colour, subject candidates from motion unlike the camera), tracking from
+:mod:`~sam2_autotrack.backends.local.initial` and :mod:`~sam2_autotrack.backends.local.propagation`
+(optical-flow label propagation refined by appearance models), stopping at the first scene cut,
+with each track's health judged as it goes (:mod:`sam2_autotrack.masks.health`). It is the
+default backend when no Replicate token is configured.
 """
 
 from __future__ import annotations
@@ -20,21 +23,23 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sam2_autotrack.backends.base import MaskProposals, ObjectTracks, ProgressCallback
-from sam2_autotrack.backends.local.propagation import (
-    LabelPropagator,
-    TrackerOptions,
-    initial_masks_from_clicks,
-)
-from sam2_autotrack.backends.local.proposals import ProposalOptions, propose_masks
+from sam2_autotrack.backends.local.initial import initial_masks_from_clicks
+from sam2_autotrack.backends.local.options import ProposalOptions, TrackerOptions
+from sam2_autotrack.backends.local.propagation import LabelPropagator
+from sam2_autotrack.backends.local.proposals import propose_masks
 from sam2_autotrack.clicks import ClickSet
 from sam2_autotrack.errors import BackendError, ClickError, MaskError
+from sam2_autotrack.masks.health import judge_track
+from sam2_autotrack.masks.series import TrackMeter
 from sam2_autotrack.masks.store import MaskSequence
 from sam2_autotrack.masks.validate import as_mask, as_rgb_image
+from sam2_autotrack.video.cuts import is_cut
 from sam2_autotrack.video.reader import iter_frames, read_frame
 
 __all__ = ["LocalBackend"]
 
 _CACHE_SIZE = 4
+_HEALTH_MAX_SIDE = 480  # track health is judged on masks subsampled to this longest side
 
 
 def _digest(image: NDArray[np.uint8]) -> str:
@@ -53,7 +58,15 @@ class LocalBackend:
         resolution, DIS "fast" flow, colour-histogram boundary refinement).
     motion_frames
         How many frames after frame 0 :meth:`propose` reads from ``video`` for motion cues
-        (``0`` disables motion; proposals then use colour only).
+        (``0`` disables motion; proposals then use colour only). 25 (one second at 25 fps):
+        slow subjects move enough to be told from the camera's motion; the proposals stop at
+        the first scene cut.
+    stop_at_cut
+        Stop tracking at the first scene cut (a jump of the colour histogram between two
+        frames, :func:`~sam2_autotrack.video.is_cut`): the engine seeds on frame 0 only and does
+        not re-identify objects in a new shot, so from the cut on every mask is empty (what a
+        tracker carried across it was whatever lay under the old masks). ``info["scene_cut"]``
+        says where (``None`` without a cut); track health reports the objects as lost there.
 
     Examples
     --------
@@ -69,7 +82,8 @@ class LocalBackend:
         *,
         proposal_options: ProposalOptions | None = None,
         tracker_options: TrackerOptions | None = None,
-        motion_frames: int = 5,
+        motion_frames: int = 25,
+        stop_at_cut: bool = True,
     ) -> None:
         if motion_frames < 0:
             raise BackendError(
@@ -79,6 +93,7 @@ class LocalBackend:
         self.proposal_options = proposal_options or ProposalOptions()
         self.tracker_options = tracker_options or TrackerOptions()
         self.motion_frames = motion_frames
+        self.stop_at_cut = stop_at_cut
         self._cache: OrderedDict[str, MaskProposals] = OrderedDict()
         # One backend serves concurrent batch jobs: the proposal cache is shared state.
         self._cache_lock = threading.Lock()
@@ -97,6 +112,7 @@ class LocalBackend:
             "name": self.name,
             "engine": "classical CPU (SLIC + DIS optical flow + colour models)",
             "motion_frames": self.motion_frames,
+            "stop_at_cut": self.stop_at_cut,
             "proposals": self.proposal_options.model_dump(mode="json"),
             "tracker": self.tracker_options.model_dump(mode="json"),
         }
@@ -181,7 +197,13 @@ class LocalBackend:
         -------
         ObjectTracks
             A :class:`~sam2_autotrack.masks.MaskSequence` per object id (``T`` masks),
-            ``frame_indices`` ``0..T-1``; ``info`` holds timings and the tracking speed.
+            ``frame_indices`` ``0..T-1``; ``info`` holds timings, the tracking speed,
+            ``info["scene_cut"]`` (see ``stop_at_cut``) and ``info["health"]``: per object id,
+            the stretches where the track should not be trusted
+            (:func:`~sam2_autotrack.masks.track_health` with its documented default thresholds,
+            on masks subsampled to at most 480 pixels on the longest side; ``min_area`` counts
+            subsampled pixels), each ``{"kind", "start", "stop", "detail"}`` with ``kind`` one
+            of ``"lost"``, ``"drift"``, ``"leak"``, ``"jump"``; an empty list is a healthy track.
 
         Notes
         -----
@@ -239,10 +261,18 @@ class LocalBackend:
         # Each frame's masks are compressed as soon as they are made: memory does not grow with
         # the length of the video.
         sequences = {oid: MaskSequence((width, height)) for oid in object_ids}
+        # Track health is measured frame by frame too, on subsampled masks.
+        meter = TrackMeter(object_ids)
+        health_step = max(1, -(-max(height, width) // _HEALTH_MAX_SIDE))
+        health_seconds = 0.0
 
         def keep(masks: NDArray[np.bool_]) -> None:
+            nonlocal health_seconds
             for k, oid in enumerate(object_ids):
                 sequences[oid].append(masks[k])
+            measured = time.perf_counter()
+            meter.add(masks[:, ::health_step, ::health_step])
+            health_seconds += time.perf_counter() - measured
 
         keep(stack)
         count = 1
@@ -254,14 +284,25 @@ class LocalBackend:
         if progress is not None:
             progress("track", 1, total)
         track_started = time.perf_counter()
+        cut: int | None = None
+        blank = np.zeros_like(stack)
+        health_before = health_seconds
         with contextlib.closing(iter_frames(path, start=1)) as frames:
+            previous = first
             for frame in frames:
-                keep(propagator.step(frame))
+                if cut is None and self.stop_at_cut and is_cut(previous, frame):
+                    cut = count
+                # after a scene cut the frame-0 objects are not in the picture any more
+                keep(propagator.step(frame) if cut is None else blank)
+                previous = frame
                 count += 1
                 if progress is not None:
                     progress("track", count, total)
-        track_seconds = time.perf_counter() - track_started
+        track_seconds = time.perf_counter() - track_started - (health_seconds - health_before)
         steps = max(count - 1, 1)
+        judged = time.perf_counter()
+        health = _health_report(meter, object_ids)
+        health_seconds += time.perf_counter() - judged
         return ObjectTracks(
             masks=sequences,
             frame_indices=np.arange(count, dtype=np.int64),
@@ -274,5 +315,22 @@ class LocalBackend:
                 "total_seconds": round(time.perf_counter() - started, 4),
                 "tracking_fps": round(steps / track_seconds, 2) if track_seconds > 0 else None,
                 "resolution_wh": [width, height],
+                "scene_cut": cut,
+                "health": health,
+                "health_seconds": round(health_seconds, 4),
             },
         )
+
+
+def _health_report(meter: TrackMeter, object_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
+    """Track health of every object (see :meth:`LocalBackend.track`), JSON-ready."""
+    series = meter.series()
+    report: dict[str, list[dict[str, Any]]] = {}
+    for oid in object_ids:
+        others = {other: series[other] for other in object_ids if other != oid}
+        verdict = judge_track(series[oid], others)
+        report[oid] = [
+            {"kind": i.kind, "start": i.start, "stop": i.stop, "detail": i.detail}
+            for i in verdict.issues
+        ]
+    return report

@@ -1,9 +1,7 @@
-"""The embedded engine's tracker: clicks → initial regions → label-map propagation.
+"""The embedded engine's tracker: initial regions → label-map propagation through the video.
 
-Initial regions
-    Each object's region on frame 0 is the proposal that holds all its positive clicks and none of
-    the negatives (or other objects' positives); without one, GrabCut on a crop, seeded by the
-    clicks (positives sure-foreground, negatives and the crop border sure-background).
+The initial regions come from
+:func:`~sam2_autotrack.backends.local.initial.initial_masks_from_clicks`.
 
 Propagation (:class:`LabelPropagator`)
     One label map (0 = background, ``k`` = object ``k``) at a working resolution. Per frame:
@@ -33,206 +31,25 @@ Everything is deterministic (no randomness at all).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Annotated, Literal
 
 import cv2
 import numpy as np
 from numpy.typing import NDArray
-from pydantic import Field
 from scipy.ndimage import gaussian_filter
 
-from sam2_autotrack._options import Options
-from sam2_autotrack.backends.base import MaskProposals
-from sam2_autotrack.backends.local.grabcut import grabcut_clicks
-from sam2_autotrack.clicks import Click, ClickSet
+from sam2_autotrack.backends.local.options import TrackerOptions
 from sam2_autotrack.errors import MaskError
 from sam2_autotrack.masks.validate import as_mask, as_mask_stack, as_rgb_image
 
-__all__ = ["LabelPropagator", "TrackerOptions", "initial_masks_from_clicks"]
+__all__ = ["LabelPropagator"]
 
 _PRESETS = {
     "ultrafast": cv2.DISOpticalFlow_PRESET_ULTRAFAST,
     "fast": cv2.DISOpticalFlow_PRESET_FAST,
     "medium": cv2.DISOpticalFlow_PRESET_MEDIUM,
 }
-
-
-class TrackerOptions(Options):
-    """Parameters of the propagation (one fixed set for every clip).
-
-    Parameters
-    ----------
-    work_max_side
-        Longest side of the working resolution of flow and label map (a 854×480 video is tracked
-        at 480×270 by default); outputs are at the video's own size.
-    flow_preset
-        DIS optical-flow preset: ``"ultrafast"``, ``"fast"`` or ``"medium"``.
-    boundary_sigma
-        Gaussian blur (working pixels) turning the warped label map into soft priors; it sets the
-        width of the band where appearance can move a boundary each frame.
-    appearance_power
-        Exponent β of the colour likelihood (``0`` ignores appearance, ``1`` trusts it fully).
-    hist_bins
-        Histogram bins per RGB channel of the appearance models.
-    model_update_rate
-        Weight of the current frame when the appearance models are updated.
-    occluded_area_ratio
-        An object whose visible area is below this fraction of its reference area is treated as
-        (partly) occluded: its template prior is switched on.
-    template_prior
-        Strength of the occluded object's template prior at its predicted position.
-    prior_floor
-        Every label keeps at least this prior everywhere, so strong appearance evidence can
-        undo a leak of the flow warp (e.g. background uncovered behind a moving object).
-    disocclusion_check
-        Also compute the forward flow and, where it does not lead back (background uncovered
-        behind a moving object), weaken the label the pixel copied through the backward warp, so
-        objects do not grow a tail of background. Costs a second flow per frame.
-    uncovered_weight
-        Factor applied to the copied label's prior on uncovered pixels.
-    posterior_sigma
-        Gaussian smoothing (working pixels) of the per-label posteriors before the argmax:
-        removes isolated pixels that the per-pixel colour evidence would otherwise flip.
-    model_anchor
-        Weight of the frame-0 appearance model in the model used on every frame (the rest is
-        the slowly updated one), so the models cannot drift away from the object's first look.
-    leak_control
-        Stop objects from swallowing neighbours of similar colour: an object's prior is zero
-        farther than ``growth_radius`` (plus its own speed) from its flow-warped region, and
-        pixels next to it whose flow disagrees with the object's affine motion (fit on its
-        warped region) get their prior for it scaled by ``motion_gate``. Newly uncovered pixels
-        (see ``disocclusion_check``) have no reliable flow and are exempt.
-    growth_radius
-        Farthest (working pixels, plus the object's speed) an object can grow from its warped
-        region in one frame.
-    motion_tolerance
-        Flow difference (working pixels, plus 25 % of the object's speed) from the object's
-        motion model above which a neighbouring pixel is not moving with the object.
-    motion_gate
-        Factor applied to an object's prior on neighbouring pixels that move differently.
-
-    Examples
-    --------
-    >>> TrackerOptions(flow_preset="ultrafast").work_max_side
-    480
-    """
-
-    work_max_side: Annotated[int, Field(ge=64)] = 480
-    flow_preset: Literal["ultrafast", "fast", "medium"] = "fast"
-    boundary_sigma: Annotated[float, Field(gt=0)] = 1.5
-    appearance_power: Annotated[float, Field(ge=0, le=2)] = 0.5
-    hist_bins: Annotated[int, Field(ge=4, le=64)] = 16
-    model_update_rate: Annotated[float, Field(ge=0, le=1)] = 0.05
-    occluded_area_ratio: Annotated[float, Field(gt=0, le=1)] = 0.8
-    template_prior: Annotated[float, Field(ge=0, le=1)] = 0.5
-    prior_floor: Annotated[float, Field(ge=0, lt=1)] = 0.05
-    disocclusion_check: bool = True
-    uncovered_weight: Annotated[float, Field(ge=0, le=1)] = 0.2
-    posterior_sigma: Annotated[float, Field(ge=0)] = 1.0
-    model_anchor: Annotated[float, Field(ge=0, le=1)] = 0.5
-    leak_control: bool = True
-    growth_radius: Annotated[float, Field(ge=0)] = 12.0
-    motion_tolerance: Annotated[float, Field(gt=0)] = 1.5
-    motion_gate: Annotated[float, Field(ge=0, le=1)] = 0.05
-
-
-# -- initial regions -------------------------------------------------------------------------
-
-
-def _points(clicks: Sequence[Click]) -> NDArray[np.int64]:
-    return np.array([[c.x, c.y] for c in clicks], dtype=np.int64).reshape(-1, 2)
-
-
-def initial_masks_from_clicks(
-    image_rgb: NDArray[np.uint8],
-    clicks: ClickSet,
-    *,
-    proposals: MaskProposals | None = None,
-) -> dict[str, NDArray[np.bool_]]:
-    """Turn each object's frame-0 clicks into an initial mask.
-
-    Parameters
-    ----------
-    image_rgb
-        ``(H, W, 3)`` uint8 RGB frame the clicks are on.
-    clicks
-        The click set; only clicks on frame 0 are used (an object without any gets an empty mask
-        and is picked up by nothing: the local engine seeds on frame 0 only).
-    proposals
-        Candidate masks of this frame. The chosen one holds all of the object's positive clicks,
-        none of its negative clicks and none of the other objects' positive clicks; among those
-        that score within 80 % of the best, the largest wins (selection keeps whole objects, and
-        the proposals hold few nested candidates). Without a match, GrabCut.
-
-    Returns
-    -------
-    dict
-        ``{object_id: (H, W) bool}`` in the click set's object order.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from sam2_autotrack.clicks import Click, ClickSet
-    >>> img = np.zeros((60, 80, 3), np.uint8)
-    >>> masks = np.zeros((1, 60, 80), bool); masks[0, 10:30, 20:50] = True
-    >>> cs = ClickSet(clicks=(Click(x=30, y=20),))
-    >>> out = initial_masks_from_clicks(img, cs, proposals=MaskProposals(masks=masks))
-    >>> int(out["obj_1"].sum())
-    600
-    """
-    image = as_rgb_image(image_rgb)
-    height, width = image.shape[:2]
-    if proposals is not None and proposals.resolution_wh != (width, height):
-        raise MaskError(
-            f"proposals are {proposals.resolution_wh[0]}x{proposals.resolution_wh[1]} but the "
-            f"frame is {width}x{height}; propose on the same frame you track"
-        )
-    groups = clicks.by_object()
-    positives_of = {
-        oid: _points([c for c in group if c.frame == 0 and c.is_positive])
-        for oid, group in groups.items()
-    }
-    result: dict[str, NDArray[np.bool_]] = {}
-    for oid, group in groups.items():
-        pos = positives_of[oid]
-        for point in pos:
-            if point[0] >= width or point[1] >= height:
-                raise MaskError(
-                    f"click ({point[0]}, {point[1]}) of {oid!r} is outside the {width}x{height} "
-                    "frame; clicks must be in the video's own pixel space"
-                )
-        neg = _points([c for c in group if c.frame == 0 and not c.is_positive])
-        neg = neg[(neg[:, 0] < width) & (neg[:, 1] < height)]
-        others = [positives_of[o] for o in groups if o != oid and len(positives_of[o])]
-        forbidden = np.concatenate([neg, *others]) if others or len(neg) else neg
-        if len(pos) == 0:
-            result[oid] = np.zeros((height, width), dtype=bool)
-            continue
-        chosen: NDArray[np.bool_] | None = None
-        if proposals is not None and len(proposals):
-            masks = proposals.masks
-            hold = masks[:, pos[:, 1], pos[:, 0]].all(axis=1)
-            if len(forbidden):
-                hold &= ~masks[:, forbidden[:, 1], forbidden[:, 0]].any(axis=1)
-            idx = np.flatnonzero(hold)
-            if len(idx):
-                scores = (
-                    proposals.scores[idx]
-                    if proposals.scores is not None
-                    else np.ones(len(idx), dtype=np.float64)
-                )
-                good = idx[scores >= 0.8 * scores.max()]
-                areas = masks[good].sum(axis=(1, 2))
-                chosen = masks[good[int(np.argmax(areas))]].copy()
-        if chosen is None:
-            chosen = grabcut_clicks(image, pos, neg)
-        result[oid] = chosen
-    return result
-
-
-# -- propagation -----------------------------------------------------------------------------
 
 
 @dataclass

@@ -31,7 +31,8 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import ndimage
 
-from sam2_autotrack.backends.local.propagation import LabelPropagator, TrackerOptions
+from sam2_autotrack.backends.local.options import TrackerOptions
+from sam2_autotrack.backends.local.propagation import LabelPropagator
 from sam2_autotrack.backends.replicate.split.appearance import ColourModels
 from sam2_autotrack.backends.replicate.split.geometric import seed_label_map
 from sam2_autotrack.errors import MaskError

@@ -18,7 +18,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from sam2_autotrack.backends.base import ProgressCallback
-from sam2_autotrack.backends.local.propagation import TrackerOptions
+from sam2_autotrack.backends.local.options import TrackerOptions
 from sam2_autotrack.backends.replicate.split.geometric import GeometricSplitter
 from sam2_autotrack.backends.replicate.split.image import ImageSplitter
 from sam2_autotrack.backends.replicate.split.signals import FrameSignals, frame_signals

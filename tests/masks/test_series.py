@@ -1,13 +1,12 @@
-"""Tests of sam2_autotrack.viz.area_events: jumps, and slow drift no single step shows."""
+"""Tests of sam2_autotrack.masks.series: area jumps, and slow drift no single step shows."""
 
 from __future__ import annotations
 
-import ast
-from pathlib import Path
-
 import numpy as np
+import pytest
 
-from sam2_autotrack.viz.area_events import AreaDrift, area_drifts, area_jumps
+from sam2_autotrack.errors import MaskError
+from sam2_autotrack.masks.series import AreaDrift, TrackMeter, area_drifts, area_jumps
 
 GROWING = np.round(400 * 25 ** (np.arange(60) / 59)).astype(np.int64)  # ×25, +5.6 % a frame
 
@@ -57,16 +56,32 @@ def test_empty_masks_do_not_divide_by_zero() -> None:
     assert area_jumps(np.array([0, 50]), 0.35).tolist() == [1]
 
 
-def test_viz_never_imports_run() -> None:
-    viz = Path(__file__).resolve().parents[2] / "src" / "sam2_autotrack" / "viz"
-    for path in sorted(viz.glob("*.py")):
-        for node in ast.walk(ast.parse(path.read_text())):
-            names = []
-            if isinstance(node, ast.Import):
-                names = [alias.name for alias in node.names]
-            elif isinstance(node, ast.ImportFrom):
-                names = [node.module or ""]
-            for name in names:
-                assert not name.startswith(("sam2_autotrack.run", "sam2_autotrack.tracker")), (
-                    f"{path.name} imports {name}; viz reads results through TrackedVideo"
-                )
+def test_track_meter_measures_areas_centroids_and_what_each_object_takes() -> None:
+    meter = TrackMeter(["a", "b"])
+    a = np.zeros((2, 10, 10), dtype=bool)
+    a[0, 2:4, 2:4] = True  # 4 px, centroid (2.5, 2.5)
+    a[1, 2:4, 2:6] = True  # grows right by 4 px
+    b = np.zeros((2, 10, 10), dtype=bool)
+    b[0, 2:4, 4:8] = True
+    b[1, 2:4, 6:8] = True  # loses the 4 px a took
+    for t in range(2):
+        meter.add(np.stack([a[t], b[t]]))
+    series = meter.series()
+    assert series["a"].areas.tolist() == [4, 8]
+    assert series["a"].centroids[0].tolist() == [2.5, 2.5]
+    assert series["b"].lost.tolist() == [0, 4]
+    assert series["a"].taken["b"].tolist() == [0, 4]
+    assert series["b"].taken["a"].tolist() == [0, 0]
+    assert series["a"].shape_hw == (10, 10)
+    empty = TrackMeter(["a"])
+    empty.add(np.zeros((1, 4, 4), dtype=bool))
+    assert np.isnan(empty.series()["a"].centroids[0]).all()
+
+
+def test_track_meter_refuses_frames_that_do_not_fit() -> None:
+    meter = TrackMeter(["a", "b"])
+    with pytest.raises(MaskError, match="one per object"):
+        meter.add(np.zeros((1, 4, 4), dtype=bool))
+    meter.add(np.zeros((2, 4, 4), dtype=bool))
+    with pytest.raises(MaskError, match="every frame"):
+        meter.add(np.zeros((2, 5, 4), dtype=bool))

@@ -1,0 +1,200 @@
+"""Fit the calibrated objectness of ``select_objects`` (a logistic model) on tuning clips.
+
+Tuning data: randomized variants of the generated scenes (``make_clip`` with seeds that are *not*
+the suite's seed 0, at 854×480 and 320×240) and, with ``--families lo-hi``, the seeded synthetic
+families with seeds below 1000 (seeds ≥ 1000 are held out). For every clip the embedded engine
+proposes masks on frame 0 (with motion cues from the clip), ``select_objects`` computes the
+objectness terms of every proposal that is not a speck (background ones included), and a
+proposal is labelled an *object* when its IoU with some ground-truth object on frame 0 is at
+least 0.5. A logistic regression (Newton's method with a small L2 penalty) maps the terms to a
+probability; the script prints the coefficients to paste into ``OBJECTNESS_COEFFICIENTS``
+(``sam2_autotrack/selection/objectness.py``) and a reliability table (predicted versus observed
+rate per bin) on the tuning data.
+
+Proposals are the slow part: ``--cache DIR`` keeps every clip's frame 0, proposals and frame-0
+truth there (bit-packed), so a change of the selection's terms is refitted in seconds with the
+same ``--cache`` (delete the folder after a change of the proposal generator).
+
+Run::
+
+    .venv/bin/python benchmarks/calibrate_objectness.py [--seeds 101 102] [--small-seeds 103]
+        [--families 0-7] [--cache runs/calib_cache] [--dump runs/calib.npz]
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from sam2_autotrack.backends.local import LocalBackend
+from sam2_autotrack.selection import (
+    OBJECTNESS_FEATURES,
+    SelectionOptions,
+    mask_iou_matrix,
+    select_objects,
+)
+from sam2_autotrack.testing import FAMILIES, SYNTHETIC_SUITE, make_clip, make_family_clip
+from sam2_autotrack.testing.families import HELD_OUT_SEED_START
+from sam2_autotrack.video import read_frame
+
+
+def _cached_proposals(
+    clip: Any, workdir: Path, backend: LocalBackend, cache: Path | None, key: str
+) -> tuple[NDArray[np.uint8], NDArray[np.bool_], NDArray[np.float64], list[NDArray[np.bool_]]]:
+    """Frame 0, proposal masks and scores, and the frame-0 truth of one clip (cached by key)."""
+    path = cache / f"{key}.npz" if cache is not None else None
+    if path is not None and path.exists():
+        data = np.load(path)
+        shape = tuple(int(v) for v in data["shape"])
+        masks = np.unpackbits(data["masks"], count=int(np.prod(shape))).reshape(shape) > 0
+        gt_shape = tuple(int(v) for v in data["gt_shape"])
+        gt_all = np.unpackbits(data["gt"], count=int(np.prod(gt_shape))).reshape(gt_shape) > 0
+        return data["first"], masks, data["scores"], list(gt_all)
+    files = clip.write(workdir)
+    first = read_frame(files.video_path, 0)
+    proposals = backend.propose(first, video=files.video_path)
+    gt = [m[0] for m in clip.masks.values() if m[0].any()]
+    masks = np.asarray(proposals.masks, dtype=bool)
+    scores = np.asarray(proposals.scores, dtype=np.float64)
+    if path is not None:
+        gt_stack = np.stack(gt) if gt else np.zeros((0, *first.shape[:2]), dtype=bool)
+        np.savez_compressed(
+            path,
+            first=first,
+            masks=np.packbits(masks),
+            shape=np.array(masks.shape),
+            scores=scores,
+            gt=np.packbits(gt_stack),
+            gt_shape=np.array(gt_stack.shape),
+        )
+    return first, masks, scores, gt
+
+
+def _rows(
+    clip: Any, workdir: Path, backend: LocalBackend, cache: Path | None = None, key: str = ""
+) -> tuple[list[list[float]], list[int]]:
+    first, masks, scores, gt = _cached_proposals(clip, workdir, backend, cache, key)
+    selection = select_objects(masks, scores=scores, image_rgb=first, options=SelectionOptions())
+    feats: list[list[float]] = []
+    labels: list[int] = []
+    if not gt or not len(masks):
+        return feats, labels
+    both = np.concatenate([masks, np.stack(gt)])
+    iou = mask_iou_matrix(both)[: len(masks), len(masks) :]
+    for d in selection.decisions:
+        if d.features:
+            feats.append(list(d.features))
+            labels.append(int(iou[d.index].max() >= 0.5))
+    return feats, labels
+
+
+def fit_logistic(
+    x: NDArray[np.float64], y: NDArray[np.float64], l2: float = 1e-2, iterations: int = 50
+) -> NDArray[np.float64]:
+    """Logistic regression by Newton's method; ``x`` holds a bias column (not penalised)."""
+    w = np.zeros(x.shape[1])
+    penalty = np.full(x.shape[1], l2)
+    penalty[0] = 0.0
+    for _ in range(iterations):
+        p = 1.0 / (1.0 + np.exp(-np.clip(x @ w, -50, 50)))
+        grad = x.T @ (p - y) + penalty * w
+        hess = (x * (p * (1 - p))[:, None]).T @ x + np.diag(penalty + 1e-9)
+        step = np.linalg.solve(hess, grad)
+        w -= step
+        if np.abs(step).max() < 1e-8:
+            break
+    return w
+
+
+def _families(spec: str) -> list[tuple[str, Any]]:
+    """``(key, clip)`` of every family at the tuning seeds ``lo-hi`` (never held-out seeds)."""
+    lo, hi = (int(v) for v in spec.split("-"))
+    if hi >= HELD_OUT_SEED_START:
+        raise SystemExit("family seeds >= 1000 are held out; tune on seeds below 1000 only")
+    return [
+        (f"{family}_{seed}", make_family_clip(family, seed))
+        for family in FAMILIES
+        for seed in range(lo, hi + 1)
+    ]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", type=int, nargs="*", default=[101, 102])
+    parser.add_argument("--small-seeds", type=int, nargs="*", default=[103])
+    parser.add_argument("--families", default=None, help="family seeds lo-hi (below 1000)")
+    parser.add_argument("--frames", type=int, default=30)
+    parser.add_argument("--dump", type=Path, default=None)
+    parser.add_argument("--cache", type=Path, default=None, help="proposal cache folder")
+    parser.add_argument("--load", type=Path, default=None, help="reuse a --dump instead")
+    parser.add_argument("--l2", type=float, default=1.0, help="L2 penalty of the weights")
+    args = parser.parse_args(argv)
+    if args.load is not None:
+        data = np.load(args.load)
+        x, y = data["x"], data["y"]
+    else:
+        backend = LocalBackend()
+        clips: list[tuple[str, Any]] = []
+        for seed in args.seeds:
+            clips += [
+                (f"suite_{n}_{seed}", make_clip(n, frame_count=args.frames, rng=seed))
+                for n in SYNTHETIC_SUITE
+            ]
+        for seed in args.small_seeds:
+            clips += [
+                (
+                    f"suite_{n}_{seed}_small",
+                    make_clip(n, frame_count=args.frames, rng=seed, resolution_wh=(320, 240)),
+                )
+                for n in SYNTHETIC_SUITE
+            ]
+        if args.families:
+            clips += _families(args.families)
+        if args.cache is not None:
+            args.cache.mkdir(parents=True, exist_ok=True)
+        feats: list[list[float]] = []
+        labels: list[int] = []
+        with tempfile.TemporaryDirectory() as tmp:
+            for k, (key, clip) in enumerate(clips):
+                f, lab = _rows(clip, Path(tmp) / f"c{k}", backend, args.cache, key)
+                feats += f
+                labels += lab
+                print(
+                    f"clip {k + 1}/{len(clips)} {key}: {len(f)} proposals, {sum(lab)} objects",
+                    flush=True,
+                )
+        x = np.asarray(feats, dtype=np.float64)
+        y = np.asarray(labels, dtype=np.float64)
+        if args.dump is not None:
+            args.dump.parent.mkdir(parents=True, exist_ok=True)
+            np.savez(args.dump, x=x, y=y)
+    w = fit_logistic(x, y, l2=args.l2)
+    p = 1.0 / (1.0 + np.exp(-(x @ w)))
+    print(f"{len(y)} proposals, {int(y.sum())} objects")
+    print("OBJECTNESS_COEFFICIENTS = (" + ", ".join(f"{v:.3f}" for v in w) + ")")
+    for name, v in zip(OBJECTNESS_FEATURES, w, strict=True):
+        print(f"    {name:22s} {v:+.3f}")
+    print("reliability (tuning data): bin, count, mean predicted, observed")
+    edges = np.linspace(0, 1, 6)
+    for lo, hi in itertools.pairwise(edges):
+        sel = (p >= lo) & (p < hi if hi < 1 else p <= hi)
+        if sel.any():
+            rate = f"{p[sel].mean():.3f} {y[sel].mean():.3f}"
+            print(f"    {lo:.1f}-{hi:.1f} {int(sel.sum()):5d} {rate}")
+    kept = p >= 0.5
+    print(
+        f"at 0.5: {int((kept & (y == 1)).sum())} objects kept, {int((~kept & (y == 1)).sum())} "
+        f"missed, {int((kept & (y == 0)).sum())} non-objects kept"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,124 @@
+"""Subject cues of the proposal generator: motion unlike the camera, saliency, subject masks.
+
+:func:`subject_cues` measures, at about 320 px, what the candidates' scores need beyond colour
+and edges (which pixels move unlike the camera, how salient each pixel is) and the whole-subject
+candidates (moving blobs and their figure-ground cuts, optionally the centre and salient cuts),
+and brings them back to the working resolution.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+from numpy.typing import NDArray
+
+from sam2_autotrack.backends.local.features import REPEAT_BIN_COUNT, colour_bins
+from sam2_autotrack.backends.local.motion import residual_motion
+from sam2_autotrack.backends.local.options import ProposalOptions
+from sam2_autotrack.backends.local.subjects import (
+    border_contrast_saliency,
+    centre_subject,
+    moving_subjects,
+)
+from sam2_autotrack.video.cuts import first_cut
+
+__all__ = ["SubjectCues", "subject_cues"]
+
+
+@dataclass(frozen=True)
+class SubjectCues:
+    """Subject cues at the working resolution of the proposal generator.
+
+    Attributes
+    ----------
+    moving
+        ``(h, w)`` bool: pixels moving unlike the camera (motion evidence at least
+        ``ProposalOptions.moving_evidence``), ``None`` without later frames.
+    saliency
+        ``(h, w)`` float32 border-contrast saliency in ``[0, 1]``.
+    colour_bins
+        ``(h, w)`` coarse colour bin of every pixel
+        (:func:`~sam2_autotrack.backends.local.features.colour_bins`).
+    colour_histogram
+        How many pixels of the frame fall in each bin (the colour-repeat term).
+    """
+
+    moving: NDArray[np.bool_] | None
+    saliency: NDArray[np.float32]
+    colour_bins: NDArray[np.int64]
+    colour_histogram: NDArray[np.int64]
+
+
+def subject_cues(
+    work: NDArray[np.uint8],
+    lab_image: NDArray[np.uint8],
+    video_frames: NDArray[np.uint8] | None,
+    opts: ProposalOptions,
+) -> tuple[SubjectCues, list[NDArray[np.bool_]]]:
+    """Motion evidence, saliency and whole-subject candidates, at the working resolution.
+
+    The cues are measured on a copy of ``work`` (frame 0 at the working resolution, its 8-bit
+    Lab version ``lab_image``) at most 320 px on its longest side: saliency always; with
+    ``video_frames`` (the frames after frame 0, any size), the motion evidence of the frames up
+    to the first scene cut and the moving subjects it gives; with ``centre_subject`` and
+    ``salient_subjects``, those candidates too. The colour bins are taken at the working
+    resolution.
+
+    Returns
+    -------
+    tuple
+        ``(cues, candidates)``: the cues and the ``(h, w)`` bool subject candidates, both at
+        ``work``'s size.
+    """
+    wh, ww = work.shape[:2]
+    scale = min(1.0, 320 / max(wh, ww))
+    small_wh = (max(8, round(ww * scale)), max(8, round(wh * scale)))
+    small = work
+    if scale < 1:
+        small = np.asarray(cv2.resize(work, small_wh, interpolation=cv2.INTER_AREA), np.uint8)
+    saliency = border_contrast_saliency(small)
+    candidates: list[NDArray[np.bool_]] = []
+    moving: NDArray[np.bool_] | None = None
+    if video_frames is not None and len(video_frames):
+        follow = np.asarray(video_frames)
+        shots = [small] + [
+            np.asarray(cv2.resize(f, small_wh, interpolation=cv2.INTER_AREA), np.uint8)
+            for f in follow
+        ]
+        stack = np.stack(shots)
+        motion = residual_motion(stack[: first_cut(stack)])
+        if motion is not None:
+            candidates += moving_subjects(small, motion.evidence, saliency)
+            moving = _up(motion.evidence >= opts.moving_evidence, (ww, wh))
+    if opts.centre_subject:
+        centre = centre_subject(small)
+        if centre is not None:
+            candidates.append(centre)
+    if opts.salient_subjects:
+        # salient blobs (saliency 0.75 seeds a blob, 0.5 grows it), same figure-ground
+        candidates += moving_subjects(small, (4.0 * saliency).astype(np.float32), None)
+    bins = colour_bins(lab_image)
+    cues = SubjectCues(
+        moving=moving,
+        saliency=_upf(saliency, (ww, wh)),
+        colour_bins=bins,
+        colour_histogram=np.bincount(bins.ravel(), minlength=REPEAT_BIN_COUNT),
+    )
+    return cues, [_up(c, (ww, wh)) for c in candidates]
+
+
+def _up(mask: NDArray[np.bool_], wh: tuple[int, int]) -> NDArray[np.bool_]:
+    if (mask.shape[1], mask.shape[0]) == wh:
+        return mask
+    out: NDArray[np.bool_] = (
+        cv2.resize(mask.astype(np.float32), wh, interpolation=cv2.INTER_LINEAR) >= 0.5
+    )
+    return out
+
+
+def _upf(values: NDArray[np.float32], wh: tuple[int, int]) -> NDArray[np.float32]:
+    if (values.shape[1], values.shape[0]) == wh:
+        return values
+    return np.asarray(cv2.resize(values, wh, interpolation=cv2.INTER_LINEAR), np.float32)

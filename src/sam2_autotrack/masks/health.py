@@ -1,0 +1,259 @@
+"""Tracks that say when they are unsure: loss, drift, leaks and jumps, from the masks alone.
+
+:func:`track_health` (and :func:`judge_track`, the same on series measured frame by frame with
+:class:`~sam2_autotrack.masks.series.TrackMeter`, as ``LocalBackend.track`` does) flags per
+object:
+
+* **lost** -- the mask is empty (or below ``min_area`` pixels) for at least ``lost_frames``
+  consecutive frames after having been visible: the object left, is hidden, or the tracker let
+  go of it;
+* **drift** -- within ``drift_window`` frames the area changes by at least ``drift_ratio`` times
+  (up or down): real objects change size smoothly, a tracker that slid onto the background or
+  collapsed to a sliver does not (a fast swing; the slow drift of an area curve is
+  :func:`~sam2_autotrack.masks.series.area_drifts`);
+* **leak** -- another object's area shrinks by at least ``leak_shrink`` of it from one frame to
+  the next (net: an object that only moves loses pixels at its trailing edge but keeps its
+  size), at least ``leak_fraction`` of the pixels it lost now belong to this object, and this
+  object *grew* by at least half of what it took, for at least ``leak_frames`` frames in a row.
+  An occluder passing in front of something takes its pixels too, but keeps its own size, and an
+  object revealed behind one that moves away grows while the mover keeps its size: neither is
+  flagged;
+* **jump** -- the centroid moves by more than ``jump_fraction`` of the frame's diagonal between
+  consecutive frames (teleporting onto something else).
+
+The thresholds (:class:`HealthOptions`) are defaults that separate the generated suite's clean
+tracks from deliberately corrupted copies of them; they are meant to be reported, not to stop a
+run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+from numpy.typing import NDArray
+from pydantic import Field
+
+from sam2_autotrack._options import Options
+from sam2_autotrack.errors import MaskError
+from sam2_autotrack.masks.series import TrackMeter, TrackSeries
+from sam2_autotrack.masks.validate import as_mask_stack
+
+__all__ = ["HealthIssue", "HealthOptions", "TrackHealth", "judge_track", "track_health"]
+
+IssueKind = Literal["lost", "drift", "leak", "jump"]
+
+
+class HealthOptions(Options):
+    """Thresholds of :func:`track_health` (see the module notes for each issue).
+
+    Parameters
+    ----------
+    min_area
+        Masks with fewer pixels count as empty.
+    lost_frames
+        Consecutive empty frames (after the object was seen) that make the track *lost*.
+    drift_ratio, drift_window
+        Area changing by at least ``drift_ratio`` times within ``drift_window`` frames is
+        *drift*.
+    leak_fraction, leak_shrink
+        See *leak* in the module notes.
+    leak_frames
+        A leak must go on for at least this many consecutive frames (a real leak keeps
+        spreading; one frame of it is as likely a revealed object's outline).
+    jump_fraction
+        Centroid jump, as a fraction of the frame diagonal, that counts as a *jump*.
+
+    Examples
+    --------
+    >>> HealthOptions().drift_ratio
+    3.0
+    """
+
+    min_area: int = Field(16, ge=1)
+    lost_frames: int = Field(5, ge=1)
+    drift_ratio: float = Field(3.0, gt=1.0)
+    drift_window: int = Field(3, ge=1)
+    leak_fraction: float = Field(0.5, gt=0.0, le=1.0)
+    leak_frames: int = Field(2, ge=1)
+    leak_shrink: float = Field(0.2, ge=0.0, le=1.0)
+    jump_fraction: float = Field(0.15, gt=0.0)
+
+
+@dataclass(frozen=True)
+class HealthIssue:
+    """One doubtful stretch of a track: ``kind`` over frames ``[start, stop)``, and why."""
+
+    kind: IssueKind
+    start: int
+    stop: int
+    detail: str
+
+
+@dataclass(frozen=True)
+class TrackHealth:
+    """The verdict on one object's track.
+
+    Attributes
+    ----------
+    issues
+        Every doubtful stretch, in frame order.
+    areas
+        ``(T,)`` mask area per frame.
+    unsure
+        ``(T,)`` bool, frames inside any issue.
+    """
+
+    issues: tuple[HealthIssue, ...]
+    areas: NDArray[np.int64]
+    unsure: NDArray[np.bool_] = field(repr=False)
+
+    @property
+    def ok(self) -> bool:
+        """``True`` when no issue was found."""
+        return not self.issues
+
+    def kinds(self) -> set[str]:
+        """Return the kinds of issue found."""
+        return {issue.kind for issue in self.issues}
+
+
+def _runs(flags: NDArray[np.bool_]) -> list[tuple[int, int]]:
+    """``[start, stop)`` of every run of True."""
+    padded = np.concatenate([[False], flags, [False]]).astype(np.int8)
+    edges = np.flatnonzero(np.diff(padded))
+    return [(int(a), int(b)) for a, b in zip(edges[::2], edges[1::2], strict=True)]
+
+
+def track_health(
+    masks: Any, *, others: Sequence[Any] | None = None, options: HealthOptions | None = None
+) -> TrackHealth:
+    """Flag the frames of one object's track that should not be trusted.
+
+    Parameters
+    ----------
+    masks
+        ``(T, H, W)`` bool masks of the object.
+    others
+        The other objects' ``(T, H, W)`` masks of the same clip (for leak detection).
+    options
+        Thresholds; :class:`HealthOptions` defaults.
+
+    Returns
+    -------
+    TrackHealth
+        The issues found (empty for a clean track).
+
+    Raises
+    ------
+    MaskError
+        ``masks`` is not 3-D, or an entry of ``others`` has a different shape.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> m = np.zeros((12, 40, 40), bool)
+    >>> m[:, 10:20, 10:20] = True
+    >>> track_health(m).ok
+    True
+    >>> m[6:, 0:40, 0:40] = True                     # swallows the frame at frame 6
+    >>> [i.kind for i in track_health(m).issues]
+    ['drift']
+    >>> m[6:] = False                                # gone from frame 6 on
+    >>> [(i.kind, i.start, i.stop) for i in track_health(m).issues]
+    [('lost', 6, 12)]
+    """
+    stack = as_mask_stack(masks)
+    neighbours = [as_mask_stack(o, name=f"others[{j}]") for j, o in enumerate(others or [])]
+    for j, other in enumerate(neighbours):
+        if other.shape != stack.shape:
+            raise MaskError(
+                f"others[{j}] has shape {other.shape}; every track must be {stack.shape}"
+            )
+    meter = TrackMeter([str(j) for j in range(len(neighbours) + 1)])
+    for t in range(stack.shape[0]):
+        meter.add(np.stack([stack[t], *(o[t] for o in neighbours)]))
+    series = meter.series()
+    own = series.pop("0")
+    return judge_track(own, series, options)
+
+
+def judge_track(
+    track: TrackSeries,
+    others: Mapping[str, TrackSeries],
+    options: HealthOptions | None = None,
+) -> TrackHealth:
+    """Judge one object's series (see :func:`track_health`).
+
+    ``others`` are its neighbours' series by object id (the ids of ``track.taken``), in a fixed
+    order: a leak into the ``j``-th is reported as ``"other object #j"``.
+    """
+    opts = options if options is not None else HealthOptions()
+    areas = track.areas
+    count = len(areas)
+    height, width = track.shape_hw
+    present = areas >= opts.min_area
+    issues: list[HealthIssue] = []
+
+    # lost: long empty runs after the object was first seen
+    seen = np.flatnonzero(present)
+    if len(seen):
+        for start, stop in _runs(~present):
+            if start > seen[0] and stop - start >= opts.lost_frames:
+                issues.append(HealthIssue("lost", start, stop, f"empty for {stop - start} frames"))
+
+    # drift: the area jumping several-fold within a few frames (both frames visible)
+    safe = np.maximum(areas, 1).astype(np.float64)
+    t = 0
+    while t < count:
+        hit = None
+        if present[t]:
+            for u in range(t + 1, min(count, t + opts.drift_window + 1)):
+                ratio = max(safe[u] / safe[t], safe[t] / safe[u])
+                if present[u] and ratio >= opts.drift_ratio:
+                    hit = u
+                    detail = f"area {areas[t]} → {areas[u]} px ({ratio:.1f}×) within {u - t} frames"
+                    issues.append(HealthIssue("drift", t, u + 1, detail))
+                    break
+        t = hit + 1 if hit is not None else t + 1
+
+    # jump: the centroid teleporting between consecutive visible frames
+    diagonal = float(np.hypot(height, width))
+    for k in range(1, count):
+        if present[k] and present[k - 1]:
+            step = float(np.hypot(*(track.centroids[k] - track.centroids[k - 1])))
+            if step > opts.jump_fraction * diagonal:
+                issues.append(
+                    HealthIssue("jump", k - 1, k + 1, f"centroid moved {step:.0f} px in 1 frame")
+                )
+
+    # leak: growing into another object that shrinks at the same time
+    for j, (other_id, other) in enumerate(others.items()):
+        flagged = np.zeros(count, dtype=bool)
+        stolen_series = track.taken[other_id]
+        for k in range(1, count):
+            # the neighbour must really shrink (net area), not just move: an object moving
+            # away in front of another one loses pixels at its trailing edge that the revealed
+            # object takes, but keeps its size
+            shrink = int(other.areas[k - 1]) - int(other.areas[k])
+            if shrink <= 0 or shrink < opts.leak_shrink * int(other.areas[k - 1]):
+                continue
+            n_lost = int(other.lost[k])
+            stolen = int(stolen_series[k])
+            grew = int(areas[k]) - int(areas[k - 1])
+            if stolen >= opts.leak_fraction * n_lost and grew >= 0.5 * stolen:
+                flagged[k] = True
+        for start, stop in _runs(flagged):
+            if stop - start < opts.leak_frames:
+                continue
+            issues.append(
+                HealthIssue("leak", start, stop, f"grows into other object #{j} as it shrinks")
+            )
+
+    issues.sort(key=lambda issue: (issue.start, issue.kind))
+    unsure = np.zeros(count, dtype=bool)
+    for issue in issues:
+        unsure[issue.start : issue.stop] = True
+    return TrackHealth(issues=tuple(issues), areas=areas, unsure=unsure)

@@ -1,0 +1,65 @@
+"""The calibrated objectness: a logistic model of the documented terms."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from sam2_autotrack.selection import (
+    OBJECTNESS_COEFFICIENTS,
+    OBJECTNESS_FEATURES,
+    SelectionOptions,
+    calibrated_objectness,
+)
+from sam2_autotrack.selection.objectness import (
+    final_objectness,
+    logit,
+    objectness_features,
+    weighted_objectness,
+)
+
+
+def test_one_coefficient_per_named_term() -> None:
+    assert len(OBJECTNESS_COEFFICIENTS) == len(OBJECTNESS_FEATURES)
+    assert OBJECTNESS_FEATURES[0] == "bias"
+    assert OBJECTNESS_FEATURES[-1] == "enclosed"
+
+
+def test_calibrated_objectness_is_the_logistic_of_the_weighted_terms() -> None:
+    features = objectness_features(0.9, 0.7, 1.0, 0.8, 0.6, 1, 0.2, 0.01)
+    assert features[0] == 1.0
+    assert features[-1] == 0.0  # the enclosed share is filled in later
+    assert features[-2] == pytest.approx(-2.0)  # log10 of the area fraction
+    z = float(np.dot(OBJECTNESS_COEFFICIENTS, features))
+    assert calibrated_objectness(features) == pytest.approx(1 / (1 + math.exp(-z)))
+    assert logit(calibrated_objectness(features)) == pytest.approx(z)
+    # unmeasured model score and contrast count as 0.5
+    assert objectness_features(1, 1, 1, None, None, 0, 0, 0.1)[4:6].tolist() == [0.5, 0.5]
+    # touching more borders and lying in another's hole only lower it
+    more_borders = features.copy()
+    more_borders[6] = 2
+    assert calibrated_objectness(more_borders) < calibrated_objectness(features)
+    enclosed = features.copy()
+    enclosed[-1] = 1.0
+    assert calibrated_objectness(enclosed) < calibrated_objectness(features)
+
+
+def test_final_objectness_in_both_modes_leaves_its_inputs_alone() -> None:
+    features = {0: objectness_features(0.9, 0.7, 1.0, None, None, 0, 0.0, 0.01)}
+    weighted = np.array([weighted_objectness(0.9, 0.7, 1.0, None, None, 0, SelectionOptions())])
+    enclosed = {0: 0.5}
+    out, feats = final_objectness([0], weighted, features, enclosed, SelectionOptions())
+    assert feats[0][-1] == 0.5
+    assert features[0][-1] == 0.0
+    assert out[0] == pytest.approx(calibrated_objectness(feats[0]))
+    off, feats_off = final_objectness(
+        [0], weighted, features, enclosed, SelectionOptions(enclosed_penalty=0.0)
+    )
+    assert feats_off[0][-1] == 0.0
+    hand, _ = final_objectness(
+        [0], weighted, features, enclosed, SelectionOptions(objectness="weighted")
+    )
+    assert hand[0] == pytest.approx(weighted[0] - 0.5 * 0.5)
+    assert out[0] != off[0]
