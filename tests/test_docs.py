@@ -27,6 +27,7 @@ REFERENCE_PAGES: dict[str, str | tuple[str, ...]] = {
     "selection": "sam2_autotrack.selection",
     "prompts": "sam2_autotrack.prompts",
     "seeds": "sam2_autotrack.seeds",
+    "rediscovery": "sam2_autotrack.rediscovery",
     "export": "sam2_autotrack.export",
     "run": "sam2_autotrack.run",
     "evaluation": "sam2_autotrack.evaluation",

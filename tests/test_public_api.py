@@ -17,6 +17,7 @@ SUBPACKAGES = [
     "export",
     "masks",
     "prompts",
+    "rediscovery",
     "run",
     "seeds",
     "selection",
@@ -47,7 +48,8 @@ def test_test_tooling_and_codecs_are_not_at_the_top_level() -> None:
 
 def test_public_modules_are_the_subpackages_of_each_concern() -> None:
     expected = {"backends", "cli", "clicks", "errors", "evaluation", "export", "masks", "progress"}
-    expected |= {"prompts", "run", "seeds", "selection", "testing", "tracker", "video", "viz"}
+    expected |= {"prompts", "rediscovery", "run", "seeds", "selection", "testing", "tracker"}
+    expected |= {"video", "viz"}
     for info in pkgutil.iter_modules(sam2_autotrack.__path__):
         if not info.name.startswith("_"):
             assert info.name in expected, f"unexpected public module {info.name}"

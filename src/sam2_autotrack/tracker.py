@@ -8,50 +8,36 @@ exports in :mod:`~sam2_autotrack.export`.
 
 from __future__ import annotations
 
-import io
 import os
 import sys
 import time
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Executor
 from pathlib import Path
-from typing import Any, Literal, TextIO
+from typing import Any, TextIO
 
 import numpy as np
 from numpy.typing import NDArray
 
-from sam2_autotrack._prompting import (
-    check_prompts_for_backend,
-    coerce_prompts,
-    default_detector,
-    resolve_for_backend,
+from sam2_autotrack._pipeline import (
+    check_exports,
+    check_prompts,
+    prompt_record,
+    require_objects,
+    track_video,
 )
+from sam2_autotrack._prompting import default_detector, resolve_for_backend
+from sam2_autotrack._worker import run_video_job, track_batch
 from sam2_autotrack.backends.base import Backend, MaskProposals, ProgressCallback
-from sam2_autotrack.backends.local.backend import LocalBackend
 from sam2_autotrack.backends.resolve import BackendChoice, close_backend, resolve_backend
 from sam2_autotrack.clicks import ClickSet
-from sam2_autotrack.errors import AutotrackError, ConfigError, SelectionError
-from sam2_autotrack.export.bundle import require_export_tools, write_exports
+from sam2_autotrack.errors import ConfigError
 from sam2_autotrack.export.options import ExportOptions
-from sam2_autotrack.progress import note
-from sam2_autotrack.prompts import (
-    PROMPTS_NAME,
-    Detector,
-    PromptedObjects,
-    Prompts,
-    clicks_from_prompts,
-    write_prompt_stage,
-)
-from sam2_autotrack.run.batch import BatchItem, BatchReport, one_line, run_batch, unique_run_dirs
-from sam2_autotrack.run.folder import (
-    begin_run,
-    check_run_dir,
-    finish_run,
-    write_seed_stage,
-    write_tracks,
-)
-from sam2_autotrack.run.jobs import VideoJob, completed_item, run_jobs
-from sam2_autotrack.run.manifest import write_run_manifest
+from sam2_autotrack.prompts import Detector, PromptedObjects, Prompts, clicks_from_prompts
+from sam2_autotrack.rediscovery.options import RediscoveryOptions, coerce_rediscovery
+from sam2_autotrack.rediscovery.run import track_objects
+from sam2_autotrack.run.batch import BatchItem, BatchReport
+from sam2_autotrack.run.jobs import VideoJob
 from sam2_autotrack.run.result import TrackResult
 from sam2_autotrack.seeds.build import clicks_from_selection
 from sam2_autotrack.seeds.options import SeedOptions
@@ -109,8 +95,13 @@ class AutoTracker:
         Grounding DINO on Replicate
         (:class:`~sam2_autotrack.backends.replicate.GroundingDinoDetector`), made at the first
         text prompt — through the Replicate backend's client, or with ``api_token`` /
-        ``REPLICATE_API_TOKEN`` for another backend (without a token a text prompt fails at
-        once: there is no offline detector). A detector you pass stays yours to close.
+        ``REPLICATE_API_TOKEN`` (without a token a text prompt fails at once: no offline
+        detector). A detector you pass stays yours to close.
+    rediscover
+        Re-discovery of objects that appear after frame 0 (entering, or after a scene cut): a
+        keyframe spacing in frames, ``"auto"`` (2 s of video), a
+        :class:`~sam2_autotrack.rediscovery.RediscoveryOptions` or a dict of its fields;
+        ``None``/``0`` (default): off.
 
     Examples
     --------
@@ -130,6 +121,7 @@ class AutoTracker:
         progress: ProgressCallback | None = None,
         stream: TextIO | None = None,
         detector: Detector | None = None,
+        rediscover: RediscoveryOptions | dict[str, Any] | int | str | None = None,
     ) -> None:
         if detector is not None and not isinstance(detector, Detector):
             raise ConfigError(
@@ -141,6 +133,7 @@ class AutoTracker:
         self._api_token = api_token
         self.selection_options = SelectionOptions.coerce(selection) or SelectionOptions()
         self.seed_options = SeedOptions.coerce(seeds) or SeedOptions()
+        self.rediscovery = coerce_rediscovery(rediscover)
         if progress is not None and not callable(progress):
             raise ConfigError(
                 f"progress must be a callable progress(stage, done, total) or None; got "
@@ -185,12 +178,19 @@ class AutoTracker:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def parameters(self) -> dict[str, Any]:
-        """Return the settings of this tracker, as recorded in the manifest."""
-        return {
+    def parameters(
+        self, *, exports: ExportOptions | None = None, prompts: Prompts | None = None
+    ) -> dict[str, Any]:
+        """Return the settings of this tracker (and a run's), as recorded in the manifest."""
+        recorded: dict[str, Any] = {
             "selection": self.selection_options.model_dump(mode="json"),
             "seeds": self.seed_options.model_dump(mode="json"),
         }
+        if self.rediscovery is not None:
+            recorded["rediscovery"] = self.rediscovery.model_dump(mode="json")
+        if exports is not None:
+            recorded["exports"] = exports.model_dump(mode="json")
+        return {**recorded, **prompt_record(prompts, lambda: self.detector)}
 
     # -- the steps ----------------------------------------------------------------------------
 
@@ -232,15 +232,7 @@ class AutoTracker:
         selection = select_objects(
             masks, scores=scores, image_rgb=image_rgb, options=self.selection_options
         )
-        if len(selection) == 0:
-            counts = selection.category_counts()
-            summary = ", ".join(f"{n} {category}" for category, n in sorted(counts.items()))
-            raise SelectionError(
-                f"none of the {masks.shape[0]} proposals looks like an object "
-                f"({summary or 'none'}); lower --min-area, raise --max-area-fraction, or relax "
-                "the proposal thresholds"
-            )
-        return selection
+        return require_objects(selection, masks.shape[0])
 
     def resolve(
         self,
@@ -300,27 +292,23 @@ class AutoTracker:
 
         With the prompted ``objects`` the clicks were made from, the embedded engine starts each
         object from its resolved frame-0 mask (a proposal or a GrabCut cut-out) instead of
-        finding a region around its clicks again.
+        finding a region around its clicks again. With re-discovery on, the objects found on
+        keyframes are tracked too and the result's clicks hold theirs (each on its keyframe).
         """
         video = Path(video)
         info = probe_video(video)
         started = time.perf_counter()
         root = Path(work_dir) if work_dir is not None else default_work_dir()
-        regions = objects.frame0_masks() if objects is not None else {}
-        if regions and isinstance(self.backend, LocalBackend):
-            tracks = self.backend.track(
-                video, clicks, work_dir=root, progress=self.progress, initial_masks=regions
-            )
-        else:
-            tracks = self.backend.track(video, clicks, work_dir=root, progress=self.progress)
+        tracks, clicks = track_objects(
+            self.backend, video, clicks, regions=objects.frame0_masks() if objects else {},
+            rediscovery=self.rediscovery, selection=self.selection_options,
+            seeds=self.seed_options, fps=info.fps if info.fps > 0 else None, work_dir=root,
+            progress=self.progress,
+        )  # fmt: skip
         return TrackResult(
-            tracks=tracks,
-            clicks=clicks,
-            video=video,
-            video_info=info,
-            backend=self.backend.describe(),
-            timings={"track": time.perf_counter() - started},
-        )
+            tracks=tracks, clicks=clicks, video=video, video_info=info,
+            backend=self.backend.describe(), timings={"track": time.perf_counter() - started},
+        )  # fmt: skip
 
     # -- the whole job ----------------------------------------------------------------------------
 
@@ -353,81 +341,14 @@ class AutoTracker:
         FFmpegNotFoundError
             A video export is asked for but ffmpeg lacks its encoder — before any work.
         """
-        options = self._checked_exports(exports, out_dir)
-        chosen = self._checked_prompts(prompts)
-        video = Path(video)
+        options = check_exports(exports, out_dir)
+        chosen = check_prompts(prompts, self.backend, lambda: self.detector)
         out = Path(out_dir) if out_dir is not None else None
         work_dir = out / "work" if out is not None else default_work_dir()
-        timings: dict[str, float] = {}
-
-        if out is not None:
-            check_run_dir(out)
-        clock = time.perf_counter()
-        frame0 = self.first_frame(video)
-        timings["read"] = time.perf_counter() - clock
-        if chosen is not None:
-            frame_count = probe_video(video).frame_count if chosen.later_frames() else None
-            height, width = frame0.shape[:2]
-            chosen.check_video(resolution_wh=(width, height), frame_count=frame_count)
-        if out is not None:
-            begin_run(out)  # marked incomplete until its manifest is written
-            if chosen is None:  # an earlier prompted run's record would describe other objects
-                (out / PROMPTS_NAME).unlink(missing_ok=True)
-
-        clock = time.perf_counter()
-        self._progress("propose", 0, 1)
-        proposals = self.propose(frame0, video=video, work_dir=work_dir)
-        timings["propose"] = time.perf_counter() - clock
-        self._progress("propose", 1, 1)
-
-        clock = time.perf_counter()
-        selection: Selection | None = None
-        objects: PromptedObjects | None = None
-        if chosen is not None:
-            objects = self.resolve(
-                chosen, proposals, image_rgb=frame0, video=video, work_dir=work_dir
-            )
-            for message in objects.notes:
-                note(message, stream=self._stream)
-            timings["resolve"] = time.perf_counter() - clock
-            clock = time.perf_counter()
-            clicks = self.seed(objects)
-        else:
-            selection = self.select(proposals, image_rgb=frame0)
-            timings["select"] = time.perf_counter() - clock
-            clock = time.perf_counter()
-            clicks = self.seed(selection)
-        timings["seed"] = time.perf_counter() - clock
-
-        files: list[Path] = []
-        if out is not None:
-            files += write_seed_stage(
-                out, frame0_rgb=frame0, proposals=proposals, selection=selection, clicks=clicks
-            )
-            if objects is not None:
-                files += write_prompt_stage(out, objects, record=self._prompt_record(chosen))
-
-        tracked = self.propagate(video, clicks, work_dir=work_dir, objects=objects)
-        result = tracked.replace(
-            timings={**timings, **tracked.timings},
-            proposals=proposals,
-            selection=selection,
-            run_dir=out,
-        )
-        if out is None:
-            return result
-        files += write_tracks(out, result)
-        clock = time.perf_counter()
-        files += write_exports(result, out, options, progress=self.progress)
-        result = result.replace(timings={**result.timings, "export": time.perf_counter() - clock})
-        parameters = {
-            **self.parameters(),
-            "exports": options.model_dump(mode="json"),
-            **self._prompt_record(chosen),
-        }
-        write_run_manifest(result, out, files=files, parameters=parameters)
-        finish_run(out)
-        return result
+        return track_video(
+            self, Path(video), out, exports=options, prompts=chosen, work_dir=work_dir,
+            stream=self._stream,
+        )  # fmt: skip
 
     def track_many(
         self,
@@ -446,13 +367,11 @@ class AutoTracker:
         shared, so a rate limit hit by one job slows them all instead of failing them).
 
         With ``executor`` — any :class:`concurrent.futures.Executor`: a process pool, or Dask's
-        for many machines (``distributed.Client("tcp://HOST:8786").get_executor()``, see
-        :func:`sam2_autotrack.run.dask_executor`) — each video travels as a small picklable
-        :class:`~sam2_autotrack.run.jobs.VideoJob` (backend name and options, selection, seed and
-        export options) and the worker builds its own tracker: a tracker's HTTP clients and locks
-        never leave this process. The worker writes the video's run folder (paths must mean the
-        same on the workers: a shared filesystem) and sends back its row of the summary; a worker
-        that dies fails only its own videos. Progress is reported as ``("videos", done, total)``.
+        (:func:`sam2_autotrack.run.dask_executor`) — each video travels as a small picklable
+        :class:`~sam2_autotrack.run.jobs.VideoJob` and the worker builds its own tracker (HTTP
+        clients and locks never leave this process), writes the run folder (a shared filesystem)
+        and sends back its row; a worker that dies fails only its own videos. Progress is
+        reported as ``("videos", done, total)``.
 
         Either way a video whose run folder is already complete with the same backend and options
         is not redone (its row says ``skipped``), and an interrupted one is run again (a
@@ -484,134 +403,19 @@ class AutoTracker:
         """
         if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
             raise ConfigError(f"concurrency must be an integer >= 1; got {concurrency!r}")
-        options = self._checked_exports(exports, out_dir)
-        chosen = self._checked_prompts(prompts)
-        paths = [Path(v) for v in videos]
-        if executor is not None:
-            jobs = self._jobs(paths, Path(out_dir), options, chosen, backend_options)
-            return run_jobs(jobs, executor=executor, runner=track_video_job, progress=self.progress)
-        name = self.backend.name
-
-        def one(video: Path, run_dir: Path) -> TrackResult | BatchItem:
-            job = VideoJob(
-                video, run_dir, "replicate" if name == "replicate" else "local",
-                selection=self.selection_options, seeds=self.seed_options, exports=options,
-                prompts=chosen,
-            )  # fmt: skip
-            done = completed_item(job) if name in ("local", "replicate") else None
-            if done is not None:
-                return done
-            return self.track(video, run_dir, exports=options, prompts=chosen)
-
-        return run_batch(paths, one, out_dir=Path(out_dir), concurrency=concurrency)
-
-    def _jobs(
-        self,
-        videos: list[Path],
-        out_dir: Path,
-        exports: ExportOptions,
-        prompts: Prompts | None,
-        backend_options: Mapping[str, Any] | None,
-    ) -> list[VideoJob]:
-        name = self.backend.name
-        if name not in ("local", "replicate"):
-            raise ConfigError(
-                f"backend {name!r} cannot be rebuilt on other workers; executor= needs the "
-                "'local' or 'replicate' backend (or run without executor=)"
-            )
-        if backend_options is None and not self._owns_backend:
-            raise ConfigError(
-                "this tracker was given a backend instance, which holds connections and locks "
-                "and cannot be sent to workers; pass backend_options={...} (the keyword "
-                "arguments of its constructor, {} for the defaults) or build the tracker from "
-                f"'{name}'"
-            )
-        kind: Literal["local", "replicate"] = "replicate" if name == "replicate" else "local"
-        extra = dict(backend_options or {})
-        return [
-            VideoJob(
-                video,
-                run_dir,
-                kind,
-                extra,
-                self.selection_options,
-                self.seed_options,
-                exports,
-                prompts,
-            )
-            for video, run_dir in zip(videos, unique_run_dirs(videos, out_dir), strict=True)
-        ]
-
-    # -- helpers ----------------------------------------------------------------------------------
-
-    def _checked_exports(
-        self, exports: ExportOptions | dict[str, Any] | None, out_dir: str | Path | None
-    ) -> ExportOptions:
-        options = ExportOptions.coerce(exports) or ExportOptions()
-        if options.wants_files and out_dir is None:
-            raise ConfigError(
-                "exports need an output folder: pass out_dir (track(video, out_dir, exports=...))"
-                " or write them later with sam2_autotrack.run.export_run(result, out_dir, ...)"
-            )
-        require_export_tools(options)
-        return options
-
-    def _checked_prompts(self, prompts: Prompts | dict[str, Any] | None) -> Prompts | None:
-        """Coerce and check prompts against the backend; make sure text has a detector."""
-        chosen = coerce_prompts(prompts)
-        if chosen is not None:
-            check_prompts_for_backend(chosen, self.backend)
-            if chosen.text:
-                _ = self.detector  # no token: fails here, before any work
-        return chosen
-
-    def _prompt_record(self, prompts: Prompts | None) -> dict[str, Any]:
-        """Return the prompts as given (and the detector) for prompts.json and the manifest."""
-        if prompts is None:
-            return {}
-        record: dict[str, Any] = {"prompts": prompts.model_dump(mode="json")}
-        if prompts.text:
-            record["detector"] = self.detector.describe()
-        return record
-
-    def _progress(self, stage: str, done: int, total: int | None) -> None:
-        if self.progress is not None:
-            self.progress(stage, done, total)
+        options = check_exports(exports, out_dir)
+        chosen = check_prompts(prompts, self.backend, lambda: self.detector)
+        return track_batch(
+            self, [Path(v) for v in videos], Path(out_dir), exports=options, prompts=chosen,
+            concurrency=concurrency, executor=executor, backend_options=backend_options,
+            owns_backend=self._owns_backend, runner=track_video_job,
+        )  # fmt: skip
 
 
 def track_video_job(job: VideoJob) -> BatchItem:
     """Run one :class:`~sam2_autotrack.run.jobs.VideoJob` on a worker; return its summary row.
 
-    The worker builds its own backend and tracker from the job (a Replicate worker reads
-    ``REPLICATE_API_TOKEN`` from its own environment), writes the run folder, and returns a row
-    without the masks (they stay in the run folder). A folder already complete with the same
-    settings is not redone. An :class:`~sam2_autotrack.AutotrackError` or ``OSError`` becomes a
-    failed row; anything else propagates.
+    The worker builds its own backend and an :class:`AutoTracker`, writes the run folder and
+    returns a row without the masks (:func:`~sam2_autotrack._worker.run_video_job`).
     """
-    started = time.perf_counter()
-    done = completed_item(job)
-    if done is not None:
-        return done
-    video, run_dir = Path(job.video), Path(job.run_dir)
-    try:
-        if job.backend == "local":
-            from sam2_autotrack.backends.local.backend import LocalBackend
-
-            backend: Backend = LocalBackend(**dict(job.backend_options))
-        else:
-            backend = resolve_backend("replicate", replicate_options=job.backend_options)
-        try:
-            tracker = AutoTracker(
-                backend, selection=job.selection, seeds=job.seeds, stream=io.StringIO()
-            )
-            result = tracker.track(video, run_dir, exports=job.exports, prompts=job.prompts)
-        finally:
-            close_backend(backend)
-    except (AutotrackError, OSError) as exc:
-        return BatchItem(
-            video, "failed", run_dir, time.perf_counter() - started, error=one_line(exc)
-        )
-    return BatchItem(
-        video, "ok", run_dir, time.perf_counter() - started,
-        objects=len(result), frames=result.frame_count,
-    )  # fmt: skip
+    return run_video_job(job, AutoTracker)

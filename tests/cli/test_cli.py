@@ -56,6 +56,8 @@ def test_defaults_are_shown(capsys: pytest.CaptureFixture[str]) -> None:
         (["--seeds-per-object", "0"], "seeds_per_object=0"),
         (["--jobs", "0"], "--jobs must be >= 1"),
         (["--pred-iou-thresh", "2"], "pred_iou_thresh=2.0"),
+        (["--rediscover-every", "-3"], "--rediscover-every must be a frame count >= 0"),
+        (["--rediscover-every", "often"], "got 'often'"),
     ],
 )
 def test_invalid_options_exit_2_with_one_line_before_any_work(

@@ -2,9 +2,22 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
-from sam2_autotrack.video import CUT_THRESHOLD, first_cut, is_cut
+from sam2_autotrack.testing import sample_video
+from sam2_autotrack.testing.real_truth import load_real_subjects
+from sam2_autotrack.video import (
+    CUT_THRESHOLD,
+    CutDetector,
+    find_cuts,
+    first_cut,
+    frame_distance,
+    is_cut,
+    iter_frames,
+)
+from sam2_autotrack.video.cuts import CUT_CEILING, CUT_FACTOR, CUT_FLOOR
 
 
 def _scene(seed: int, shift: int = 0) -> np.ndarray:
@@ -33,3 +46,33 @@ def test_first_cut_counts_the_frames_of_the_first_shot() -> None:
     assert first_cut(frames[4:]) == 3
     assert first_cut(np.stack(shot_1)) == 4
     assert first_cut(frames[:0]) == 0
+
+
+def test_the_threshold_adapts_to_the_shot() -> None:
+    rng = np.random.default_rng(0)
+    calm = [_scene(1) for _ in range(8)]
+    # the same change (a patch recoloured) is a cut after a still shot ...
+    changed = calm[-1].copy()
+    changed[:40] = rng.integers(0, 256, 3, dtype=np.uint8)
+    distance = frame_distance(calm[-1], changed)
+    assert CUT_FLOOR < distance < CUT_CEILING
+    assert find_cuts([*calm, changed]) == [8]
+    # ... but not in a shot that keeps changing that much from frame to frame
+    busy = []
+    for t in range(12):
+        frame = _scene(1)
+        frame[40:70] = (250, 10, 10) if t % 2 else (10, 250, 10)
+        busy.append(frame)
+    level = float(np.median([frame_distance(a, b) for a, b in itertools.pairwise(busy)]))
+    assert level * CUT_FACTOR > distance  # busy enough that the change is ordinary here
+    detector = CutDetector()
+    assert not any(detector.push(f) for f in busy)
+    assert detector.threshold > distance
+    assert not detector.push(busy[-2])
+
+
+def test_bikes_cuts_are_the_hand_found_ones_and_the_blur_is_not_one() -> None:
+    truth = load_real_subjects()["bikes"]
+    cuts = find_cuts(iter_frames(sample_video("bikes")))
+    assert cuts == list(truth.scene_cuts) == [30, 76, 137, 187, 242]
+    assert not any(98 <= cut <= 102 for cut in cuts)  # the car crossing the foreground

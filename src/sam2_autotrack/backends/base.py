@@ -21,10 +21,22 @@ from sam2_autotrack.errors import MaskError
 from sam2_autotrack.masks.store import MaskSequence
 from sam2_autotrack.masks.validate import as_mask_stack
 
-__all__ = ["Backend", "MaskProposals", "ObjectTracks", "ProgressCallback"]
+__all__ = ["Backend", "DiscoverCallback", "MaskProposals", "ObjectTracks", "ProgressCallback"]
 
 ProgressCallback = Callable[[str, int, "int | None"], None]
 """``progress(stage, done, total)``: called as work advances; ``total`` is ``None`` if unknown."""
+
+DiscoverCallback = Callable[
+    [int, NDArray[np.uint8], Mapping[str, NDArray[np.bool_]], bool],
+    Mapping[str, NDArray[np.bool_]],
+]
+"""``discover(frame_index, frame_rgb, live_masks, after_cut) -> {new_object_id: (H, W) bool}``.
+
+Called by an engine that re-discovers objects while it tracks (the embedded engine) on a keyframe
+with the masks of the objects still tracked there (``after_cut``: the frame starts a new shot and
+no track survived it); returns the objects to start tracking from that frame, with their ids
+(none: an empty mapping). :mod:`sam2_autotrack.rediscovery` makes one.
+"""
 
 
 def _check_cost(cost: object) -> None:

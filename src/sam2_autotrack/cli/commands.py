@@ -38,6 +38,12 @@ def cmd_track(args: argparse.Namespace) -> int:
                 f"{result.frame_count} frames with backend '{tracker.backend.name}'; results in "
                 f"{args.out}"
             )
+            if result.scene_cuts:
+                note(f"scene cuts at frames {', '.join(map(str, result.scene_cuts))}")
+            later = {oid: f for oid, f in result.first_frames.items() if f > 0}
+            if later:
+                found = ", ".join(f"{oid} (frame {f})" for oid, f in later.items())
+                note(f"re-discovered {len(later)} object(s) after frame 0: {found}")
             if result.cost.prediction_count:
                 note(f"cost: {result.cost.summary()}")
             return 0

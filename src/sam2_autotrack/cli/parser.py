@@ -128,6 +128,13 @@ def _add_selection_flags(parser: argparse.ArgumentParser) -> None:
         default="touching",
         help="background clicks in touching neighbours, or none",
     )
+    group.add_argument(
+        "--rediscover-every",
+        default="0",
+        metavar="N",
+        help="look for objects that appear later every N frames and after every scene cut, and "
+        "track them too ('auto': every 2 seconds; 0: off, only frame-0 objects)",
+    )
 
 
 def _add_prompt_flags(parser: argparse.ArgumentParser) -> None:

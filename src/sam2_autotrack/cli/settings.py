@@ -16,6 +16,7 @@ from sam2_autotrack.errors import ConfigError
 from sam2_autotrack.export.options import ExportOptions
 from sam2_autotrack.progress import StderrProgress
 from sam2_autotrack.prompts import Prompts, parse_box, parse_picks, parse_point
+from sam2_autotrack.rediscovery import RediscoveryOptions, coerce_rediscovery
 from sam2_autotrack.seeds.options import SeedOptions
 from sam2_autotrack.selection.options import SelectionOptions
 from sam2_autotrack.tracker import AutoTracker
@@ -92,6 +93,28 @@ def replicate_options(args: argparse.Namespace) -> dict[str, Any]:
     return options
 
 
+def rediscover_option(text: str) -> RediscoveryOptions | None:
+    """Turn ``--rediscover-every`` (``N`` frames, ``auto`` or ``0``) into options (``None``: off).
+
+    Examples
+    --------
+    >>> rediscover_option("0") is None, rediscover_option("25").every
+    (True, 25)
+    """
+    value = str(text).strip().lower()
+    if value == "auto":
+        return RediscoveryOptions()
+    try:
+        every = int(value)
+    except ValueError:
+        every = -1
+    if every < 0:
+        raise ConfigError(
+            f"--rediscover-every must be a frame count >= 0 (0 = off) or 'auto'; got {text!r}"
+        )
+    return coerce_rediscovery(every)
+
+
 def make_tracker(args: argparse.Namespace) -> AutoTracker:
     """Build the tracker of ``track``: every option checked first, then the backend made.
 
@@ -108,9 +131,16 @@ def make_tracker(args: argparse.Namespace) -> AutoTracker:
         )
     )
     seeds = SeedOptions(seeds_per_object=args.seeds_per_object, negatives=args.negatives)
+    rediscover = rediscover_option(args.rediscover_every)
     backend = resolve_backend(args.backend, replicate_options=replicate_options(args))
     try:
-        return AutoTracker(backend, selection=selection, seeds=seeds, progress=StderrProgress())
+        return AutoTracker(
+            backend,
+            selection=selection,
+            seeds=seeds,
+            progress=StderrProgress(),
+            rediscover=rediscover,
+        )
     except BaseException:
         close_backend(backend)
         raise

@@ -223,6 +223,7 @@ def load_run(run_dir: str | Path) -> TrackResult:
         frame_count=int(manifest["tracks"]["frame_count"]),
         prediction_ids=tuple(manifest["tracks"].get("prediction_ids", ())),
         predict_time=manifest["tracks"].get("predict_time"),
+        info={"scene_cuts": list(manifest["tracks"].get("scene_cuts") or [])},
         cost=CostReport.from_json(manifest.get("cost")),
     )
     return TrackResult(

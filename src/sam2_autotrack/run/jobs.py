@@ -30,16 +30,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from sam2_autotrack.errors import AutotrackError
+from sam2_autotrack.errors import AutotrackError, ConfigError
 from sam2_autotrack.export.options import ExportOptions
 from sam2_autotrack.prompts.model import Prompts
-from sam2_autotrack.run.batch import BatchItem, BatchReport, one_line
+from sam2_autotrack.rediscovery.options import RediscoveryOptions
+from sam2_autotrack.run.batch import BatchItem, BatchReport, one_line, unique_run_dirs
 from sam2_autotrack.run.folder import is_incomplete
 from sam2_autotrack.run.manifest import MANIFEST_NAME, read_manifest
 from sam2_autotrack.seeds.options import SeedOptions
 from sam2_autotrack.selection.options import SelectionOptions
 
-__all__ = ["VideoJob", "completed_item", "run_jobs", "worker_lost"]
+__all__ = ["VideoJob", "completed_item", "make_jobs", "run_jobs", "worker_lost"]
 
 _WORKER_LOST = {"KilledWorker", "CommClosedError", "FutureCancelledError"}
 
@@ -65,6 +66,9 @@ class VideoJob:
         The tracker's options.
     prompts
         What to track instead of the automatic choice (the same for every video), or ``None``.
+    rediscover
+        Re-discovery of later objects (:class:`~sam2_autotrack.rediscovery.RediscoveryOptions`),
+        or ``None`` (off).
     """
 
     video: Path
@@ -75,6 +79,7 @@ class VideoJob:
     seeds: SeedOptions = field(default_factory=SeedOptions)
     exports: ExportOptions = field(default_factory=ExportOptions)
     prompts: Prompts | None = None
+    rediscover: RediscoveryOptions | None = None
 
     def parameters(self) -> dict[str, Any]:
         """Return the settings recorded in the manifest's ``parameters`` (the resume check)."""
@@ -83,9 +88,65 @@ class VideoJob:
             "seeds": self.seeds.model_dump(mode="json"),
             "exports": self.exports.model_dump(mode="json"),
         }
+        if self.rediscover is not None:
+            recorded["rediscovery"] = self.rediscover.model_dump(mode="json")
         if self.prompts is not None:
             recorded["prompts"] = self.prompts.model_dump(mode="json")
         return recorded
+
+
+def make_jobs(
+    videos: Sequence[Path],
+    out_dir: Path,
+    *,
+    backend: str,
+    owns_backend: bool,
+    backend_options: Mapping[str, Any] | None,
+    selection: SelectionOptions,
+    seeds: SeedOptions,
+    exports: ExportOptions,
+    prompts: Prompts | None = None,
+    rediscover: RediscoveryOptions | None = None,
+) -> list[VideoJob]:
+    """One job per video, each with its own run folder under ``out_dir``.
+
+    Parameters
+    ----------
+    videos, out_dir
+        The inputs and the parent of their run folders (:func:`~sam2_autotrack.run.batch.
+        unique_run_dirs`).
+    backend
+        The tracker's backend name: only ``"local"`` and ``"replicate"`` can be rebuilt.
+    owns_backend
+        Whether the tracker built its backend from a name (else it was given an instance).
+    backend_options
+        The workers' backend constructor arguments; needed for a backend instance.
+    selection, seeds, exports, prompts, rediscover
+        The tracker's options, the same for every video.
+
+    Raises
+    ------
+    ConfigError
+        Another backend, or an instance with no ``backend_options``.
+    """
+    if backend not in ("local", "replicate"):
+        raise ConfigError(
+            f"backend {backend!r} cannot be rebuilt on other workers; executor= needs the "
+            "'local' or 'replicate' backend (or run without executor=)"
+        )
+    if backend_options is None and not owns_backend:
+        raise ConfigError(
+            "this tracker was given a backend instance, which holds connections and locks "
+            "and cannot be sent to workers; pass backend_options={...} (the keyword "
+            "arguments of its constructor, {} for the defaults) or build the tracker from "
+            f"'{backend}'"
+        )
+    kind: Literal["local", "replicate"] = "replicate" if backend == "replicate" else "local"
+    extra = dict(backend_options or {})
+    return [
+        VideoJob(video, run_dir, kind, extra, selection, seeds, exports, prompts, rediscover)
+        for video, run_dir in zip(videos, unique_run_dirs(videos, out_dir), strict=True)
+    ]
 
 
 def completed_item(job: VideoJob) -> BatchItem | None:

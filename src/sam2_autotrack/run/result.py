@@ -115,10 +115,12 @@ class TrackResult:
                 f"the tracker returned no masks for {', '.join(missing)}; got "
                 f"{', '.join(tracks.object_ids)}"
             )
-        if self.selection is not None and len(self.selection) != len(self.clicks.object_ids):
+        # objects re-discovered on later keyframes are not in the frame-0 selection
+        selected = {c.object_id for c in self.clicks if c.frame == 0}
+        if self.selection is not None and len(self.selection) != len(selected):
             raise MaskError(
                 f"the selection has {len(self.selection)} objects but the clicks have "
-                f"{len(self.clicks.object_ids)}; pass the selection the clicks were made from"
+                f"{len(selected)} on frame 0; pass the selection the clicks were made from"
             )
         fps = self.fps
         if fps is None and info is not None and info.fps > 0:
@@ -193,6 +195,22 @@ class TrackResult:
         """
         proposals = self.proposals.cost if self.proposals is not None else CostReport()
         return proposals + self.tracks.cost
+
+    @property
+    def first_frames(self) -> dict[str, int]:
+        """Per object id, the frame it was first seeded on (its first click's frame).
+
+        ``0`` for the frame-0 objects; a keyframe for the objects re-discovery found later.
+        """
+        first: dict[str, int] = {}
+        for click in self.clicks:
+            first[click.object_id] = min(first.get(click.object_id, click.frame), click.frame)
+        return {oid: first.get(oid, 0) for oid in self.tracks.object_ids}
+
+    @property
+    def scene_cuts(self) -> tuple[int, ...]:
+        """The frames that start a new shot, when the backend looked for them (else ``()``)."""
+        return tuple(int(f) for f in self.tracks.info.get("scene_cuts") or ())
 
     def __len__(self) -> int:
         return len(self.object_ids)

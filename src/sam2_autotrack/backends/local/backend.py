@@ -22,18 +22,21 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from sam2_autotrack.backends.base import MaskProposals, ObjectTracks, ProgressCallback
+from sam2_autotrack.backends.base import (
+    DiscoverCallback,
+    MaskProposals,
+    ObjectTracks,
+    ProgressCallback,
+)
 from sam2_autotrack.backends.local.initial import initial_masks_from_clicks
 from sam2_autotrack.backends.local.options import ProposalOptions, TrackerOptions
-from sam2_autotrack.backends.local.propagation import LabelPropagator
 from sam2_autotrack.backends.local.proposals import propose_masks
+from sam2_autotrack.backends.local.session import TrackingSession
 from sam2_autotrack.clicks import ClickSet
 from sam2_autotrack.errors import BackendError, ClickError, MaskError
 from sam2_autotrack.masks.health import judge_track
 from sam2_autotrack.masks.series import TrackMeter
-from sam2_autotrack.masks.store import MaskSequence
 from sam2_autotrack.masks.validate import as_mask, as_rgb_image
-from sam2_autotrack.video.cuts import is_cut
 from sam2_autotrack.video.reader import iter_frames, read_frame
 
 __all__ = ["LocalBackend"]
@@ -62,11 +65,12 @@ class LocalBackend:
         slow subjects move enough to be told from the camera's motion; the proposals stop at
         the first scene cut.
     stop_at_cut
-        Stop tracking at the first scene cut (a jump of the colour histogram between two
-        frames, :func:`~sam2_autotrack.video.is_cut`): the engine seeds on frame 0 only and does
-        not re-identify objects in a new shot, so from the cut on every mask is empty (what a
-        tracker carried across it was whatever lay under the old masks). ``info["scene_cut"]``
-        says where (``None`` without a cut); track health reports the objects as lost there.
+        End every track at a scene cut (a jump of the colour histogram between two frames,
+        :class:`~sam2_autotrack.video.CutDetector`): the engine does not re-identify objects in
+        a new shot, so from the cut on their masks are empty (what a tracker carried across it
+        was whatever lay under the old masks). ``info["scene_cuts"]`` says where; track health
+        reports the objects as lost there. With re-discovery (``discover``) the new shot's
+        objects are found and tracked under new ids.
 
     Examples
     --------
@@ -174,6 +178,8 @@ class LocalBackend:
         work_dir: Path | None = None,
         progress: ProgressCallback | None = None,
         initial_masks: Mapping[str, NDArray[np.bool_]] | None = None,
+        discover: DiscoverCallback | None = None,
+        every: int = 0,
     ) -> ObjectTracks:
         """Track every object of ``clicks`` (frame-0 clicks) through every frame of ``video``.
 
@@ -192,13 +198,24 @@ class LocalBackend:
             ``{object_id: (H, W) bool}``: frame-0 regions to start from as they are, for objects
             whose region is already known (a prompt's proposal or GrabCut cut-out); the other
             objects' regions come from their clicks (a proposal holding them, else GrabCut).
+        discover
+            Re-discovery (:mod:`sam2_autotrack.rediscovery` makes one): called on every
+            ``every``-th frame and on the first frame of every shot with the live objects' masks;
+            the objects it returns are tracked from that frame on
+            (:class:`~sam2_autotrack.backends.local.session.TrackingSession`).
+        every
+            Keyframe spacing for ``discover`` (``0``: only at scene cuts).
 
         Returns
         -------
         ObjectTracks
             A :class:`~sam2_autotrack.masks.MaskSequence` per object id (``T`` masks),
             ``frame_indices`` ``0..T-1``; ``info`` holds timings, the tracking speed,
-            ``info["scene_cut"]`` (see ``stop_at_cut``) and ``info["health"]``: per object id,
+            ``info["scene_cuts"]`` (every frame that starts a shot, with ``stop_at_cut``),
+            ``info["scene_cut"]`` (the first, or ``None``), ``info["first_frames"]`` (per object
+            the frame it was seeded on), ``info["last_frames"]`` (per object whose track a cut
+            ended, its last frame), ``info["rediscovered"]`` (per keyframe that added objects:
+            frame and ids) and ``info["health"]``: per object id,
             the stretches where the track should not be trusted
             (:func:`~sam2_autotrack.masks.track_health` with its documented default thresholds,
             on masks subsampled to at most 480 pixels on the longest side; ``min_area`` counts
@@ -217,8 +234,8 @@ class LocalBackend:
         if late:
             raise ClickError(
                 f"the local engine seeds on frame 0 only, but {len(late)} click(s) are on later "
-                f"frames (first: frame {late[0].frame}); move them to frame 0 or use the "
-                "Replicate backend"
+                f"frames (first: frame {late[0].frame}); move them to frame 0, let re-discovery "
+                "find later objects (rediscover=...), or use the Replicate backend"
             )
         first = read_frame(path, 0)
         height, width = first.shape[:2]
@@ -256,25 +273,29 @@ class LocalBackend:
                 "object at least one positive click inside it"
             )
         init_seconds = time.perf_counter() - init_started
-        stack = np.stack([initial[oid] for oid in object_ids])
-        propagator = LabelPropagator(first, stack, options=self.tracker_options)
-        # Each frame's masks are compressed as soon as they are made: memory does not grow with
-        # the length of the video.
-        sequences = {oid: MaskSequence((width, height)) for oid in object_ids}
-        # Track health is measured frame by frame too, on subsampled masks.
+        session = TrackingSession(
+            first,
+            initial,
+            options=self.tracker_options,
+            stop_at_cut=self.stop_at_cut,
+            discover=discover,
+            every=every,
+        )
+        # Track health is measured frame by frame, on subsampled masks, for the frame-0 objects;
+        # the objects found later are judged over their own frames at the end.
         meter = TrackMeter(object_ids)
         health_step = max(1, -(-max(height, width) // _HEALTH_MAX_SIDE))
         health_seconds = 0.0
+        blank = np.zeros((height, width), dtype=bool)
 
-        def keep(masks: NDArray[np.bool_]) -> None:
+        def measure(masks: Mapping[str, NDArray[np.bool_]]) -> None:
             nonlocal health_seconds
-            for k, oid in enumerate(object_ids):
-                sequences[oid].append(masks[k])
             measured = time.perf_counter()
-            meter.add(masks[:, ::health_step, ::health_step])
+            stack = np.stack([masks.get(oid, blank) for oid in object_ids])
+            meter.add(stack[:, ::health_step, ::health_step])
             health_seconds += time.perf_counter() - measured
 
-        keep(stack)
+        measure(initial)
         count = 1
         total: int | None = None
         with contextlib.suppress(Exception):
@@ -284,17 +305,10 @@ class LocalBackend:
         if progress is not None:
             progress("track", 1, total)
         track_started = time.perf_counter()
-        cut: int | None = None
-        blank = np.zeros_like(stack)
         health_before = health_seconds
         with contextlib.closing(iter_frames(path, start=1)) as frames:
-            previous = first
             for frame in frames:
-                if cut is None and self.stop_at_cut and is_cut(previous, frame):
-                    cut = count
-                # after a scene cut the frame-0 objects are not in the picture any more
-                keep(propagator.step(frame) if cut is None else blank)
-                previous = frame
+                measure(session.step(frame))
                 count += 1
                 if progress is not None:
                     progress("track", count, total)
@@ -302,7 +316,9 @@ class LocalBackend:
         steps = max(count - 1, 1)
         judged = time.perf_counter()
         health = _health_report(meter, object_ids)
+        health.update(_later_health(session, health_step))
         health_seconds += time.perf_counter() - judged
+        sequences = session.sequences
         return ObjectTracks(
             masks=sequences,
             frame_indices=np.arange(count, dtype=np.int64),
@@ -315,7 +331,7 @@ class LocalBackend:
                 "total_seconds": round(time.perf_counter() - started, 4),
                 "tracking_fps": round(steps / track_seconds, 2) if track_seconds > 0 else None,
                 "resolution_wh": [width, height],
-                "scene_cut": cut,
+                **session.record(),
                 "health": health,
                 "health_seconds": round(health_seconds, 4),
             },
@@ -331,6 +347,25 @@ def _health_report(meter: TrackMeter, object_ids: list[str]) -> dict[str, list[d
         verdict = judge_track(series[oid], others)
         report[oid] = [
             {"kind": i.kind, "start": i.start, "stop": i.stop, "detail": i.detail}
+            for i in verdict.issues
+        ]
+    return report
+
+
+def _later_health(session: TrackingSession, step: int) -> dict[str, list[dict[str, Any]]]:
+    """Track health of the objects found after frame 0, each judged over its own frames."""
+    later = [oid for oid, first in session.first_frames.items() if first > 0]
+    report: dict[str, list[dict[str, Any]]] = {}
+    for oid in later:
+        first = session.first_frames[oid]
+        stop = session.last_frames.get(oid, session.frame_count - 1) + 1
+        meter = TrackMeter([oid])
+        sequence = session.sequences[oid]
+        for index in range(first, stop):
+            meter.add(sequence[index][None, ::step, ::step])
+        verdict = judge_track(meter.series()[oid], {})
+        report[oid] = [
+            {"kind": i.kind, "start": i.start + first, "stop": i.stop + first, "detail": i.detail}
             for i in verdict.issues
         ]
     return report

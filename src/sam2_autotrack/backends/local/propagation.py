@@ -165,6 +165,7 @@ class LabelPropagator:
         self._labels = labels
         self._gray = gray
         index = self._colour_index(small)
+        self._index = index
         bins = self.options.hist_bins
         self._hists = np.stack(
             [_smoothed_hist(index, labels == k, bins) for k in range(self.count + 1)]
@@ -283,7 +284,55 @@ class LabelPropagator:
         self._update(labels, index, warped)
         self._labels = labels
         self._gray = gray
+        self._index = index
         return self._full_masks(posterior, foreground)
+
+    def add_objects(self, masks: NDArray[np.bool_]) -> None:
+        """Start tracking more objects from their masks on the frame last given.
+
+        The new objects get the next labels (object ``count``, ``count + 1``, ...; the masks
+        :meth:`step` returns grow by as many) and take their pixels from any object that held
+        them; their colour models are fit on the last frame, like the first objects' on frame 0.
+
+        Parameters
+        ----------
+        masks
+            ``(K, H, W)`` bool masks on the last frame given (``first_rgb`` or the last
+            :meth:`step`'s), at its full size.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> frame = np.zeros((48, 64, 3), np.uint8); frame[10:30, 10:30] = (255, 0, 0)
+        >>> masks = np.zeros((1, 48, 64), bool); masks[0, 10:30, 10:30] = True
+        >>> prop = LabelPropagator(frame, masks)
+        >>> frame2 = frame.copy(); frame2[5:15, 40:60] = (0, 0, 255)
+        >>> _ = prop.step(frame2)
+        >>> new = np.zeros((1, 48, 64), bool); new[0, 5:15, 40:60] = True
+        >>> prop.add_objects(new)
+        >>> out = prop.step(frame2)
+        >>> out.shape, bool(out[1, 10, 50]), bool(out[0, 20, 20])
+        ((2, 48, 64), True, True)
+        """
+        stack = as_mask_stack(masks, axes="(K, H, W)", expected_hw=(self.height, self.width))
+        if self.count + stack.shape[0] > 254:
+            raise MaskError(
+                f"the propagator holds {self.count} objects and cannot take {stack.shape[0]} "
+                "more (at most 254); track fewer objects"
+            )
+        bins = self.options.hist_bins
+        for mask in stack:
+            small_mask = (
+                cv2.resize(mask.astype(np.float32), self.work_wh, interpolation=cv2.INTER_AREA)
+                >= 0.5
+            )
+            self.count += 1
+            self._labels[small_mask] = self.count
+            hist = _smoothed_hist(self._index, small_mask, bins)
+            self._hists = np.concatenate([self._hists, hist[None]])
+            self._hists_first = np.concatenate([self._hists_first, hist[None]])
+            region = small_mask.astype(np.float32)
+            self._objects.append(_ObjectState(ref_area=float(region.sum()), template=region))
 
     def _inside(self, foreground: NDArray[np.bool_]) -> NDArray[np.bool_]:
         """Return the working-resolution foreground (pixels at least half covered)."""

@@ -319,8 +319,14 @@ output_quality=80)
         *,
         work_dir: Path | None = None,
         progress: ProgressCallback | None = None,
+        frames: tuple[int, int] | None = None,
     ) -> ObjectTracks:
         """Track every object of ``clicks`` through ``video`` with ``meta/sam-2-video``.
+
+        With ``frames=(start, stop)`` only those source frames are uploaded (trimmed, and
+        downscaled as :class:`UploadOptions` says): the masks cover them only
+        (``frame_indices`` from ``start``) and every click must lie in them. Re-discovery
+        tracks the objects it finds on a keyframe this way.
 
         By default the original file is uploaded (never re-encoded). With :class:`UploadOptions`
         set, the upload is prepared by
@@ -341,7 +347,7 @@ output_quality=80)
         strategy = self.per_object if len(object_ids) > 1 else "single"
         info: dict[str, Any] = {}
         with self._work_dir(work_dir) as (root, resume):
-            prepared = self._prepare(video, root)
+            prepared = self._prepare(video, root, frames)
             resolution_wh = prepared.source_wh
             if clicks.resolution_wh is not None and tuple(clicks.resolution_wh) != resolution_wh:
                 raise ClickError(
@@ -360,7 +366,7 @@ output_quality=80)
                 resume=resume,
                 progress=progress,
             )
-            extra = self._prepare_identity(prepared)
+            extra = self._prepare_identity(prepared, trimmed=frames is not None)
             if strategy == "separate":
                 masks, costs = tracking.separately(prepared, clicks, extra)
             else:
@@ -393,8 +399,28 @@ output_quality=80)
             cost=CostReport(tuple(costs)),
         )
 
-    def _prepare(self, video: Path, root: Path) -> PreparedVideo:
-        """Return the upload: ``video`` itself, or its trimmed/downscaled re-encode in ``root``."""
+    def _prepare(
+        self, video: Path, root: Path, frames: tuple[int, int] | None = None
+    ) -> PreparedVideo:
+        """Return the upload: ``video`` itself, or its trimmed/downscaled re-encode in ``root``.
+
+        ``frames`` (source ``start, stop``) trims it further, within the options' own range.
+        """
+        if frames is not None:
+            start = max(frames[0], self.upload.start_frame or 0)
+            stop = (
+                frames[1]
+                if self.upload.stop_frame is None
+                else min(frames[1], self.upload.stop_frame)
+            )
+            return prepare_upload(
+                video,
+                out_dir=root / INPUT_DIR,
+                max_side=self.upload.max_side,
+                start_frame=start,
+                stop_frame=stop,
+                timeout=PREPARE_TIMEOUT_S,
+            )
         if not self.upload.prepares:
             # Exact count, as the hosted model will decode it.
             info = probe_video(video, exact_frame_count=True)
@@ -410,13 +436,15 @@ output_quality=80)
             timeout=PREPARE_TIMEOUT_S,
         )
 
-    def _prepare_identity(self, prepared: PreparedVideo) -> dict[str, Any] | None:
+    def _prepare_identity(
+        self, prepared: PreparedVideo, *, trimmed: bool = False
+    ) -> dict[str, Any] | None:
         """Return what the journal key must know about the preparation (``None`` when off).
 
         The uploaded file's SHA-256 enters the key anyway; this adds the options and the frame
         range they resolved to, so a re-run with other options never resumes this prediction.
         """
-        if not self.upload.prepares:
+        if not self.upload.prepares and not trimmed:
             return None
         return {
             "upload_prepare": {

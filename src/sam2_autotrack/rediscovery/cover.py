@@ -1,0 +1,147 @@
+"""Which objects on a keyframe are new: the selection rules, minus what live tracks cover.
+
+:func:`new_objects` applies the selection rules to *all* of the keyframe's proposals, as on frame
+0, then drops the picks that :func:`covered` says are already tracked. Selecting first keeps the
+rules' ranking and de-duplication meaningful (they compare proposals with each other: with the
+tracked objects taken out first, the best leftovers — background pieces — would win their
+places), and a still shot then yields the same objects as frame 0, all covered: nothing new.
+:func:`keyframes` says where to look.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import cv2
+import numpy as np
+from numpy.typing import NDArray
+
+from sam2_autotrack.masks.validate import as_mask_stack
+from sam2_autotrack.selection.options import SelectionOptions
+from sam2_autotrack.selection.select import select_objects
+
+__all__ = ["covered", "keyframes", "new_objects"]
+
+_DILATE_FRACTION = 0.01  # of the frame diagonal: boundary slop between a track and a proposal
+
+
+def covered(
+    masks: NDArray[np.bool_], live_masks: Sequence[NDArray[np.bool_]], *, cover: float = 0.5
+) -> NDArray[np.bool_]:
+    """Which of ``masks`` are objects already tracked.
+
+    A mask is covered when at least ``cover`` of its area lies on the union of ``live_masks``
+    (dilated by 1 % of the frame diagonal: a track and a proposal of one object never agree to
+    the pixel), or when it holds at least ``cover`` of one live object's area (that object with
+    its surroundings, not a new one).
+
+    Parameters
+    ----------
+    masks
+        ``(N, H, W)`` bool candidates.
+    live_masks
+        ``(H, W)`` bool masks of the objects tracked on this frame (empty ones are ignored).
+    cover
+        The share, in ``(0, 1]``.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(N,)`` bool.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> live = np.zeros((100, 100), bool); live[10:50, 10:50] = True
+    >>> masks = np.zeros((3, 100, 100), bool)
+    >>> masks[0, 12:48, 12:48] = True   # the tracked object again
+    >>> masks[1, 0:90, 0:90] = True     # the tracked object and its surroundings
+    >>> masks[2, 60:90, 60:90] = True   # something new
+    >>> covered(masks, [live]).tolist()
+    [True, True, False]
+    """
+    stack = as_mask_stack(masks, name="masks", axes="(N, H, W)")
+    result = np.zeros(stack.shape[0], dtype=bool)
+    live = [np.asarray(m, dtype=bool) for m in live_masks if np.any(m)]
+    if not live or not len(stack):
+        return result
+    height, width = stack.shape[1:]
+    radius = max(1, round(_DILATE_FRACTION * float(np.hypot(height, width))))
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
+    union = cv2.dilate(np.logical_or.reduce(live).astype(np.uint8), kernel) > 0
+    areas = stack.reshape(len(stack), -1).sum(axis=1)
+    on_live = (stack & union).reshape(len(stack), -1).sum(axis=1)
+    result |= on_live >= cover * np.maximum(areas, 1)
+    for mask in live:
+        held = (stack & mask).reshape(len(stack), -1).sum(axis=1)
+        result |= held >= cover * int(mask.sum())
+    return result
+
+
+def new_objects(
+    masks: NDArray[np.bool_],
+    live_masks: Sequence[NDArray[np.bool_]],
+    *,
+    scores: NDArray[np.float64] | None = None,
+    image_rgb: NDArray[np.uint8] | None = None,
+    selection: SelectionOptions | None = None,
+    cover: float = 0.5,
+) -> NDArray[np.bool_]:
+    """Return the new objects among a keyframe's proposals, ``(K, H, W)`` bool, best first.
+
+    The selection rules pick the real objects among all ``masks`` (room is made for the live
+    ones: ``max_objects`` is raised by their count), then the picks :func:`covered` by a live
+    track are dropped, and at most ``selection.max_objects`` remain.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> live = np.zeros((120, 160), bool); live[20:60, 20:60] = True
+    >>> masks = np.zeros((2, 120, 160), bool)
+    >>> masks[0, 20:60, 20:60] = True; masks[1, 60:100, 100:140] = True
+    >>> found = new_objects(masks, [live])
+    >>> found.shape, bool(found[0, 80, 120])
+    ((1, 120, 160), True)
+    """
+    options = selection if selection is not None else SelectionOptions()
+    stack = as_mask_stack(masks, name="masks", axes="(N, H, W)")
+    empty = np.zeros((0, *stack.shape[1:]), dtype=bool)
+    if not len(stack):
+        return empty
+    live = [m for m in live_masks if np.any(m)]
+    roomy = options.model_copy(update={"max_objects": options.max_objects + len(live)})
+    chosen = select_objects(stack, scores=scores, image_rgb=image_rgb, options=roomy).masks
+    if not len(chosen):
+        return empty
+    fresh = chosen[~covered(chosen, live, cover=cover)]
+    return fresh[: options.max_objects]
+
+
+def keyframes(
+    frame_indices: Iterable[int], *, every: int, cuts: Iterable[int] = (), at_cuts: bool = True
+) -> list[int]:
+    """Return the mask frames to look for new objects on (not frame 0: it is seeded anyway).
+
+    Every ``every``-th source frame (``0``: none) and, with ``at_cuts``, the first frame of every
+    shot; each moved to the first of ``frame_indices`` at or after it (a backend may return a mask
+    every ``k`` frames only).
+
+    Examples
+    --------
+    >>> keyframes(range(0, 100, 2), every=30, cuts=[45])
+    [30, 46, 60, 90]
+    >>> keyframes(range(10), every=0, cuts=[4], at_cuts=False)
+    []
+    """
+    indices = sorted(int(i) for i in frame_indices)
+    if not indices:
+        return []
+    wanted = set(range(every, indices[-1] + 1, every)) if every > 0 else set()
+    if at_cuts:
+        wanted |= {int(c) for c in cuts}
+    found = set()
+    for frame in wanted:
+        later = [i for i in indices if i >= frame]
+        if later and later[0] > 0:
+            found.add(later[0])
+    return sorted(found)

@@ -1,0 +1,165 @@
+"""One keyframe's look for new objects: propose, select, drop what is tracked, name the rest.
+
+:class:`KeyframeSearch` is what both re-discovery paths call per keyframe: the embedded engine
+hands it to :meth:`~sam2_autotrack.LocalBackend.track` as its ``discover`` callback; the hosted
+path calls :meth:`KeyframeSearch.choose` with proposals made concurrently beforehand.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Mapping
+from pathlib import Path
+
+import cv2
+import numpy as np
+from numpy.typing import NDArray
+
+from sam2_autotrack.backends.base import Backend, MaskProposals
+from sam2_autotrack.clicks import Click
+from sam2_autotrack.rediscovery.cover import new_objects
+from sam2_autotrack.rediscovery.options import RediscoveryOptions
+from sam2_autotrack.seeds.build import clicks_from_selection
+from sam2_autotrack.seeds.options import SeedOptions
+from sam2_autotrack.selection.options import SelectionOptions
+
+__all__ = ["KeyframeSearch", "next_object_number"]
+
+
+def next_object_number(object_ids: list[str] | tuple[str, ...]) -> int:
+    """Return the ``n`` of the first unused ``obj_<n>`` after ``object_ids`` (numbering continues).
+
+    Examples
+    --------
+    >>> next_object_number(("obj_1", "obj_3", "person"))
+    4
+    """
+    numbers = [int(oid[4:]) for oid in object_ids if oid.startswith("obj_") and oid[4:].isdigit()]
+    return max(numbers, default=0) + 1
+
+
+class KeyframeSearch:
+    """Find and name the new objects of keyframes, in order (see the module docstring).
+
+    Parameters
+    ----------
+    backend
+        Proposes the keyframes' masks.
+    selection
+        The selection rules (the run's).
+    seeds
+        How the new objects' clicks are made (the run's).
+    options
+        Re-discovery options (``cover``, ``max_objects``, ``propose_max_side``, ``at_cuts``).
+    known
+        The ids already in use (the frame-0 objects); new ids continue ``obj_<n>``.
+    every
+        The keyframe spacing in frames (``0``: cuts only).
+    work_dir
+        Where the backend may keep journals.
+    """
+
+    def __init__(
+        self,
+        backend: Backend,
+        *,
+        selection: SelectionOptions,
+        seeds: SeedOptions,
+        options: RediscoveryOptions,
+        known: tuple[str, ...],
+        every: int = 0,
+        work_dir: Path | None = None,
+    ) -> None:
+        self.backend = backend
+        self.selection = selection
+        self.seeds = seeds
+        self.options = options
+        self.every = every
+        self.clicks: list[Click] = []
+        """The seed clicks of every object named so far (each on its keyframe)."""
+        self.work_dir = work_dir
+        self._count = len(known)
+        self._next = next_object_number(known)
+        self._lock = threading.Lock()
+        self.proposal_seconds = 0.0
+
+    def propose(self, frame_rgb: NDArray[np.uint8], *, scaled: bool) -> MaskProposals:
+        """Return the backend's proposals on a keyframe (downscaled first when ``scaled``)."""
+        height, width = frame_rgb.shape[:2]
+        side = self.options.propose_max_side
+        if not scaled or side is None or max(height, width) <= side:
+            return self.backend.propose(frame_rgb, work_dir=self.work_dir)
+        scale = side / max(height, width)
+        small_wh = (max(8, round(width * scale)), max(8, round(height * scale)))
+        small = np.ascontiguousarray(
+            cv2.resize(frame_rgb, small_wh, interpolation=cv2.INTER_AREA), dtype=np.uint8
+        )
+        proposals = self.backend.propose(small, work_dir=self.work_dir)
+        masks = np.zeros((len(proposals), height, width), dtype=bool)
+        for k, mask in enumerate(proposals.masks):
+            grown = cv2.resize(
+                mask.astype(np.float32), (width, height), interpolation=cv2.INTER_LINEAR
+            )
+            masks[k] = grown >= 0.5
+        return MaskProposals(
+            masks=masks, scores=proposals.scores, seconds=proposals.seconds, cost=proposals.cost
+        )
+
+    def choose(
+        self,
+        proposals: MaskProposals,
+        frame_index: int,
+        frame_rgb: NDArray[np.uint8],
+        live_masks: Mapping[str, NDArray[np.bool_]],
+    ) -> dict[str, NDArray[np.bool_]]:
+        """Name the new objects among ``proposals`` (``{}`` when none, or no room is left).
+
+        Their seed clicks (on ``frame_index``, by the run's seed options) are added to
+        :attr:`clicks`.
+        """
+        found = new_objects(
+            proposals.masks,
+            list(live_masks.values()),
+            scores=proposals.scores,
+            image_rgb=frame_rgb,
+            selection=self.selection,
+            cover=self.options.cover,
+        )
+        with self._lock:
+            room = max(0, self.options.max_objects - self._count)
+            named = {}
+            for mask in found[:room]:
+                named[f"obj_{self._next}"] = mask
+                self._next += 1
+            self._count += len(named)
+        if named:
+            made = clicks_from_selection(
+                np.stack(list(named.values())),
+                object_ids=list(named),
+                options=self.seeds,
+                frame=frame_index,
+            )
+            with self._lock:
+                self.clicks += list(made)
+        return named
+
+    def __call__(
+        self,
+        frame_index: int,
+        frame_rgb: NDArray[np.uint8],
+        live_masks: Mapping[str, NDArray[np.bool_]],
+        after_cut: bool,
+    ) -> dict[str, NDArray[np.bool_]]:
+        """Propose on a keyframe (downscaled) and choose: the embedded engine's ``discover``."""
+        if self._count >= self.options.max_objects:
+            return {}
+        if after_cut and not self.options.at_cuts and not self._on_beat(frame_index):
+            return {}
+        started = time.perf_counter()
+        proposals = self.propose(frame_rgb, scaled=True)
+        self.proposal_seconds += time.perf_counter() - started
+        return self.choose(proposals, frame_index, frame_rgb, live_masks)
+
+    def _on_beat(self, frame_index: int) -> bool:
+        return self.every > 0 and frame_index % self.every == 0
