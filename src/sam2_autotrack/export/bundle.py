@@ -243,12 +243,17 @@ def _video_encodes(
         suffix = alpha_suffix(codec)
         union = HeldAlpha(frames, positions, wh, chosen.cleanup)
         path = out / "alpha" / f"union{suffix}"
-        encodes.append(alpha_video_encode(path, codec, chosen.quality, union, wh))
+        clear = chosen.clear_hidden
+        encodes.append(
+            alpha_video_encode(path, codec, chosen.quality, union, wh, clear_hidden=clear)
+        )
         if chosen.per_object:
             for oid, sequence in frames.items():
                 alpha = HeldAlpha({oid: sequence}, positions, wh, chosen.cleanup)
                 path = out / "alpha" / f"{oid}{suffix}"
-                encodes.append(alpha_video_encode(path, codec, chosen.quality, alpha, wh))
+                encodes.append(
+                    alpha_video_encode(path, codec, chosen.quality, alpha, wh, clear_hidden=clear)
+                )
     if chosen.overlay:
         style = chosen.overlay_style
         held = HeldMasks(frames, positions, wh, chosen.cleanup)

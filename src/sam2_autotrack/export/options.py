@@ -33,6 +33,12 @@ class ExportOptions(Options):
         An unknown codec is refused here, never after tracking.
     per_object
         Also one alpha video per object (needs ``alpha``).
+    clear_hidden
+        Alpha videos carry black where their alpha hides the picture (outside the box around
+        the visible pixels, grown by 8 pixels): invisible, and it makes encodes faster and files
+        smaller (see
+        :func:`~sam2_autotrack.export.write_alpha_video`). ``False`` keeps the source picture
+        everywhere, for tools that ignore the alpha.
     overlay
         An H.264 preview with a colour per object (``overlay.mp4``).
     overlay_style
@@ -71,6 +77,7 @@ class ExportOptions(Options):
 
     alpha: tuple[AlphaCodec, ...] = ()
     per_object: bool = False
+    clear_hidden: bool = True
     overlay: bool = False
     overlay_style: OverlayStyle = OverlayStyle()
     coco: bool = False
