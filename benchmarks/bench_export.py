@@ -11,7 +11,7 @@ One run, printed as ratios (lower is better):
 * ``per-object alpha``: three per-object alpha videos in one call (:func:`write_alpha_videos`)
   against one union alpha video written the same way (target <= 2x); and, for reference, the
   three videos again with ``clear_hidden=False`` (the source picture kept where the alpha hides
-  it, as before 0.3): time and total file size.
+  it, the behaviour before this option): time and total file size.
 
 The masks are three moving ellipses (the exports do not care how masks were made). Run::
 
