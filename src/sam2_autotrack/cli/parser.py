@@ -1,7 +1,7 @@
 """The flags of ``sam2-autotrack``: one function per group, help fitted to an 80-column terminal.
 
 Every flag has a help line, and its default is shown where it has one. The values are only parsed
-here; :mod:`sam2_autotrack.cli.settings` turns them into option objects, which validate them.
+here; `sam2_autotrack.cli.settings` turns them into option objects, which validate them.
 """
 
 from __future__ import annotations

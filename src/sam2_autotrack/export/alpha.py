@@ -7,8 +7,8 @@ whatever the clip length. Masks given every k-th frame (``frame_indices = 0, k, 
 the source frame rate (or ``fps=`` when given): the alpha never drifts or gets stretched in time.
 
 Each output frame is the decoded source planes followed by the 8-bit alpha plane, handed raw to
-the encoder (:mod:`sam2_autotrack.export.encode`): the alpha reaches the encoder byte for byte.
-Encoder settings come from the quality presets (:mod:`sam2_autotrack.export.presets`). Reading
+the encoder (`sam2_autotrack.export.encode`): the alpha reaches the encoder byte for byte.
+Encoder settings come from the quality presets (`sam2_autotrack.export.presets`). Reading
 alpha back from a WebM needs the libvpx decoder (``ffmpeg -c:v libvpx-vp9 -i file.webm``):
 ffmpeg's native VP9 decoder silently drops it.
 """
@@ -61,7 +61,7 @@ AlphaCodec = Literal["webm", "prores"]
 """``"webm"``: VP9 ``yuva420p`` in WebM. ``"prores"``: ProRes 4444 ``yuva444p10le`` in QuickTime."""
 
 ALPHA_CODECS: tuple[AlphaCodec, ...] = ("webm", "prores")
-"""Every :data:`AlphaCodec`, in the order exports write them."""
+"""Every [`AlphaCodec`][sam2_autotrack.export.AlphaCodec], in the order exports write them."""
 
 _ALPHA_CODECS: dict[str, dict[str, Any]] = {
     "webm": {"suffixes": (".webm",), "planes": "yuv420p", "container": ("-f", "webm")},
@@ -133,7 +133,7 @@ def alpha_video_encode(
     alpha: Callable[[int], bytes],
     resolution_wh: tuple[int, int],
 ) -> VideoEncode:
-    """Describe one alpha video for :func:`~sam2_autotrack.export.encode.encode_from_source`.
+    """Describe one alpha video for `encode_from_source`.
 
     ``alpha(t)`` gives the ``H * W`` alpha bytes of source frame ``t``; each output frame is the
     decoded source planes followed by them.
@@ -179,8 +179,8 @@ def write_alpha_video(
     source_video
         The video the masks were made on.
     mask
-        ``(T, H, W)`` bool or a :class:`~sam2_autotrack.masks.MaskSequence` (read frame by
-        frame): one object's masks, or :func:`union_of` several.
+        ``(T, H, W)`` bool or a [`MaskSequence`][sam2_autotrack.masks.MaskSequence] (read frame by
+        frame): one object's masks, or [`union_of`][sam2_autotrack.export.union_of] several.
     frame_indices
         ``(T,)`` source-frame index of each mask frame; each mask is held until the next one.
     frame_count
@@ -192,7 +192,7 @@ def write_alpha_video(
         4444 (``yuva444p10le``), large, for editors and compositing.
     quality
         Encoder preset, ``"draft"``, ``"good"`` (default) or ``"best"``
-        (:mod:`sam2_autotrack.export.presets`).
+        (`sam2_autotrack.export.presets`).
     fps
         Output frame rate; ``None`` keeps the source's exact rate.
     cleanup
@@ -258,7 +258,8 @@ def write_alpha_videos(
     """Write one alpha video per object (and optionally of their union) in one pass.
 
     The source is decoded once and the encodes run in parallel, one per CPU core
-    (:mod:`sam2_autotrack.export.encode`). Arguments are :func:`write_alpha_video`'s, except:
+    (`sam2_autotrack.export.encode`). Arguments are
+    [`write_alpha_video`][sam2_autotrack.export.write_alpha_video]'s, except:
 
     Parameters
     ----------

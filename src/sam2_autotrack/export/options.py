@@ -36,7 +36,7 @@ class ExportOptions(Options):
     overlay
         An H.264 preview with a colour per object (``overlay.mp4``).
     overlay_style
-        How the preview draws the objects (:class:`~sam2_autotrack.export.OverlayStyle`).
+        How the preview draws the objects ([`OverlayStyle`][sam2_autotrack.export.OverlayStyle]).
     coco
         COCO JSON with an RLE per object per mask frame (``coco.json``).
     palette
@@ -50,7 +50,7 @@ class ExportOptions(Options):
         ultrafast H.264), ``"good"`` (the default: realtime VP9 at a slower speed setting, within
         half a dB of ``"best"`` at several times its speed) or ``"best"`` (smallest files,
         slowest). Every setting is in one table,
-        :data:`sam2_autotrack.export.presets.ENCODER_SETTINGS`.
+        [`sam2_autotrack.export.presets.ENCODER_SETTINGS`][sam2_autotrack.export.ENCODER_SETTINGS].
     ffmpeg
         The ffmpeg executable for the video exports, or ``None`` to find one.
 

@@ -1,4 +1,4 @@
-"""`MatchOptions`: how prompts are matched to proposals (thresholds of :mod:`.resolve`)."""
+"""`MatchOptions`: how prompts are matched to proposals (thresholds of `resolve`)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ __all__ = ["MatchOptions"]
 
 
 class MatchOptions(Options):
-    """Thresholds of prompt matching (:func:`~sam2_autotrack.prompts.resolve_prompts`).
+    """Thresholds of prompt matching ([`resolve_prompts`][sam2_autotrack.prompts.resolve_prompts]).
 
     Parameters
     ----------

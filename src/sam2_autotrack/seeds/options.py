@@ -15,7 +15,7 @@ NegativePolicy = Literal["touching", "none"]
 
 
 class SeedOptions(Options):
-    """How selected masks become clicks (:func:`~sam2_autotrack.seeds.clicks_from_selection`).
+    """How selected masks become clicks (`clicks_from_selection`).
 
     Parameters
     ----------

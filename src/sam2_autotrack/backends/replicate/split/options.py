@@ -1,8 +1,8 @@
 """The settings of the ``auto`` strategy: when a stretch of the clip is re-run per object.
 
-:class:`AutoOptions` is validated when built (a bad value raises
-:class:`~sam2_autotrack.ConfigError` naming the option) and accepted as a plain dict by
-:class:`~sam2_autotrack.ReplicateBackend` (``auto={...}``).
+[`AutoOptions`][sam2_autotrack.backends.replicate.AutoOptions] is validated when built (a bad value
+raises [`ConfigError`][sam2_autotrack.ConfigError] naming the option) and accepted as a plain dict
+by [`ReplicateBackend`][sam2_autotrack.ReplicateBackend] (``auto={...}``).
 """
 
 from __future__ import annotations
