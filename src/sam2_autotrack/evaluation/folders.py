@@ -183,10 +183,19 @@ def evaluate_dirs(
 
     Parameters
     ----------
-    pred_dir, gt_dir
-        Folders of per-object PNG folders.
-    protocol, objects, bound_th
-        As in [`evaluate`][sam2_autotrack.evaluation.evaluate].
+    pred_dir
+        Folder of predicted per-object PNG folders.
+    gt_dir
+        Folder of ground-truth per-object PNG folders.
+    protocol
+        ``"davis-unsupervised"`` or ``"davis-semi-supervised"``, as in
+        [`evaluate`][sam2_autotrack.evaluation.evaluate].
+    objects
+        Which ground-truth objects are scored (``"all"``, ``"davis-frame0-labels"``,
+        ``"present_at_start"``), as in [`evaluate`][sam2_autotrack.evaluation.evaluate].
+    bound_th
+        Boundary tolerance of the F measure, as a fraction of the image diagonal (below 1) or in
+        pixels, as in [`evaluate`][sam2_autotrack.evaluation.evaluate].
     void_dir
         Optional folder of void images, one per ground-truth frame (see
         [`load_void_masks`][sam2_autotrack.evaluation.load_void_masks]).

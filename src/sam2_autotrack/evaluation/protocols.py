@@ -84,7 +84,7 @@ OBJECTS_MODES: tuple[ObjectsMode, ...] = get_args(ObjectsMode)
 class EvaluationOptions(Options):
     """How a clip is scored: the protocol, the ground-truth objects, the boundary tolerance.
 
-    Parameters
+    Attributes
     ----------
     protocol
         ``"davis-unsupervised"`` (default) or ``"davis-semi-supervised"``; see the module notes.

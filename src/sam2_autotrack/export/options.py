@@ -25,7 +25,7 @@ class ExportOptions(Options):
     ``palette/frame_00000.png``... The per-object mask PNGs (``masks/<object_id>/``) are always
     written with a run folder; they are not an export.
 
-    Parameters
+    Attributes
     ----------
     alpha
         True-alpha video codecs: ``"webm"`` (VP9 with alpha) and/or ``"prores"`` (ProRes 4444).

@@ -45,7 +45,7 @@ _Channel = Annotated[int, Field(ge=0, le=255)]
 class OverlayStyle(Options):
     """How the overlay preview draws the objects.
 
-    Parameters
+    Attributes
     ----------
     fill_alpha
         Opacity of the colour fill, ``0`` (contours only) to ``1`` (solid).

@@ -42,7 +42,7 @@ __all__ = [
 class MaskCleanup(Options):
     """How masks are cleaned before export (one setting for every export of a run).
 
-    Parameters
+    Attributes
     ----------
     fill_holes_px
         Fill background holes (regions enclosed by the mask, not touching the frame border) of

@@ -49,7 +49,7 @@ IssueKind = Literal["lost", "drift", "leak", "jump"]
 class HealthOptions(Options):
     """Thresholds of `track_health` (see the module notes for each issue).
 
-    Parameters
+    Attributes
     ----------
     min_area
         Masks with fewer pixels count as empty.

@@ -14,7 +14,7 @@ __all__ = ["MatchOptions"]
 class MatchOptions(Options):
     """Thresholds of prompt matching ([`resolve_prompts`][sam2_autotrack.prompts.resolve_prompts]).
 
-    Parameters
+    Attributes
     ----------
     point_max_area_fraction
         A point never chooses a proposal covering more than this fraction of the frame (sky,

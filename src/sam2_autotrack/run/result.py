@@ -59,8 +59,10 @@ class TrackResult:
         The backend's [`describe`][sam2_autotrack.Backend.describe] record.
     timings
         Seconds per stage (``"propose"``, ``"select"``, ``"seed"``, ``"track"``, ...).
-    proposals, selection
-        The frame-0 proposals and the selection made from them, when this run made them.
+    proposals
+        The frame-0 proposals, when this run made them (``None`` otherwise).
+    selection
+        The selection made from ``proposals``, when this run made it (``None`` otherwise).
     run_dir
         The folder the run was saved to, if any.
 

@@ -18,7 +18,7 @@ class SelectionOptions(Options):
     Sizes given as fractions are fractions of the frame (``H*W``) or of its shorter side, so the
     same options work at 480p and 4K.
 
-    Parameters
+    Attributes
     ----------
     min_area
         Smallest object, in pixels. ``None`` (default) derives it from the frame:

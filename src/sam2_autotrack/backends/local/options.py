@@ -21,7 +21,7 @@ __all__ = ["ProposalOptions", "TrackerOptions"]
 class ProposalOptions(Options):
     """Parameters of the classical proposal generator (one fixed set; not tuned per clip).
 
-    Parameters
+    Attributes
     ----------
     work_max_side
         Longest side, in pixels, of the working copy segmented into superpixels. 640 keeps a
@@ -207,7 +207,7 @@ class ProposalOptions(Options):
 class TrackerOptions(Options):
     """Parameters of the propagation (one fixed set for every clip).
 
-    Parameters
+    Attributes
     ----------
     work_max_side
         Longest side of the working resolution of flow and label map (a 854×480 video is tracked

@@ -61,7 +61,7 @@ _PHRASE_SEPARATOR = " . "
 class GroundingDinoOptions(Options):
     """Which Grounding DINO to run, and its two thresholds.
 
-    Parameters
+    Attributes
     ----------
     model, version
         ``adirik/grounding-dino`` and its 64-hex version id (pinned by default).

@@ -36,7 +36,7 @@ _VERSION_ID = re.compile(r"[0-9a-f]{64}")
 class ModelVersions(Options):
     """Which models, at which versions, the backend runs.
 
-    Parameters
+    Attributes
     ----------
     image_model, image_version
         The proposal model (``meta/sam-2``) and its 64-hex version id.

@@ -49,7 +49,7 @@ def _seconds(default: float) -> Any:
 class Timeouts(Options):
     """How long each step may take, in seconds (wall clock unless said otherwise).
 
-    Parameters
+    Attributes
     ----------
     connect, read, write, pool
         httpx's per-operation timeouts: establishing a connection, waiting for *each* chunk of a
@@ -95,7 +95,7 @@ class Timeouts(Options):
 class Retries(Options):
     """When and how long to retry: 429, 5xx and connection errors, with backoff and jitter.
 
-    Parameters
+    Attributes
     ----------
     max_retries
         Retries of one request after a 429, a 5xx or a network error (then it fails).
@@ -122,7 +122,7 @@ class Retries(Options):
 class Limits(Options):
     """Concurrency, sizes and polling pace.
 
-    Parameters
+    Attributes
     ----------
     download_concurrency
         Output files downloaded at once.
@@ -156,7 +156,7 @@ class Limits(Options):
 class ImageModelInputs(Options):
     """What ``meta/sam-2`` (frame-0 proposals) is asked for.
 
-    Parameters
+    Attributes
     ----------
     points_per_side
         Sent, but has **no effect** on the hosted model: its point grid is fixed when the model
@@ -185,7 +185,7 @@ class ImageModelInputs(Options):
 class VideoModelInputs(Options):
     """What ``meta/sam-2-video`` (tracking from clicks) is asked for, besides the clicks.
 
-    Parameters
+    Attributes
     ----------
     mask_type
         ``"binary"`` (union masks, exact) or ``"greenscreen"`` (frames composited on green,
@@ -224,7 +224,7 @@ class VideoModelInputs(Options):
 class UploadOptions(Options):
     """How the video is prepared for upload (off by default: the original file is sent).
 
-    Parameters
+    Attributes
     ----------
     max_side
         When set, a video whose larger side exceeds it is re-encoded (H.264, CRF 16) down to that

@@ -24,7 +24,7 @@ class AutoOptions(Options):
     ``merge_gap`` mask frames apart form one run; its window starts one mask frame before the
     run (the confident frame the clicks are placed on) and ends ``margin`` mask frames after it.
 
-    Parameters
+    Attributes
     ----------
     merge_gap
         Unsure mask frames at most this many frames apart are re-run in one window.
