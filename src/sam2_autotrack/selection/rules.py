@@ -293,9 +293,10 @@ def overlap_rule(
             shared_px = overlap(i, j) * unit
             smaller = min(clean_area[i], clean_area[j])
             if shared_px > options.max_overlap * smaller:
+                # The rule measures the overlap against the smaller mask; so does the reason.
                 verdicts[i] = (
                     "duplicate",
-                    f"duplicate: overlaps {j} ({shared_px / clean_area[i]:.0%} of its area)",
+                    f"duplicate: overlaps {j} ({shared_px / smaller:.0%} of the smaller mask)",
                 )
                 break
         else:

@@ -16,9 +16,12 @@ and wraps it in a [`Figure`][sam2_autotrack.viz.Figure], which Jupyter displays 
   installed (``pip install "sam2_autotrack[viz]"``), else an OpenCV chart.
 - [`overlay_masks`][sam2_autotrack.viz.overlay_masks] — the coloured fill the pictures are made of.
 
-Object ``k`` (0-based, in click order) always gets colour ``palette(k + 1)[k]`` — the colours of
-[`object_colors`][sam2_autotrack.export.object_colors], which the overlay video uses too — so an
-object has the same colour in every picture. Results are read through the
+Object ``k`` (0-based, in click order) gets colour ``palette(k + 1)[k]`` — the colours of
+[`object_colors`][sam2_autotrack.export.object_colors], which the overlay video uses too — in
+`show_selection`, `filmstrip`, `area_plot` and, once a selection is given, in `show_proposals`
+(a kept proposal wears its object's colour; rejected proposals take the colours after the
+objects'). Without a selection, `show_proposals` colours proposal ``i`` with colour ``i``: there
+are no objects yet. Results are read through the
 [`TrackedVideo`][sam2_autotrack.viz.TrackedVideo] protocol
 ([`TrackResult`][sam2_autotrack.TrackResult] has it).
 """
