@@ -199,7 +199,23 @@ class AutoTracker:
     # -- the steps ----------------------------------------------------------------------------
 
     def first_frame(self, video: str | Path) -> NDArray[np.uint8]:
-        """Return frame 0 of ``video``: ``(H, W, 3)`` RGB at native size, as the tracker sees it."""
+        """Return frame 0 of ``video``: ``(H, W, 3)`` RGB at native size, as the tracker sees it.
+
+        Parameters
+        ----------
+        video
+            Path of the video file.
+
+        Returns
+        -------
+        numpy.ndarray
+            ``(H, W, 3)`` uint8 RGB, rotation metadata applied.
+
+        Raises
+        ------
+        VideoError
+            The file is missing, is not a video, or has no frame.
+        """
         return read_frame(Path(video), 0)
 
     def propose(
@@ -209,7 +225,29 @@ class AutoTracker:
         video: str | Path | None = None,
         work_dir: str | Path | None = None,
     ) -> MaskProposals:
-        """Ask the backend for automatic mask proposals on ``image_rgb``."""
+        """Ask the backend for automatic mask proposals on ``image_rgb``.
+
+        Parameters
+        ----------
+        image_rgb
+            ``(H, W, 3)`` uint8 RGB frame (usually
+            [`first_frame`][sam2_autotrack.AutoTracker.first_frame]).
+        video
+            The video the frame comes from; the embedded engine reads a few more frames of it to
+            tell moving subjects from the background (``None``: the image alone).
+        work_dir
+            Where the backend keeps its journal and downloads (default: a temporary folder).
+
+        Returns
+        -------
+        MaskProposals
+            ``masks`` ``(N, H, W)`` bool and their ``scores``, with provenance and cost.
+
+        Raises
+        ------
+        BackendError
+            The backend failed (for Replicate: the API, a prediction, a download).
+        """
         return self.backend.propose(
             image_rgb,
             video=Path(video) if video is not None else None,
@@ -223,6 +261,19 @@ class AutoTracker:
         image_rgb: NDArray[np.uint8] | None = None,
     ) -> Selection:
         """Filter, dedupe and rank proposals; keep the real objects (see `SelectionOptions`).
+
+        Parameters
+        ----------
+        proposals
+            The [`MaskProposals`][sam2_autotrack.MaskProposals], or ``(N, H, W)`` bool masks.
+        image_rgb
+            The frame the proposals were made on; with it, contrast with the surroundings counts
+            in each proposal's objectness.
+
+        Returns
+        -------
+        Selection
+            The kept masks in rank order and one decision (with its reason) per proposal.
 
         Raises
         ------
@@ -262,6 +313,25 @@ class AutoTracker:
         ([`resolve_prompts`][sam2_autotrack.prompts.resolve_prompts]: the rules, the GrabCut
         fallback).
 
+        Parameters
+        ----------
+        prompts
+            A [`Prompts`][sam2_autotrack.prompts.Prompts] or a dict of its fields (points, boxes,
+            proposal numbers, text).
+        proposals
+            The frame-0 proposals the prompts are matched to.
+        image_rgb
+            Frame 0 as ``(H, W, 3)`` uint8 RGB.
+        video
+            The video, needed when a prompt is on a later frame.
+        work_dir
+            Where the detector and backend keep their journals (default: a temporary folder).
+
+        Returns
+        -------
+        PromptedObjects
+            One object per prompt, with its frame-0 mask, clicks and how it was found.
+
         Raises
         ------
         ConfigError
@@ -287,6 +357,19 @@ class AutoTracker:
 
         Prompted objects also bring their own clicks along
         ([`clicks_from_prompts`][sam2_autotrack.prompts.clicks_from_prompts]).
+
+        Parameters
+        ----------
+        selection
+            A [`Selection`][sam2_autotrack.Selection], the prompted objects of
+            [`resolve`][sam2_autotrack.AutoTracker.resolve], or ``(K, H, W)`` bool masks in object
+            order.
+
+        Returns
+        -------
+        ClickSet
+            ``seeds_per_object`` positive clicks per object (``obj_1``, ``obj_2``, ... in order) and
+            the negatives the [`SeedOptions`][sam2_autotrack.SeedOptions] ask for.
         """
         if isinstance(selection, PromptedObjects):
             return clicks_from_prompts(selection, options=self.seed_options)
@@ -306,6 +389,30 @@ class AutoTracker:
         With the prompted ``objects`` the clicks were made from, the embedded engine starts each
         object from its resolved frame-0 mask (a proposal or a GrabCut cut-out) instead of
         finding a region around its clicks again.
+
+        Parameters
+        ----------
+        video
+            Path of the video file.
+        clicks
+            The seed clicks, in the video's own pixels.
+        work_dir
+            Where the backend keeps its journal and downloads (default: a temporary folder).
+        objects
+            The prompted objects the clicks were made from, if any.
+
+        Returns
+        -------
+        TrackResult
+            Per-object masks through the clip, with the clicks, video info and timings (not saved:
+            [`track`][sam2_autotrack.AutoTracker.track] writes the run folder).
+
+        Raises
+        ------
+        VideoError
+            The video cannot be read.
+        BackendError
+            The backend failed (for Replicate: the API, a prediction, a download).
         """
         video = Path(video)
         info = probe_video(video)
@@ -349,6 +456,28 @@ class AutoTracker:
         ([`resolve`][sam2_autotrack.AutoTracker.resolve] replaces
         [`select`][sam2_autotrack.AutoTracker.select]), and ``prompts.json`` records how each was
         found.
+
+        Parameters
+        ----------
+        video
+            Path of the video file.
+        out_dir
+            The run folder to write (created if missing). ``None``: nothing is written and only
+            the returned result holds the masks.
+        exports
+            Which exports to write into ``out_dir``: an
+            [`ExportOptions`][sam2_autotrack.export.ExportOptions] or a dict of its fields (for
+            example ``{"alpha": ("webm",), "per_object": True, "overlay": True}``; ``per_object`` is
+            a bool: also one alpha video per object). ``None``: no exports.
+        prompts
+            What to track instead of the automatic choice: a
+            [`Prompts`][sam2_autotrack.prompts.Prompts] or a dict of its fields (``points``,
+            ``boxes``, ``picks``, ``text``). ``None``: the selection chooses.
+
+        Returns
+        -------
+        TrackResult
+            The masks, clicks, proposals, selection, timings and cost; ``run_dir`` is ``out_dir``.
 
         Raises
         ------
