@@ -7,13 +7,13 @@ whatever the clip length. Masks given every k-th frame (``frame_indices = 0, k, 
 the source frame rate (or ``fps=`` when given): the alpha never drifts or gets stretched in time.
 
 Each output frame is the decoded source planes followed by the 8-bit alpha plane, handed raw to
-the encoder (:mod:`sam2_autotrack.export.encode`): the alpha reaches the encoder byte for byte.
+the encoder (`sam2_autotrack.export.encode`): the alpha reaches the encoder byte for byte.
 By default the picture is *cleared* where the alpha hides it: pixels outside the box around
-the visible alpha (grown by :data:`CLEAR_MARGIN_PX`) are written black. They are invisible
+the visible alpha (grown by `CLEAR_MARGIN_PX`) are written black. They are invisible
 either way, and a flat black background makes the encoder's work (and the file) proportional to
 the object instead of the frame: on bigbuckbunny at 1280×720, three per-object VP9 videos encode
 about 1.9× faster and are about 4.6× smaller (``clear_hidden=False`` keeps the source there).
-Encoder settings come from the quality presets (:mod:`sam2_autotrack.export.presets`). Reading
+Encoder settings come from the quality presets (`sam2_autotrack.export.presets`). Reading
 alpha back from a WebM needs the libvpx decoder (``ffmpeg -c:v libvpx-vp9 -i file.webm``):
 ffmpeg's native VP9 decoder silently drops it.
 """
@@ -67,7 +67,7 @@ AlphaCodec = Literal["webm", "prores"]
 """``"webm"``: VP9 ``yuva420p`` in WebM. ``"prores"``: ProRes 4444 ``yuva444p10le`` in QuickTime."""
 
 ALPHA_CODECS: tuple[AlphaCodec, ...] = ("webm", "prores")
-"""Every :data:`AlphaCodec`, in the order exports write them."""
+"""Every [`AlphaCodec`][sam2_autotrack.export.AlphaCodec], in the order exports write them."""
 
 _ALPHA_CODECS: dict[str, dict[str, Any]] = {
     "webm": {"suffixes": (".webm",), "planes": "yuv420p", "container": ("-f", "webm")},
@@ -101,7 +101,7 @@ def clear_hidden_pixels(
     -------
     bytes
         The frame with every pixel outside the bounding box of the pixels of alpha > 0, grown
-        by :data:`CLEAR_MARGIN_PX` on each side, set to limited-range black (the whole frame
+        by `CLEAR_MARGIN_PX` on each side, set to limited-range black (the whole frame
         when the alpha is 0 everywhere). A box, not the mask's outline: cheap per frame, and
         the encoder's work follows the object.
 
@@ -213,10 +213,10 @@ def alpha_video_encode(
     *,
     clear_hidden: bool = True,
 ) -> VideoEncode:
-    """Describe one alpha video for :func:`~sam2_autotrack.export.encode.encode_from_source`.
+    """Describe one alpha video for `encode_from_source`.
 
     ``alpha(t)`` gives the ``H * W`` alpha bytes of source frame ``t``; each output frame is the
-    decoded source planes (cleared where hidden, see :func:`clear_hidden_pixels`, unless
+    decoded source planes (cleared where hidden, see `clear_hidden_pixels`, unless
     ``clear_hidden`` is false) followed by them.
     """
     spec = _spec(codec)
@@ -264,8 +264,8 @@ def write_alpha_video(
     source_video
         The video the masks were made on.
     mask
-        ``(T, H, W)`` bool or a :class:`~sam2_autotrack.masks.MaskSequence` (read frame by
-        frame): one object's masks, or :func:`union_of` several.
+        ``(T, H, W)`` bool or a [`MaskSequence`][sam2_autotrack.masks.MaskSequence] (read frame by
+        frame): one object's masks, or [`union_of`][sam2_autotrack.export.union_of] several.
     frame_indices
         ``(T,)`` source-frame index of each mask frame; each mask is held until the next one.
     frame_count
@@ -277,14 +277,14 @@ def write_alpha_video(
         4444 (``yuva444p10le``), large, for editors and compositing.
     quality
         Encoder preset, ``"draft"``, ``"good"`` (default) or ``"best"``
-        (:mod:`sam2_autotrack.export.presets`).
+        (`sam2_autotrack.export.presets`).
     fps
         Output frame rate; ``None`` keeps the source's exact rate.
     cleanup
         Hole filling, speck removal and edge feathering (default: none).
     clear_hidden
         Write black where the alpha hides the picture (outside the box around the visible
-        alpha, grown by :data:`CLEAR_MARGIN_PX`): invisible, and faster to encode and smaller;
+        alpha, grown by `CLEAR_MARGIN_PX`): invisible, and faster to encode and smaller;
         ``False`` keeps the source picture everywhere.
     ffmpeg
         The ffmpeg executable, or ``None`` to find one.
@@ -349,7 +349,8 @@ def write_alpha_videos(
     """Write one alpha video per object (and optionally of their union) in one pass.
 
     The source is decoded once and the encodes run in parallel, one per CPU core
-    (:mod:`sam2_autotrack.export.encode`). Arguments are :func:`write_alpha_video`'s, except:
+    (`sam2_autotrack.export.encode`). Arguments are
+    [`write_alpha_video`][sam2_autotrack.export.write_alpha_video]'s, except:
 
     Parameters
     ----------

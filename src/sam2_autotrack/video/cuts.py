@@ -4,7 +4,8 @@ A cut is a pair of consecutive frames whose colour histograms (8×8×8 RGB bins 
 thumbnail) differ by more than a threshold in total-variation distance (half the L1 distance, in
 ``[0, 1]``): camera and object motion move little of the histogram, a new shot moves most of it.
 Motion is never measured across a cut, and a tracker seeded on one shot cannot follow its objects
-into the next (:func:`is_cut` for a pair of frames, :func:`first_cut` for a stack).
+into the next ([`is_cut`][sam2_autotrack.video.is_cut] for a pair of frames,
+[`first_cut`][sam2_autotrack.video.first_cut] for a stack).
 """
 
 from __future__ import annotations

@@ -1,10 +1,10 @@
-"""``LocalBackend``: the embedded CPU engine behind the :class:`~sam2_autotrack.Backend` protocol.
+"""``LocalBackend``: the embedded CPU engine behind the `Backend` protocol.
 
-No token, no network, no GPU: proposals come from :mod:`~sam2_autotrack.backends.local.proposals`
+No token, no network, no GPU: proposals come from `proposals`
 (superpixels merged on colour, subject candidates from motion unlike the camera), tracking from
-:mod:`~sam2_autotrack.backends.local.initial` and :mod:`~sam2_autotrack.backends.local.propagation`
+`initial` and `propagation`
 (optical-flow label propagation refined by appearance models), stopping at the first scene cut,
-with each track's health judged as it goes (:mod:`sam2_autotrack.masks.health`). It is the
+with each track's health judged as it goes (`sam2_autotrack.masks.health`). It is the
 default backend when no Replicate token is configured.
 """
 
@@ -52,18 +52,20 @@ class LocalBackend:
     Parameters
     ----------
     proposal_options
-        Parameters of the proposal generator (:class:`ProposalOptions` defaults).
+        Parameters of the proposal generator
+        ([`ProposalOptions`][sam2_autotrack.backends.local.ProposalOptions] defaults).
     tracker_options
-        Parameters of the propagation (:class:`TrackerOptions` defaults: 480-pixel working
-        resolution, DIS "fast" flow, colour-histogram boundary refinement).
+        Parameters of the propagation
+        ([`TrackerOptions`][sam2_autotrack.backends.local.TrackerOptions] defaults: 480-pixel
+        working resolution, DIS "fast" flow, colour-histogram boundary refinement).
     motion_frames
-        How many frames after frame 0 :meth:`propose` reads from ``video`` for motion cues
-        (``0`` disables motion; proposals then use colour only). 25 (one second at 25 fps):
-        slow subjects move enough to be told from the camera's motion; the proposals stop at
-        the first scene cut.
+        How many frames after frame 0 [`propose`][sam2_autotrack.LocalBackend.propose] reads from
+        ``video`` for motion cues (``0`` disables motion; proposals then use colour only). 25 (one
+        second at 25 fps): slow subjects move enough to be told from the camera's motion; the
+        proposals stop at the first scene cut.
     stop_at_cut
         Stop tracking at the first scene cut (a jump of the colour histogram between two
-        frames, :func:`~sam2_autotrack.video.is_cut`): the engine seeds on frame 0 only and does
+        frames, [`is_cut`][sam2_autotrack.video.is_cut]): the engine seeds on frame 0 only and does
         not re-identify objects in a new shot, so from the cut on every mask is empty (what a
         tracker carried across it was whatever lay under the old masks). ``info["scene_cut"]``
         says where (``None`` without a cut); track health reports the objects as lost there.
@@ -196,14 +198,15 @@ class LocalBackend:
         Returns
         -------
         ObjectTracks
-            A :class:`~sam2_autotrack.masks.MaskSequence` per object id (``T`` masks),
+            A [`MaskSequence`][sam2_autotrack.masks.MaskSequence] per object id (``T`` masks),
             ``frame_indices`` ``0..T-1``; ``info`` holds timings, the tracking speed,
             ``info["scene_cut"]`` (see ``stop_at_cut``) and ``info["health"]``: per object id,
             the stretches where the track should not be trusted
-            (:func:`~sam2_autotrack.masks.track_health` with its documented default thresholds,
-            on masks subsampled to at most 480 pixels on the longest side; ``min_area`` counts
-            subsampled pixels), each ``{"kind", "start", "stop", "detail"}`` with ``kind`` one
-            of ``"lost"``, ``"drift"``, ``"leak"``, ``"jump"``; an empty list is a healthy track.
+            ([`track_health`][sam2_autotrack.masks.track_health] with its documented default
+            thresholds, on masks subsampled to at most 480 pixels on the longest side; ``min_area``
+            counts subsampled pixels), each ``{"kind", "start", "stop", "detail"}`` with ``kind``
+            one of ``"lost"``, ``"drift"``, ``"leak"``, ``"jump"``; an empty list is a healthy
+            track.
 
         Notes
         -----
@@ -323,7 +326,7 @@ class LocalBackend:
 
 
 def _health_report(meter: TrackMeter, object_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
-    """Track health of every object (see :meth:`LocalBackend.track`), JSON-ready."""
+    """Track health of every object (see `LocalBackend.track`), JSON-ready."""
     series = meter.series()
     report: dict[str, list[dict[str, Any]]] = {}
     for oid in object_ids:

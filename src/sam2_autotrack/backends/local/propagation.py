@@ -1,9 +1,9 @@
 """The embedded engine's tracker: initial regions → label-map propagation through the video.
 
 The initial regions come from
-:func:`~sam2_autotrack.backends.local.initial.initial_masks_from_clicks`.
+`initial_masks_from_clicks`.
 
-Propagation (:class:`LabelPropagator`)
+Propagation (`LabelPropagator`)
     One label map (0 = background, ``k`` = object ``k``) at a working resolution. Per frame:
 
     1. DIS optical flow from the new frame back to the previous one; the previous label map is
@@ -118,7 +118,8 @@ class LabelPropagator:
     masks
         ``(K, H, W)`` bool initial masks, one per object (overlaps go to the later object).
     options
-        Tracking parameters; :class:`TrackerOptions` defaults when ``None``.
+        Tracking parameters; [`TrackerOptions`][sam2_autotrack.backends.local.TrackerOptions]
+        defaults when ``None``.
 
     Examples
     --------
