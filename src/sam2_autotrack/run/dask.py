@@ -3,8 +3,9 @@
 [`dask_executor`][sam2_autotrack.run.dask_executor] connects to a running scheduler
 (``tcp://HOST:8786``, started with ``dask scheduler`` and ``dask worker tcp://HOST:8786`` on each
 machine) or starts a `distributed.LocalCluster` on this machine (``"local"``), and yields a
-`concurrent.futures.Executor` for :meth:`AutoTracker.track_many(executor=...)
-<sam2_autotrack.AutoTracker.track_many>`. Dask is imported only here, only when asked for.
+`concurrent.futures.Executor` for
+[`AutoTracker.track_many(executor=...)`][sam2_autotrack.AutoTracker.track_many]. Dask is imported
+only here, only when asked for.
 """
 
 from __future__ import annotations

@@ -9,8 +9,8 @@ and runs a strategy:
   per-object re-runs of the unsure stretches (``"auto"``: `VideoTracking.rerun_windows`);
 - `VideoTracking.separately` — one prediction per object, run concurrently.
 
-Mask frames are decoded one at a time (:func:`~sam2_autotrack.backends.replicate.frames.
-mask_frames`) and appended to each object's sequence; every prediction's cost is returned as a
+Mask frames are decoded one at a time (`mask_frames`) and appended to each object's sequence; every
+prediction's cost is returned as a
 [`PredictionCost`][sam2_autotrack.backends.PredictionCost].
 """
 

@@ -1,8 +1,8 @@
 """The ``auto`` strategy's plan: which short windows of the clip to re-run per object.
 
 [`plan_windows`][sam2_autotrack.backends.replicate.split.plan_windows] reads the per-frame
-:class:`~sam2_autotrack.backends.replicate.split.signals. FrameSignals` of the image-guided split
-and returns the [`Window`][sam2_autotrack.backends.replicate.split.Window] s to re-run:
+`FrameSignals` of the image-guided split
+and returns the [`Window`][sam2_autotrack.backends.replicate.split.Window]s to re-run:
 
 1. **Unsure frames.** An object is unsure on a mask frame when it shares a union component with
    another object (``merge``), when it is lost (area below ``vanish_ratio`` of its last area
