@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import importlib
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -14,14 +15,14 @@ import pytest
 import sam2_autotrack
 
 ROOT = Path(__file__).resolve().parents[1]
-# One reference page per public subpackage (the top level is reference/index).
+# The top level's names are spread over these pages, the tracker first and the errors last.
+TOP_LEVEL_PAGES = ("tracker", "results", "options", "clicks", "engines", "errors")
+# One reference page per public subpackage face.
 REFERENCE_PAGES: dict[str, str | tuple[str, ...]] = {
-    "backends": (
-        "sam2_autotrack.backends",
-        "sam2_autotrack.backends.local",
-        "sam2_autotrack.backends.replicate",
-        "sam2_autotrack.backends.replicate.split",
-    ),
+    "backends": "sam2_autotrack.backends",
+    "backends-local": "sam2_autotrack.backends.local",
+    "backends-replicate": "sam2_autotrack.backends.replicate",
+    "backends-split": "sam2_autotrack.backends.replicate.split",
     "video": "sam2_autotrack.video",
     "masks": "sam2_autotrack.masks",
     "selection": "sam2_autotrack.selection",
@@ -56,7 +57,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.mark.slow
 def test_every_page_is_built(site: Path) -> None:
     pages = ["index", "concepts", "choosing-objects", "notebooks", "troubleshooting", "cli"]
-    pages += ["reference"]
+    pages += ["reference"] + [f"reference/{name}" for name in TOP_LEVEL_PAGES]
     pages += [f"reference/{name}" for name in REFERENCE_PAGES]
     for page in pages:
         path = site / "index.html" if page == "index" else site / page / "index.html"
@@ -65,7 +66,10 @@ def test_every_page_is_built(site: Path) -> None:
 
 @pytest.mark.slow
 def test_api_reference_documents_every_public_name(site: Path) -> None:
-    api = (site / "reference" / "index.html").read_text(encoding="utf-8")
+    api = "".join(
+        (site / "reference" / page / "index.html").read_text(encoding="utf-8")
+        for page in TOP_LEVEL_PAGES
+    )
     missing = [
         name
         for name in sam2_autotrack.__all__
@@ -82,7 +86,33 @@ def test_api_reference_documents_every_public_name(site: Path) -> None:
 
 @pytest.mark.slow
 def test_cli_reference_holds_the_live_help(site: Path) -> None:
-    page = html.unescape((site / "cli" / "index.html").read_text(encoding="utf-8"))
-    assert "<!-- cli-help" not in page
-    for command in ("track", "demo", "export", "eval"):
-        assert f"usage: sam2-autotrack {command}" in page, f"no help for {command}"
+    page = (site / "cli" / "index.html").read_text(encoding="utf-8")
+    plain = html.unescape(re.sub(r"<[^>]+>", "", page))
+    blocks = plain.split("$ sam2-autotrack")[1:]
+    assert len(blocks) == 5
+    for block in blocks:
+        end = "command again to resume)"
+        assert end in block, "every help ends with the exit codes"
+        wide = [line for line in block[: block.index(end)].splitlines() if len(line) > 80]
+        assert not wide, wide
+
+
+@pytest.mark.slow
+def test_option_classes_show_each_fields_type_and_default(site: Path) -> None:
+    page = html.unescape((site / "reference" / "options" / "index.html").read_text("utf-8"))
+    plain = re.sub(r"<[^>]+>", "", page)
+    assert "max_objects: int = 10" in plain
+    assert "dedupe_iou: float = 0.88" in plain
+    assert "**data" not in plain
+    assert "Attributes" in plain
+
+
+@pytest.mark.slow
+def test_combined_docstring_entries_do_not_borrow_a_type(site: Path) -> None:
+    results = html.unescape((site / "reference" / "results" / "index.html").read_text("utf-8"))
+    plain = re.sub(r"<[^>]+>", "", results)
+    assert re.search(r"selection\s*\(\s*Selection \| None", plain), "selection type"
+    evaluation = html.unescape(
+        (site / "reference" / "evaluation" / "index.html").read_text("utf-8")
+    )
+    assert not re.search(r"bound_th\s*\(\s*ObjectsMode", re.sub(r"<[^>]+>", "", evaluation))

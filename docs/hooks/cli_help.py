@@ -1,12 +1,13 @@
 """MkDocs hook: replace ``<!-- cli-help: ARGS -->`` markers with ``sam2-autotrack ARGS --help``.
 
 The CLI reference is generated from the installed parser at build time, so it cannot drift from
-the code. The help is rendered with ``COLUMNS=100`` so the page is the same on every machine.
+the code. The parser wraps its help at 80 columns whatever the terminal says
+(``sam2_autotrack.cli.parser``), the width a code block of this site shows without scrolling
+sideways on a desktop browser, so the page is the same on every machine and needs no ``COLUMNS``.
 """
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
@@ -17,8 +18,7 @@ _MARKER = re.compile(r"<!--\s*cli-help:\s*(?P<args>[^>]*?)\s*-->")
 
 def _help_text(args: str) -> str:
     command = [sys.executable, "-m", "sam2_autotrack.cli", *args.split(), "--help"]
-    env = {**os.environ, "COLUMNS": "100"}
-    done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=60, check=False)
+    done = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
     if done.returncode != 0:
         raise RuntimeError(
             f"`sam2-autotrack {args} --help` failed with exit code {done.returncode}: "

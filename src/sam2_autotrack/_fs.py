@@ -1,6 +1,6 @@
 """Atomic file writes: nothing half-written is ever left at a final path.
 
-Every file the library produces goes through :func:`atomic_path` (or the byte/text/JSON shortcuts):
+Every file the library produces goes through `atomic_path` (or the byte/text/JSON shortcuts):
 the content is written to a temporary sibling, flushed, then renamed over the final name. A crash or
 Ctrl-C leaves either the old file or the new one, never a truncated one.
 

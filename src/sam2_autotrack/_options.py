@@ -3,8 +3,8 @@
 Options objects (``SelectionOptions``, ``SeedOptions``, ``ExportOptions``, ...) are small frozen
 pydantic models, in the spirit of httpx's ``Timeout`` and ``Limits``: each groups the settings of
 one concern, validates them when it is built, before any work, and is recorded as JSON in the run
-manifest. A bad value raises :class:`~sam2_autotrack.ConfigError` with one line naming the option,
-the value given and what it takes — never a raw pydantic ``ValidationError``.
+manifest. A bad value raises [`ConfigError`][sam2_autotrack.ConfigError] with one line naming the
+option, the value given and what it takes — never a raw pydantic ``ValidationError``.
 """
 
 from __future__ import annotations
@@ -51,8 +51,8 @@ def config_error(exc: ValidationError, owner: str) -> ConfigError:
 class Options(BaseModel):
     """Base of the library's option objects: frozen, strict about unknown fields.
 
-    Invalid values raise :class:`~sam2_autotrack.ConfigError` (also a ``ValueError``), both from
-    the constructor and from :meth:`replace`.
+    Invalid values raise [`ConfigError`][sam2_autotrack.ConfigError] (also a ``ValueError``), both
+    from the constructor and from `replace`.
 
     Examples
     --------

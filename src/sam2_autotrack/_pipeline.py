@@ -1,10 +1,10 @@
-"""The whole job of :meth:`AutoTracker.track <sam2_autotrack.AutoTracker.track>`, step by step.
+"""The whole job of [`AutoTracker.track`][sam2_autotrack.AutoTracker.track], step by step.
 
-:func:`track_video` runs the tracker's public steps in order — frame 0, proposals, the
+``track_video`` runs the tracker's public steps in order — frame 0, proposals, the
 selection (or the prompts' resolution), seeds, propagation (with re-discovery when the tracker
 has it on) — and, with a run folder, writes each stage's files, the exports and the manifest
 last (the ``INCOMPLETE`` marker comes off when it is written). It is a function of the steps
-(:class:`TrackerSteps`, which :class:`~sam2_autotrack.AutoTracker` implements), so the facade
+(``TrackerSteps``, which [`AutoTracker`][sam2_autotrack.AutoTracker] implements), so the facade
 only composes.
 """
 
@@ -56,7 +56,7 @@ __all__ = [
 
 
 class TrackerSteps(Protocol):
-    """The steps :func:`track_video` composes (:class:`~sam2_autotrack.AutoTracker`'s)."""
+    """The steps ``track_video`` composes ([`AutoTracker`][sam2_autotrack.AutoTracker]'s)."""
 
     progress: ProgressCallback | None
 
@@ -167,7 +167,7 @@ def prompt_record(prompts: Prompts | None, detector: Callable[[], Detector]) -> 
 
 
 def require_objects(selection: Selection, proposal_count: int) -> Selection:
-    """Return ``selection``; raise :class:`~sam2_autotrack.SelectionError` when it is empty."""
+    """Return ``selection``; raise [`SelectionError`][sam2_autotrack.SelectionError] if empty."""
     if len(selection) == 0:
         counts = selection.category_counts()
         summary = ", ".join(f"{n} {category}" for category, n in sorted(counts.items()))
@@ -196,8 +196,8 @@ def track_video(
 ) -> TrackResult:
     """Run the whole pipeline on ``video``; with ``out``, write the run folder.
 
-    ``exports`` and ``prompts`` are already checked (see :meth:`AutoTracker.track
-    <sam2_autotrack.AutoTracker.track>`, which documents the folder's files).
+    ``exports`` and ``prompts`` are already checked (see
+    [`AutoTracker.track`][sam2_autotrack.AutoTracker.track], which documents the folder's files).
     """
     timings: dict[str, float] = {}
     if out is not None:

@@ -1,6 +1,6 @@
 """What the tracker needs to honour prompts on a given backend: checks and the default detector.
 
-Kept out of :mod:`sam2_autotrack.tracker` (the facade composes, this knows the backends' limits),
+Kept out of `sam2_autotrack.tracker` (the facade composes, this knows the backends' limits),
 and importing the Replicate code only when a text prompt or a Replicate backend asks for it.
 """
 
@@ -34,12 +34,13 @@ _TOKEN_ENV = "REPLICATE_API_TOKEN"
 
 
 def coerce_prompts(prompts: Prompts | dict[str, Any] | None) -> Prompts | None:
-    """Return ``prompts`` as :class:`Prompts`, or ``None`` when nothing is prompted.
+    """Return ``prompts`` as `Prompts`, or ``None`` when nothing is prompted.
 
     Raises
     ------
     ConfigError
-        ``prompts`` is not a :class:`Prompts`, a dict of its fields or ``None``, or is invalid.
+        ``prompts`` is not a [`Prompts`][sam2_autotrack.prompts.Prompts], a dict of its fields or
+        ``None``, or is invalid.
     """
     chosen = Prompts.coerce(prompts)
     return None if chosen is None or chosen.is_empty else chosen
@@ -122,7 +123,7 @@ def resolve_for_backend(
     """Resolve prompts with what they need from the backend: proposals on later frames, text.
 
     Reads and proposes on every later frame a box is on, runs ``detector()`` on ``image_rgb`` for
-    a text prompt, then :func:`~sam2_autotrack.prompts.resolve_prompts`.
+    a text prompt, then [`resolve_prompts`][sam2_autotrack.prompts.resolve_prompts].
     """
     chosen = coerce_prompts(prompts)
     if chosen is None:

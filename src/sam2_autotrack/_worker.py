@@ -1,7 +1,7 @@
-"""The batch side of :meth:`AutoTracker.track_many <sam2_autotrack.AutoTracker.track_many>`.
+"""The batch side of [`AutoTracker.track_many`][sam2_autotrack.AutoTracker.track_many].
 
-:func:`track_batch` runs the videos on threads sharing the tracker, or as
-:class:`~sam2_autotrack.run.jobs.VideoJob` s on an executor; :func:`run_video_job` runs one job
+``track_batch`` runs the videos on threads sharing the tracker, or as
+[`VideoJob`][sam2_autotrack.run.VideoJob] s on an executor; ``run_video_job`` runs one job
 where it lands: it builds the job's backend and a tracker (of the type it is given, so this
 module needs no import of the facade), writes the run folder and returns the video's row.
 """
@@ -30,7 +30,7 @@ __all__ = ["run_video_job", "track_batch"]
 
 
 class _Tracks(Protocol):
-    """What a job's tracker returns (a :class:`~sam2_autotrack.TrackResult`)."""
+    """What a job's tracker returns (a [`TrackResult`][sam2_autotrack.TrackResult])."""
 
     @property
     def frame_count(self) -> int:
@@ -43,7 +43,7 @@ class _Tracks(Protocol):
 
 
 class _Tracker(Protocol):
-    """What :func:`run_video_job` needs of the tracker it builds."""
+    """What ``run_video_job`` needs of the tracker it builds."""
 
     def track(self, video: Path, out_dir: Path, *, exports: Any, prompts: Any) -> _Tracks:
         """Track one video into its run folder."""
@@ -51,7 +51,7 @@ class _Tracker(Protocol):
 
 
 class _BatchTracker(_Tracker, Protocol):
-    """What :func:`track_batch` needs of the tracker (:class:`~sam2_autotrack.AutoTracker`)."""
+    """What ``track_batch`` needs of the tracker ([`AutoTracker`][sam2_autotrack.AutoTracker])."""
 
     backend: Backend
     selection_options: SelectionOptions
@@ -104,8 +104,8 @@ def run_video_job(job: VideoJob, tracker_type: Callable[..., _Tracker]) -> Batch
     The worker builds its own backend and tracker from the job (a Replicate worker reads
     ``REPLICATE_API_TOKEN`` from its own environment), writes the run folder, and returns a row
     without the masks (they stay in the run folder). A folder already complete with the same
-    settings is not redone. An :class:`~sam2_autotrack.AutotrackError` or ``OSError`` becomes a
-    failed row; anything else propagates.
+    settings is not redone. An [`AutotrackError`][sam2_autotrack.AutotrackError] or ``OSError``
+    becomes a failed row; anything else propagates.
     """
     started = time.perf_counter()
     done = completed_item(job)

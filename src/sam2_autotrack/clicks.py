@@ -191,9 +191,9 @@ def _parse_coordinates(text: str) -> list[tuple[int, int]]:
 class ClickSet(BaseModel):
     """An ordered set of clicks, optionally bound to a frame size.
 
-    The clicks keep their order; :meth:`to_replicate` renders them as the four strings and
-    :meth:`from_replicate` parses them back (``from_replicate(s).to_replicate() == s`` for every
-    canonical ``s``).
+    The clicks keep their order; [`to_replicate`][sam2_autotrack.ClickSet.to_replicate] renders them
+    as the four strings and [`from_replicate`][sam2_autotrack.ClickSet.from_replicate] parses them
+    back (``from_replicate(s).to_replicate() == s`` for every canonical ``s``).
 
     Parameters
     ----------
@@ -247,7 +247,7 @@ class ClickSet(BaseModel):
     def build(
         cls, clicks: Iterable[Click], *, resolution_wh: tuple[int, int] | None = None
     ) -> ClickSet:
-        """Validate ``clicks`` into a click set, raising :class:`ClickError` on bad input.
+        """Validate ``clicks`` into a click set, raising `ClickError` on bad input.
 
         Examples
         --------
@@ -268,7 +268,8 @@ class ClickSet(BaseModel):
         Parameters
         ----------
         strings
-            A :class:`ReplicateClickStrings` or a mapping with the four keys.
+            A [`ReplicateClickStrings`][sam2_autotrack.ReplicateClickStrings] or a mapping with the
+            four keys.
         resolution_wh
             If given, clicks outside ``(width, height)`` are rejected.
 

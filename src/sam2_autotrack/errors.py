@@ -1,8 +1,9 @@
 """The exception tree of sam2_autotrack.
 
-Every error the library raises on purpose derives from :class:`AutotrackError`, so a batch runner
-can catch one class. Each message names the problem *and* the fix; the attributes carry the context
-(paths, prediction ids, shapes) for programs.
+Every error the library raises on purpose derives from
+[`AutotrackError`][sam2_autotrack.AutotrackError], so a batch runner can catch one class. Each
+message names the problem *and* the fix; the attributes carry the context (paths, prediction ids,
+shapes) for programs.
 
 ::
 

@@ -17,7 +17,7 @@ def note(message: str, *, stream: TextIO | None = None) -> None:
 
 
 class StderrProgress:
-    """A :data:`~sam2_autotrack.ProgressCallback` that draws a progress bar on stderr.
+    """A [`ProgressCallback`][sam2_autotrack.ProgressCallback] that draws a progress bar on stderr.
 
     On a terminal the bar is redrawn in place; otherwise (pipes, CI logs) a line is printed at most
     every ``interval`` seconds and when a stage completes, so logs stay short.

@@ -1,9 +1,9 @@
 """`AutoTracker`: the small facade that composes video I/O, a backend, selection and seeding.
 
-It composes the steps and nothing else: the steps live in :mod:`~sam2_autotrack.selection`
-(or :mod:`~sam2_autotrack.prompts` when the user says what to track),
-:mod:`~sam2_autotrack.seeds` and the backends, the run folder in :mod:`~sam2_autotrack.run`, the
-exports in :mod:`~sam2_autotrack.export`.
+It composes the steps and nothing else: the steps live in [`selection`][sam2_autotrack.selection]
+(or [`prompts`][sam2_autotrack.prompts] when the user says what to track),
+[`seeds`][sam2_autotrack.seeds] and the backends, the run folder in [`run`][sam2_autotrack.run], the
+exports in [`export`][sam2_autotrack.export].
 """
 
 from __future__ import annotations
@@ -60,48 +60,52 @@ class AutoTracker:
     """Track the objects of a video with no human clicks.
 
     ``track()`` does everything; the steps are public for notebooks:
-    :meth:`first_frame` → :meth:`propose` → :meth:`select` → :meth:`seed` → :meth:`propagate`.
-    To say what to track instead of the automatic choice, pass ``prompts=``
-    (:class:`~sam2_autotrack.prompts.Prompts`: points, boxes, proposal numbers, text) to
-    ``track()``, or call :meth:`resolve` in place of :meth:`select`.
-    Every option is checked here, before any work (a bad one raises
-    :class:`~sam2_autotrack.ConfigError`).
+    [`first_frame`][sam2_autotrack.AutoTracker.first_frame] →
+    [`propose`][sam2_autotrack.AutoTracker.propose] → [`select`][sam2_autotrack.AutoTracker.select]
+    → [`seed`][sam2_autotrack.AutoTracker.seed] →
+    [`propagate`][sam2_autotrack.AutoTracker.propagate]. To say what to track instead of the
+    automatic choice, pass ``prompts=`` ([`Prompts`][sam2_autotrack.prompts.Prompts]: points, boxes,
+    proposal numbers, text) to ``track()``, or call [`resolve`][sam2_autotrack.AutoTracker.resolve]
+    in place of [`select`][sam2_autotrack.AutoTracker.select]. Every option is checked here, before
+    any work (a bad one raises [`ConfigError`][sam2_autotrack.ConfigError]).
 
-    A tracker is a context manager: leaving the ``with`` block (or :meth:`close`) closes the
-    backend's HTTP connections — **only for a backend the tracker created** from ``"auto"``,
-    ``"local"`` or ``"replicate"``. A :class:`~sam2_autotrack.Backend` instance you pass in stays
-    yours (you may share it between trackers); close it yourself.
+    A tracker is a context manager: leaving the ``with`` block (or
+    [`close`][sam2_autotrack.AutoTracker.close]) closes the backend's HTTP connections — **only for
+    a backend the tracker created** from ``"auto"``, ``"local"`` or ``"replicate"``. A
+    [`Backend`][sam2_autotrack.Backend] instance you pass in stays yours (you may share it between
+    trackers); close it yourself.
 
     Parameters
     ----------
     backend
         ``"auto"`` (Replicate when ``REPLICATE_API_TOKEN`` is set, else the embedded CPU engine),
-        ``"local"``, ``"replicate"``, or any object implementing :class:`~sam2_autotrack.Backend`
+        ``"local"``, ``"replicate"``, or any object implementing [`Backend`][sam2_autotrack.Backend]
         (e.g. ``ReplicateBackend(image_inputs={"pred_iou_thresh": 0.8})``).
     api_token
         Replicate token; overrides ``REPLICATE_API_TOKEN``.
     selection
-        Rules that pick the real objects among the proposals (a :class:`SelectionOptions` or a
-        dict of its fields).
+        Rules that pick the real objects among the proposals (a
+        [`SelectionOptions`][sam2_autotrack.SelectionOptions] or a dict of its fields).
     seeds
         Clicks per object and the negative-click policy (a
-        :class:`~sam2_autotrack.seeds.SeedOptions` or a dict of its fields).
+        [`SeedOptions`][sam2_autotrack.seeds.SeedOptions] or a dict of its fields).
     progress
-        A :data:`~sam2_autotrack.ProgressCallback` (e.g. :class:`StderrProgress`), or ``None``.
+        A [`ProgressCallback`][sam2_autotrack.ProgressCallback] (e.g.
+        [`StderrProgress`][sam2_autotrack.StderrProgress]), or ``None``.
     stream
         Where notes go (default stderr).
     detector
-        The open-vocabulary :class:`~sam2_autotrack.prompts.Detector` of text prompts. Default:
+        The open-vocabulary [`Detector`][sam2_autotrack.prompts.Detector] of text prompts. Default:
         Grounding DINO on Replicate
-        (:class:`~sam2_autotrack.backends.replicate.GroundingDinoDetector`), made at the first
-        text prompt — through the Replicate backend's client, or with ``api_token`` /
-        ``REPLICATE_API_TOKEN`` (without a token a text prompt fails at once: no offline
-        detector). A detector you pass stays yours to close.
+        ([`GroundingDinoDetector`][sam2_autotrack.backends.replicate.GroundingDinoDetector]), made
+        at the first text prompt — through the Replicate backend's client, or with ``api_token`` /
+        ``REPLICATE_API_TOKEN`` for another backend (without a token a text prompt fails at once:
+        there is no offline detector). A detector you pass stays yours to close.
     rediscover
         Re-discovery of objects that appear after frame 0 (entering, or after a scene cut): a
         keyframe spacing in frames, ``"auto"`` (2 s of video), a
-        :class:`~sam2_autotrack.rediscovery.RediscoveryOptions` or a dict of its fields;
-        ``None``/``0`` (default): off.
+        [`RediscoveryOptions`][sam2_autotrack.rediscovery.RediscoveryOptions] or a dict of its
+        fields; ``None``/``0`` (default): off.
 
     Examples
     --------
@@ -195,7 +199,23 @@ class AutoTracker:
     # -- the steps ----------------------------------------------------------------------------
 
     def first_frame(self, video: str | Path) -> NDArray[np.uint8]:
-        """Return frame 0 of ``video``: ``(H, W, 3)`` RGB at native size, as the tracker sees it."""
+        """Return frame 0 of ``video``: ``(H, W, 3)`` RGB at native size, as the tracker sees it.
+
+        Parameters
+        ----------
+        video
+            Path of the video file.
+
+        Returns
+        -------
+        numpy.ndarray
+            ``(H, W, 3)`` uint8 RGB, rotation metadata applied.
+
+        Raises
+        ------
+        VideoError
+            The file is missing, is not a video, or has no frame.
+        """
         return read_frame(Path(video), 0)
 
     def propose(
@@ -205,7 +225,29 @@ class AutoTracker:
         video: str | Path | None = None,
         work_dir: str | Path | None = None,
     ) -> MaskProposals:
-        """Ask the backend for automatic mask proposals on ``image_rgb``."""
+        """Ask the backend for automatic mask proposals on ``image_rgb``.
+
+        Parameters
+        ----------
+        image_rgb
+            ``(H, W, 3)`` uint8 RGB frame (usually
+            [`first_frame`][sam2_autotrack.AutoTracker.first_frame]).
+        video
+            The video the frame comes from; the embedded engine reads a few more frames of it to
+            tell moving subjects from the background (``None``: the image alone).
+        work_dir
+            Where the backend keeps its journal and downloads (default: a temporary folder).
+
+        Returns
+        -------
+        MaskProposals
+            ``masks`` ``(N, H, W)`` bool and their ``scores``, with provenance and cost.
+
+        Raises
+        ------
+        BackendError
+            The backend failed (for Replicate: the API, a prediction, a download).
+        """
         return self.backend.propose(
             image_rgb,
             video=Path(video) if video is not None else None,
@@ -218,7 +260,20 @@ class AutoTracker:
         *,
         image_rgb: NDArray[np.uint8] | None = None,
     ) -> Selection:
-        """Filter, dedupe and rank proposals; keep the real objects (see :class:`SelectionOptions`).
+        """Filter, dedupe and rank proposals; keep the real objects (see `SelectionOptions`).
+
+        Parameters
+        ----------
+        proposals
+            The [`MaskProposals`][sam2_autotrack.MaskProposals], or ``(N, H, W)`` bool masks.
+        image_rgb
+            The frame the proposals were made on; with it, contrast with the surroundings counts
+            in each proposal's objectness.
+
+        Returns
+        -------
+        Selection
+            The kept masks in rank order and one decision (with its reason) per proposal.
 
         Raises
         ------
@@ -243,11 +298,31 @@ class AutoTracker:
         video: str | Path | None = None,
         work_dir: str | Path | None = None,
     ) -> PromptedObjects:
-        """Choose the objects the prompts name, in place of :meth:`select`.
+        """Choose the objects the prompts name, in place of `select`.
 
         Runs the detector on ``image_rgb`` for a text prompt, proposes on the later frames boxes
         are on (reading them from ``video``), and matches every prompt to the proposals
-        (:func:`~sam2_autotrack.prompts.resolve_prompts`: the rules, the GrabCut fallback).
+        ([`resolve_prompts`][sam2_autotrack.prompts.resolve_prompts]: the rules, the GrabCut
+        fallback).
+
+        Parameters
+        ----------
+        prompts
+            A [`Prompts`][sam2_autotrack.prompts.Prompts] or a dict of its fields (points, boxes,
+            proposal numbers, text).
+        proposals
+            The frame-0 proposals the prompts are matched to.
+        image_rgb
+            Frame 0 as ``(H, W, 3)`` uint8 RGB.
+        video
+            The video, needed when a prompt is on a later frame.
+        work_dir
+            Where the detector and backend keep their journals (default: a temporary folder).
+
+        Returns
+        -------
+        PromptedObjects
+            One object per prompt, with its frame-0 mask, clicks and how it was found.
 
         Raises
         ------
@@ -273,7 +348,20 @@ class AutoTracker:
         """Turn selected (or prompted) objects into interior positive clicks (plus negatives).
 
         Prompted objects also bring their own clicks along
-        (:func:`~sam2_autotrack.prompts.clicks_from_prompts`).
+        ([`clicks_from_prompts`][sam2_autotrack.prompts.clicks_from_prompts]).
+
+        Parameters
+        ----------
+        selection
+            A [`Selection`][sam2_autotrack.Selection], the prompted objects of
+            [`resolve`][sam2_autotrack.AutoTracker.resolve], or ``(K, H, W)`` bool masks in object
+            order.
+
+        Returns
+        -------
+        ClickSet
+            ``seeds_per_object`` positive clicks per object (``obj_1``, ``obj_2``, ... in order) and
+            the negatives the [`SeedOptions`][sam2_autotrack.SeedOptions] ask for.
         """
         if isinstance(selection, PromptedObjects):
             return clicks_from_prompts(selection, options=self.seed_options)
@@ -294,6 +382,30 @@ class AutoTracker:
         object from its resolved frame-0 mask (a proposal or a GrabCut cut-out) instead of
         finding a region around its clicks again. With re-discovery on, the objects found on
         keyframes are tracked too and the result's clicks hold theirs (each on its keyframe).
+
+        Parameters
+        ----------
+        video
+            Path of the video file.
+        clicks
+            The seed clicks, in the video's own pixels.
+        work_dir
+            Where the backend keeps its journal and downloads (default: a temporary folder).
+        objects
+            The prompted objects the clicks were made from, if any.
+
+        Returns
+        -------
+        TrackResult
+            Per-object masks through the clip, with the clicks, video info and timings (not saved:
+            [`track`][sam2_autotrack.AutoTracker.track] writes the run folder).
+
+        Raises
+        ------
+        VideoError
+            The video cannot be read.
+        BackendError
+            The backend failed (for Replicate: the API, a prediction, a download).
         """
         video = Path(video)
         info = probe_video(video)
@@ -324,12 +436,36 @@ class AutoTracker:
 
         The folder gets ``frame0.png``, ``masks_all/``, ``masks_selected/``, ``clicks.json``,
         ``video_result.json``, ``masks/<object_id>/frame_00000.png``..., the ``exports`` asked for
-        (an :class:`~sam2_autotrack.export.ExportOptions` or a dict of its fields) and
+        (an [`ExportOptions`][sam2_autotrack.export.ExportOptions] or a dict of its fields) and
         ``manifest.json`` (written last: a folder with a manifest is complete).
 
-        With ``prompts`` (a :class:`~sam2_autotrack.prompts.Prompts` or a dict of its fields)
-        the objects are the ones the prompts name, not the automatic choice (:meth:`resolve`
-        replaces :meth:`select`), and ``prompts.json`` records how each was found.
+        With ``prompts`` (a [`Prompts`][sam2_autotrack.prompts.Prompts] or a dict of its fields)
+        the objects are the ones the prompts name, not the automatic choice
+        ([`resolve`][sam2_autotrack.AutoTracker.resolve] replaces
+        [`select`][sam2_autotrack.AutoTracker.select]), and ``prompts.json`` records how each was
+        found.
+
+        Parameters
+        ----------
+        video
+            Path of the video file.
+        out_dir
+            The run folder to write (created if missing). ``None``: nothing is written and only
+            the returned result holds the masks.
+        exports
+            Which exports to write into ``out_dir``: an
+            [`ExportOptions`][sam2_autotrack.export.ExportOptions] or a dict of its fields (for
+            example ``{"alpha": ("webm",), "per_object": True, "overlay": True}``; ``per_object`` is
+            a bool: also one alpha video per object). ``None``: no exports.
+        prompts
+            What to track instead of the automatic choice: a
+            [`Prompts`][sam2_autotrack.prompts.Prompts] or a dict of its fields (``points``,
+            ``boxes``, ``picks``, ``text``). ``None``: the selection chooses.
+
+        Returns
+        -------
+        TrackResult
+            The masks, clicks, proposals, selection, timings and cost; ``run_dir`` is ``out_dir``.
 
         Raises
         ------
@@ -366,12 +502,15 @@ class AutoTracker:
         By default ``concurrency`` threads share this tracker's backend (the Replicate client is
         shared, so a rate limit hit by one job slows them all instead of failing them).
 
-        With ``executor`` — any :class:`concurrent.futures.Executor`: a process pool, or Dask's
-        (:func:`sam2_autotrack.run.dask_executor`) — each video travels as a small picklable
-        :class:`~sam2_autotrack.run.jobs.VideoJob` and the worker builds its own tracker (HTTP
-        clients and locks never leave this process), writes the run folder (a shared filesystem)
-        and sends back its row; a worker that dies fails only its own videos. Progress is
-        reported as ``("videos", done, total)``.
+        With ``executor`` — any `concurrent.futures.Executor`: a process pool, or Dask's
+        for many machines (``distributed.Client("tcp://HOST:8786").get_executor()``, see
+        [`sam2_autotrack.run.dask_executor`][sam2_autotrack.run.dask_executor]) — each video travels
+        as a small picklable [`VideoJob`][sam2_autotrack.run.VideoJob] (backend name and options,
+        selection, seed and export options) and the worker builds its own tracker: a tracker's HTTP
+        clients and locks never leave this process. The worker writes the video's run folder (paths
+        must mean the same on the workers: a shared filesystem) and sends back its row of the
+        summary; a worker that dies fails only its own videos. Progress is reported as ``("videos",
+        done, total)``.
 
         Either way a video whose run folder is already complete with the same backend and options
         is not redone (its row says ``skipped``), and an interrupted one is run again (a
@@ -386,8 +525,8 @@ class AutoTracker:
         concurrency
             Threads when no ``executor`` is given.
         exports, prompts
-            :meth:`track`'s, checked once before any video is read (the same prompts for every
-            video).
+            [`track`][sam2_autotrack.AutoTracker.track]'s, checked once before any video is read
+            (the same prompts for every video).
         executor
             Where to run the videos instead of this process's threads.
         backend_options
@@ -413,9 +552,12 @@ class AutoTracker:
 
 
 def track_video_job(job: VideoJob) -> BatchItem:
-    """Run one :class:`~sam2_autotrack.run.jobs.VideoJob` on a worker; return its summary row.
+    """Run one [`VideoJob`][sam2_autotrack.run.VideoJob] on a worker; return its summary row.
 
-    The worker builds its own backend and an :class:`AutoTracker`, writes the run folder and
-    returns a row without the masks (:func:`~sam2_autotrack._worker.run_video_job`).
+    The worker builds its own backend and tracker from the job (a Replicate worker reads
+    ``REPLICATE_API_TOKEN`` from its own environment), writes the run folder, and returns a row
+    without the masks (they stay in the run folder). A folder already complete with the same
+    settings is not redone. An [`AutotrackError`][sam2_autotrack.AutotrackError] or ``OSError``
+    becomes a failed row; anything else propagates.
     """
     return run_video_job(job, AutoTracker)

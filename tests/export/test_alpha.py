@@ -248,3 +248,33 @@ def test_real_clip_alpha_round_trip_every_third_mask(codec: str, tmp_path: Path)
     agreement = float(((alpha >= 128) == held).mean())
     assert agreement >= 0.999, agreement
     assert probe_stream(out).fps == Fraction(30000, 1001)
+
+
+@pytest.mark.parametrize("codec", ["webm", "prores"])
+def test_the_picture_the_alpha_hides_is_black_unless_kept(
+    clips: dict[str, Path], tmp_path: Path, codec: str
+) -> None:
+    masks = np.zeros((FRAMES, 47, 65), dtype=bool)
+    masks[:, 10:20, 5:15] = True  # the far right of the frame is > 8 px from any visible pixel
+    suffix = ".webm" if codec == "webm" else ".mov"
+    source_rgb = decode_rgb(clips["odd"], (65, 47)).astype(np.int16)
+    pictures = {}
+    for clear in (True, False):
+        out = write_alpha_video(
+            clips["odd"], masks, frame_indices=np.arange(FRAMES), frame_count=FRAMES,
+            out_path=tmp_path / f"{clear}{suffix}", codec=codec,  # type: ignore[arg-type]
+            clear_hidden=clear,
+        )  # fmt: skip
+        pictures[clear] = decode_rgb(out, (65, 47)).astype(np.int16)
+        assert np.array_equal(decode_alpha(out, (65, 47)) >= 128, masks)
+    far = np.s_[:, :, 32:]
+    near = np.s_[:, 10:20, 5:15]
+    # hidden: black when cleared, the source when kept (within the codec's loss on this tiny
+    # colour-bar clip); what shows is the source in both
+    assert float(source_rgb[far].mean()) > 60
+    assert float(np.abs(pictures[True][far]).max()) <= 8
+    assert float(np.abs(pictures[False][far] - source_rgb[far]).mean()) < 20.0
+    for picture in pictures.values():
+        assert float(np.abs(picture[near] - source_rgb[near]).mean()) < 20.0
+    if codec == "prores":  # intra-only: the visible pixels are coded the same either way
+        assert np.array_equal(pictures[True][near], pictures[False][near])

@@ -162,6 +162,23 @@ def test_overlapping_versions_of_one_object_are_not_two_objects() -> None:
     assert "overlaps" in dropped[0].reason
 
 
+def test_duplicate_reason_gives_the_overlap_of_the_mask_the_rule_measures() -> None:
+    # The rule compares the shared pixels with the SMALLER mask; the reason must print that
+    # fraction (here about 62 %), not the share of the dropped mask's own area (about 28 %).
+    small = box(130, 80, 210, 160)  # 80 x 80
+    big = box(60, 60, 180, 180)  # 120 x 120, sharing 50 x 80 with the small box
+    masks = np.stack([small, big])
+    selection = select_objects(masks, scores=np.array([1.0, 0.5]))
+    dropped = [d for d in selection.decisions if d.category == "duplicate"]
+    assert len(dropped) == 1, [d.reason for d in selection.decisions]
+    percent = int(dropped[0].reason.split("(")[1].split("%")[0])
+    shared = int((small & big).sum())
+    expected = 100 * shared / min(int(small.sum()), int(big.sum()))
+    assert percent > 100 * SelectionOptions().max_overlap
+    assert abs(percent - expected) <= 3
+    assert "of the smaller mask" in dropped[0].reason
+
+
 def test_model_scores_break_ties_between_identical_shapes() -> None:
     masks = np.stack([disc(80, 120, 30), disc(240, 120, 30)])
     first = select_objects(masks, scores=np.array([0.6, 0.99]))

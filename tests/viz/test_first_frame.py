@@ -86,6 +86,21 @@ def test_show_proposals_draws_rejection_reasons_in_the_legend() -> None:
     assert not np.array_equal(other.image[H:], figure.image[H:])
 
 
+def test_a_kept_proposal_wears_its_objects_colour_in_both_pictures() -> None:
+    image = _image()
+    # The first object is proposal 1 (listed second), so index colours and object colours differ.
+    masks = np.stack([_rect(70, 110, 90, 150), _rect(10, 60, 10, 70)])
+    selection = select_objects(masks, scores=np.array([0.5, 1.0]))
+    order = selection.indices.tolist()
+    assert order[0] == 1, order
+    proposals = show_proposals(image, masks, selection=selection, alpha=1.0).image
+    chosen = show_selection(image, selection, alpha=1.0).image
+    for k, index in enumerate(order):
+        y, x = np.argwhere(masks[index])[0] + 4  # just inside the corner, off the label
+        assert proposals[y, x].tolist() == palette(k + 1)[k].tolist()
+        assert proposals[y, x].tolist() == chosen[y, x].tolist()
+
+
 def test_show_proposals_hatches_a_rejected_region() -> None:
     image = np.full((H, W, 3), 100, np.uint8)
     masks = np.stack([_rect(10, 60, 10, 70), _rect(70, 110, 90, 150), _rect(0, 3, 0, 3)])

@@ -1,11 +1,12 @@
 """Tracking engines behind one protocol: the embedded CPU engine and hosted SAM 2 on Replicate.
 
-- ``base``: the :class:`Backend` protocol and the values it exchanges (:class:`MaskProposals`,
-  :class:`ObjectTracks`).
-- ``cost``: what a run paid for (:class:`CostReport` of :class:`PredictionCost` records).
-- ``local``: :class:`~sam2_autotrack.backends.local.LocalBackend`, classical proposals and
+- ``base``: the [`Backend`][sam2_autotrack.Backend] protocol and the values it exchanges
+  ([`MaskProposals`][sam2_autotrack.MaskProposals], [`ObjectTracks`][sam2_autotrack.ObjectTracks]).
+- ``cost``: what a run paid for ([`CostReport`][sam2_autotrack.backends.CostReport] of
+  [`PredictionCost`][sam2_autotrack.backends.PredictionCost] records).
+- ``local``: [`LocalBackend`][sam2_autotrack.backends.local.LocalBackend], classical proposals and
   optical-flow propagation, no weights and no network.
-- ``replicate``: :class:`~sam2_autotrack.backends.replicate.ReplicateBackend`
+- ``replicate``: [`ReplicateBackend`][sam2_autotrack.backends.replicate.ReplicateBackend]
   (``meta/sam-2`` and ``meta/sam-2-video``); imported only when asked for.
 - ``resolve``: ``"auto" | "local" | "replicate"`` to a backend
   (``sam2_autotrack.backends.resolve.resolve_backend``; not imported here, so that importing

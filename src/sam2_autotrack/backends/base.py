@@ -1,8 +1,9 @@
 """The small protocol every tracking backend implements, and the values it exchanges.
 
 A backend does two things: propose object masks on one image, and track objects through a video
-from a click set. :class:`~sam2_autotrack.AutoTracker` composes them with the (backend-free) mask
-selection and seed generation. The embedded CPU engine and the Replicate backend both implement it.
+from a click set. [`AutoTracker`][sam2_autotrack.AutoTracker] composes them with the (backend-free)
+mask selection and seed generation. The embedded CPU engine and the Replicate backend both implement
+it.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ DiscoverCallback = Callable[
 Called by an engine that re-discovers objects while it tracks (the embedded engine) on a keyframe
 with the masks of the objects still tracked there (``after_cut``: the frame starts a new shot and
 no track survived it); returns the objects to start tracking from that frame, with their ids
-(none: an empty mapping). :mod:`sam2_autotrack.rediscovery` makes one.
+(none: an empty mapping). [`sam2_autotrack.rediscovery`][sam2_autotrack.rediscovery] makes one.
 """
 
 
@@ -97,9 +98,9 @@ class MaskProposals:
 class ObjectTracks:
     """Per-object masks through a video, as a backend returns them.
 
-    The masks are held as :class:`~sam2_autotrack.masks.MaskSequence` (each frame compressed, a few
-    kilobytes), so memory does not grow by megabytes per frame; a backend appends frame by frame.
-    ``(T, H, W)`` arrays are accepted too and compressed on construction.
+    The masks are held as [`MaskSequence`][sam2_autotrack.masks.MaskSequence] (each frame
+    compressed, a few kilobytes), so memory does not grow by megabytes per frame; a backend appends
+    frame by frame. ``(T, H, W)`` arrays are accepted too and compressed on construction.
 
     Parameters
     ----------
@@ -181,10 +182,10 @@ class ObjectTracks:
 
 @runtime_checkable
 class Backend(Protocol):
-    """What :class:`~sam2_autotrack.AutoTracker` needs from an engine.
+    """What [`AutoTracker`][sam2_autotrack.AutoTracker] needs from an engine.
 
-    Implementations: :class:`~sam2_autotrack.LocalBackend` (embedded CPU engine) and
-    :class:`~sam2_autotrack.ReplicateBackend` (hosted SAM 2).
+    Implementations: [`LocalBackend`][sam2_autotrack.LocalBackend] (embedded CPU engine) and
+    [`ReplicateBackend`][sam2_autotrack.ReplicateBackend] (hosted SAM 2).
     """
 
     @property

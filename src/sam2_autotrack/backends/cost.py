@@ -1,12 +1,13 @@
 """What a run paid for: the remote predictions it made, the frames they uploaded, their time.
 
-A :class:`CostReport` lists one :class:`PredictionCost` per remote prediction (its id, model,
-purpose such as ``"proposals"``, ``"union"`` or ``"window 40-52 obj_2"``, frames uploaded and
-billed predict time). Backends attach one to their
-:class:`~sam2_autotrack.backends.base.MaskProposals` and
-:class:`~sam2_autotrack.backends.base.ObjectTracks` (empty for the embedded engine), a
-:class:`~sam2_autotrack.TrackResult` adds them up, the run manifest records it and the command
-line prints :meth:`CostReport.summary` at the end of a run.
+A [`CostReport`][sam2_autotrack.backends.CostReport] lists one
+[`PredictionCost`][sam2_autotrack.backends.PredictionCost] per remote prediction (its id, model,
+purpose such as ``"proposals"``, ``"union"`` or ``"window 40-52 obj_2"``, frames uploaded and billed
+predict time). Backends attach one to their [`MaskProposals`][sam2_autotrack.MaskProposals] and
+[`ObjectTracks`][sam2_autotrack.ObjectTracks] (empty for the embedded engine), a
+[`TrackResult`][sam2_autotrack.TrackResult] adds them up, the run manifest records it and the
+command line prints [`CostReport.summary`][sam2_autotrack.backends.CostReport.summary] at the end of
+a run.
 """
 
 from __future__ import annotations
@@ -82,7 +83,7 @@ class PredictionCost:
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> PredictionCost:
-        """Rebuild a record written by :meth:`to_json`."""
+        """Rebuild a record written by `to_json`."""
         return cls(
             prediction_id=str(data["prediction_id"]),
             model=str(data["model"]),
@@ -100,7 +101,7 @@ class CostReport:
     Parameters
     ----------
     predictions
-        One :class:`PredictionCost` per prediction.
+        One [`PredictionCost`][sam2_autotrack.backends.PredictionCost] per prediction.
 
     Examples
     --------
@@ -191,7 +192,7 @@ class CostReport:
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any] | None) -> CostReport:
-        """Rebuild a report written by :meth:`to_json` (``None``: an empty report)."""
+        """Rebuild a report written by `to_json` (``None``: an empty report)."""
         if not data:
             return cls()
         return cls(tuple(PredictionCost.from_json(p) for p in data.get("predictions", ())))

@@ -31,10 +31,10 @@ def resolve_backend(
 
     ``"auto"`` uses Replicate when a token is given or ``REPLICATE_API_TOKEN`` is set, and the
     embedded CPU engine otherwise — saying so on ``stream`` (default stderr).
-    ``replicate_options`` are the keyword arguments of :class:`~sam2_autotrack.ReplicateBackend`
-    (option objects or dicts, e.g. ``{"image_inputs": {"use_m2m": False}, "timeouts":
-    {"prediction": 600}}``), used when it is chosen. A :class:`~sam2_autotrack.Backend` instance
-    is returned as is.
+    ``replicate_options`` are the keyword arguments of
+    [`ReplicateBackend`][sam2_autotrack.ReplicateBackend] (option objects or dicts, e.g.
+    ``{"image_inputs": {"use_m2m": False}, "timeouts": {"prediction": 600}}``), used when it is
+    chosen. A [`Backend`][sam2_autotrack.Backend] instance is returned as is.
 
     Raises
     ------

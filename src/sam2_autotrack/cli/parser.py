@@ -1,13 +1,15 @@
 """The flags of ``sam2-autotrack``: one function per group, help fitted to an 80-column terminal.
 
 Every flag has a help line, and its default is shown where it has one. The values are only parsed
-here; :mod:`sam2_autotrack.cli.settings` turns them into option objects, which validate them.
+here; `sam2_autotrack.cli.settings` turns them into option objects, which validate them.
 """
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
+
+from sam2_autotrack.selection.options import SelectionOptions
 
 __all__ = ["EXIT_CODES", "build_parser"]
 
@@ -16,6 +18,8 @@ EXIT_CODES = (
     "usage or an invalid option; 130 interrupted (Ctrl-C; run the same command again to resume)"
 )
 _WIDTH = 80
+# The library's defaults, shown in the help of flags whose default is "the library's".
+_SELECTION = {name: f.default for name, f in SelectionOptions.model_fields.items()}
 _CLIPS = ["bigbuckbunny", "bikes", "carphone"]
 _BACKENDS = ["auto", "local", "replicate"]
 
@@ -78,17 +82,25 @@ def _add_export_flags(parser: argparse.ArgumentParser) -> None:
         "realtime speed) or best (smallest files, several times slower)",
     )
     group.add_argument(
-        "--feather", type=float, default=0.0, metavar="PX", help="soft alpha edge, in pixels"
+        "--feather",
+        type=float,
+        default=0.0,
+        metavar="PX",
+        help="soft alpha edge, in pixels (default: 0, hard)",
     )
     group.add_argument(
-        "--fill-holes", type=int, default=0, metavar="PX", help="fill mask holes below PX pixels"
+        "--fill-holes",
+        type=int,
+        default=0,
+        metavar="PX",
+        help="fill mask holes below PX pixels (default: 0, none)",
     )
     group.add_argument(
         "--min-component",
         type=int,
         default=0,
         metavar="PX",
-        help="drop mask fragments below PX pixels",
+        help="drop mask fragments below PX pixels (default: 0, none)",
     )
     group.add_argument(
         "--ffmpeg",
@@ -103,21 +115,28 @@ def _add_export_flags(parser: argparse.ArgumentParser) -> None:
 def _add_selection_flags(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("choosing objects and seeding them")
     group.add_argument(
-        "--min-area", type=int, default=None, metavar="PX", help="drop proposals below PX pixels"
+        "--min-area",
+        type=int,
+        default=None,
+        metavar="PX",
+        help="drop proposals below PX pixels (default: derived from the frame, "
+        f"{100 * _SELECTION['min_area_fraction']:g} %% of its area, at least 64 px)",
     )
     group.add_argument(
         "--max-objects",
         type=int,
         default=None,
         metavar="N",
-        help="track at most N objects (a cap: only proposals that look like objects are kept)",
+        help="track at most N objects (a cap: only proposals that look like objects are kept) "
+        f"(default: {_SELECTION['max_objects']})",
     )
     group.add_argument(
         "--max-area-fraction",
         type=float,
         default=None,
         metavar="F",
-        help="reject proposals covering more of the frame than F (sky, floors, walls)",
+        help="reject proposals covering more of the frame than F (sky, floors, walls) "
+        f"(default: {_SELECTION['max_area_fraction']})",
     )
     group.add_argument(
         "--seeds-per-object", type=int, default=3, metavar="N", help="positive clicks per object"

@@ -1,7 +1,7 @@
 """Turn parsed flags into the library's option objects, all validated before any work starts.
 
 A flag whose value an option object refuses (``--max-objects 0``, ``--output-frame-interval 0``,
-``--pred-iou-thresh 2``) raises :class:`~sam2_autotrack.ConfigError`, which the command line
+``--pred-iou-thresh 2``) raises [`ConfigError`][sam2_autotrack.ConfigError], which the command line
 reports in one line with exit status 2 — whichever backend was asked for.
 """
 
@@ -25,7 +25,7 @@ __all__ = ["export_options", "make_tracker", "prompt_options", "replicate_option
 
 
 def export_options(args: argparse.Namespace) -> ExportOptions:
-    """Return the :class:`~sam2_autotrack.export.ExportOptions` of the export flags."""
+    """Return the [`ExportOptions`][sam2_autotrack.export.ExportOptions] of the export flags."""
     return ExportOptions(
         alpha=tuple(args.alpha or ()),
         per_object=args.per_object,
@@ -43,10 +43,10 @@ def export_options(args: argparse.Namespace) -> ExportOptions:
 
 
 def prompt_options(args: argparse.Namespace) -> Prompts | None:
-    """Return the :class:`~sam2_autotrack.prompts.Prompts` of the prompt flags (``None``: none).
+    """Return the [`Prompts`][sam2_autotrack.prompts.Prompts] of the prompt flags (``None``: none).
 
     Every flag is parsed and checked here, before any work: a malformed ``--point`` or an empty
-    ``--box`` is a one-line :class:`~sam2_autotrack.ConfigError` naming the flag.
+    ``--box`` is a one-line [`ConfigError`][sam2_autotrack.ConfigError] naming the flag.
     """
     points = [parse_point(text) for text in args.point or ()]
     points += [
@@ -72,7 +72,7 @@ def _given(**values: Any) -> dict[str, Any]:
 
 
 def replicate_options(args: argparse.Namespace) -> dict[str, Any]:
-    """Return :class:`~sam2_autotrack.ReplicateBackend` keyword arguments, already validated."""
+    """Return `ReplicateBackend` keyword arguments, already validated."""
     options: dict[str, Any] = {
         "image_inputs": ImageModelInputs(
             **_given(
@@ -119,7 +119,7 @@ def make_tracker(args: argparse.Namespace) -> AutoTracker:
     """Build the tracker of ``track``: every option checked first, then the backend made.
 
     The command line builds the backend itself (to pass the Replicate options), so the caller
-    closes it (:func:`~sam2_autotrack.backends.resolve.close_backend`).
+    closes it (`close_backend`).
     """
     if args.jobs < 1:
         raise ConfigError(f"--jobs must be >= 1; got {args.jobs}")

@@ -1,13 +1,12 @@
 """Score one clip: predicted objects against ground-truth objects under a DAVIS protocol.
 
-:func:`evaluate` validates the settings, picks the scored frames and objects
-(:mod:`~sam2_autotrack.evaluation.protocols`), then goes through the scored frames once: on each,
-every object's mask is read (:mod:`~sam2_autotrack.evaluation.frames`: an array, a
-:class:`~sam2_autotrack.masks.MaskSequence`, PNG files), measured, and every needed pair scored
-(:mod:`~sam2_autotrack.evaluation.metrics`). Only the per-frame figures are kept, so memory does
-not grow with the number of pixels of the clip. It then decides which prediction each object is
-compared with (:mod:`~sam2_autotrack.evaluation.matching`) and returns an
-:class:`~sam2_autotrack.evaluation.report.EvaluationReport` naming the protocol.
+[`evaluate`][sam2_autotrack.evaluation.evaluate] validates the settings, picks the scored frames and
+objects (`protocols`), then goes through the scored frames once: on each, every object's mask is
+read (`frames`: an array, a [`MaskSequence`][sam2_autotrack.masks.MaskSequence], PNG files),
+measured, and every needed pair scored (`metrics`). Only the per-frame figures are kept, so memory
+does not grow with the number of pixels of the clip. It then decides which prediction each object is
+compared with (`matching`) and returns an
+[`EvaluationReport`][sam2_autotrack.evaluation.EvaluationReport] naming the protocol.
 """
 
 from __future__ import annotations
@@ -138,7 +137,7 @@ def evaluate(
     pred
         ``{pred_id: (T, H, W) bool}`` predicted mask sequences (may be empty). Their order is the
         order of the DAVIS labels (it matters for the 20-object limit and for ties). Each is an
-        array, or a :class:`~sam2_autotrack.masks.MaskSequence` (a run's
+        array, or a [`MaskSequence`][sam2_autotrack.masks.MaskSequence] (a run's
         ``result.mask_sequence(oid)``) or any sequence of ``(H, W)`` masks with a ``shape``:
         those are read one frame at a time, so a long clip is never stacked in memory.
     gt
@@ -148,14 +147,14 @@ def evaluate(
         ``"davis-unsupervised"`` (default: every frame, Hungarian matching on (J + F) / 2, at
         most 20 predictions, void applied) or ``"davis-semi-supervised"`` (frames 1 .. T-2,
         prediction ``k`` compared with ground-truth object ``k``, void not used). See
-        :mod:`sam2_autotrack.evaluation.protocols`.
+        `sam2_autotrack.evaluation.protocols`.
     objects
         ``"all"`` (default: every ground-truth object given, late-entering ones included),
         ``"davis-frame0-labels"`` (the official code's ``1 .. max(label on frame 0)`` rule, the
         mapping order being the label order; a clip with no object on frame 0 then gives an
-        empty report, which contributes no object to :func:`aggregate`, as in the official
-        code) or ``"present_at_start"`` (objects visible on frame 0 only; not a DAVIS
-        convention).
+        empty report, which contributes no object to
+        [`aggregate`][sam2_autotrack.evaluation.aggregate], as in the official code) or
+        ``"present_at_start"`` (objects visible on frame 0 only; not a DAVIS convention).
     void
         Optional ``(T, H, W)`` bool mask of pixels to ignore (DAVIS label 255), an array or a
         sequence as ``pred``.

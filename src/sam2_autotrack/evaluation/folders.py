@@ -1,14 +1,15 @@
 """Mask folders on disk: read them, and score a prediction folder against a ground-truth folder.
 
 Layout of a mask folder: one sub-folder per object holding one image per frame,
-``<folder>/<object_id>/<frame>.png`` (what :meth:`SyntheticClip.write` writes for the ground
+``<folder>/<object_id>/<frame>.png`` (what `SyntheticClip.write` writes for the ground
 truth and a tracking run writes under ``masks/``). A void folder holds one image per ground-truth
 frame directly, ``<void>/<frame>.png``, white where pixels are to be ignored (DAVIS label 255).
 A pixel is foreground (or void) when its grey value is above 127.
 
-:func:`evaluate_dirs` reads one image per object at a time while it scores (memory does not grow
-with the length of the clip); :func:`load_mask_sequences` and :func:`load_void_masks` return whole
-stacks, for short clips.
+[`evaluate_dirs`][sam2_autotrack.evaluation.evaluate_dirs] reads one image per object at a time
+while it scores (memory does not grow with the length of the clip);
+[`load_mask_sequences`][sam2_autotrack.evaluation.load_mask_sequences] and
+[`load_void_masks`][sam2_autotrack.evaluation.load_void_masks] return whole stacks, for short clips.
 """
 
 from __future__ import annotations
@@ -92,7 +93,7 @@ def load_mask_sequences(directory: str | Path) -> dict[str, NDArray[np.bool_]]:
     Parameters
     ----------
     directory
-        The folder of per-object folders (as written by :meth:`SyntheticClip.write` for the
+        The folder of per-object folders (as written by `SyntheticClip.write` for the
         ground truth, or by the mask-sequence export of a tracking run).
 
     Returns
@@ -173,33 +174,45 @@ def evaluate_dirs(
 ) -> EvaluationReport:
     """Score the mask folders in ``pred_dir`` against those in ``gt_dir``.
 
-    Both folders use the layout of :func:`load_mask_sequences`; the object ids of the two sides
-    need not agree under the unsupervised protocol (objects are matched). When the predictions
-    hold only some of the frames (masks exported every k-th frame, ``frame_00000.png``,
-    ``frame_00005.png``, ...), the ground truth and the void are scored on the frames with the
-    same file names, and the protocol's first and last frames are those of the kept frames.
+    Both folders use the layout of
+    [`load_mask_sequences`][sam2_autotrack.evaluation.load_mask_sequences]; the object ids of the
+    two sides need not agree under the unsupervised protocol (objects are matched). When the
+    predictions hold only some of the frames (masks exported every k-th frame, ``frame_00000.png``,
+    ``frame_00005.png``, ...), the ground truth and the void are scored on the frames with the same
+    file names, and the protocol's first and last frames are those of the kept frames.
 
     Parameters
     ----------
-    pred_dir, gt_dir
-        Folders of per-object PNG folders.
-    protocol, objects, bound_th
-        As in :func:`~sam2_autotrack.evaluation.evaluate`.
+    pred_dir
+        Folder of predicted per-object PNG folders.
+    gt_dir
+        Folder of ground-truth per-object PNG folders.
+    protocol
+        ``"davis-unsupervised"`` or ``"davis-semi-supervised"``, as in
+        [`evaluate`][sam2_autotrack.evaluation.evaluate].
+    objects
+        Which ground-truth objects are scored (``"all"``, ``"davis-frame0-labels"``,
+        ``"present_at_start"``), as in [`evaluate`][sam2_autotrack.evaluation.evaluate].
+    bound_th
+        Boundary tolerance of the F measure, as a fraction of the image diagonal (below 1) or in
+        pixels, as in [`evaluate`][sam2_autotrack.evaluation.evaluate].
     void_dir
-        Optional folder of void images, one per ground-truth frame (see :func:`load_void_masks`).
+        Optional folder of void images, one per ground-truth frame (see
+        [`load_void_masks`][sam2_autotrack.evaluation.load_void_masks]).
 
     Returns
     -------
     EvaluationReport
-        As :func:`~sam2_autotrack.evaluation.evaluate` returns.
+        As [`evaluate`][sam2_autotrack.evaluation.evaluate] returns.
 
     Raises
     ------
     ConfigError
-        As :func:`~sam2_autotrack.evaluation.evaluate` raises, before any file is read.
+        As [`evaluate`][sam2_autotrack.evaluation.evaluate] raises, before any file is read.
     EvaluationError
-        As :func:`load_mask_sequences` and :func:`~sam2_autotrack.evaluation.evaluate` raise, or
-        the void folder does not hold one image per ground-truth frame.
+        As [`load_mask_sequences`][sam2_autotrack.evaluation.load_mask_sequences] and
+        [`evaluate`][sam2_autotrack.evaluation.evaluate] raise, or the void folder does not hold one
+        image per ground-truth frame.
 
     Examples
     --------

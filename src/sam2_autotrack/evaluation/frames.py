@@ -1,15 +1,15 @@
 """One object's masks as the evaluation reads them: frame by frame, whatever holds them.
 
 The evaluation never needs a whole ``(T, H, W)`` stack: it scores frame after frame. So it takes,
-per object, a :class:`MaskFrames` — a ``(T, H, W)`` shape and ``frames[t]`` — made by
-:func:`as_mask_frames` from
+per object, a `MaskFrames` — a ``(T, H, W)`` shape and ``frames[t]`` — made by
+`as_mask_frames` from
 
 - a ``(T, H, W)`` array (validated once, as every mask stack);
-- a :class:`~sam2_autotrack.masks.MaskSequence` or any view shaped like one (``shape``,
-  ``len``, ``view[t]`` — a :class:`~sam2_autotrack.masks.UnionSequence`, a run's
+- a [`MaskSequence`][sam2_autotrack.masks.MaskSequence] or any view shaped like one (``shape``,
+  ``len``, ``view[t]`` — a [`UnionSequence`][sam2_autotrack.masks.UnionSequence], a run's
   ``mask_sequence()``): read one frame at a time, nothing stacked;
 
-and :func:`png_frames` reads a folder's images one at a time; :func:`picked_frames` keeps some
+and `png_frames` reads a folder's images one at a time; `picked_frames` keeps some
 frames of another source (ground truth of every frame scored on a run's mask frames).
 """
 
@@ -156,8 +156,8 @@ def png_frames(files: Sequence[Path]) -> MaskFrames:
     """Return image files (one per frame) as mask frames, decoded one at a time when read.
 
     A pixel is foreground when its grey value is above 127. The first file is decoded now (for
-    the size); a later file of another size raises :class:`~sam2_autotrack.MaskSizeError` when
-    it is read.
+    the size); a later file of another size raises [`MaskSizeError`][sam2_autotrack.MaskSizeError]
+    when it is read.
 
     Raises
     ------

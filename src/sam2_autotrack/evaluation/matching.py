@@ -4,7 +4,8 @@ Unsupervised protocol (davis2017-evaluation ``_evaluate_unsupervised``):
 
 * the predictions are the rows, in the order given; rows after the last prediction that is
   non-empty on a scored frame are not counted (a DAVIS label map cannot hold them), and more than
-  :data:`MAX_PRED_OBJECTS` counted rows are refused, as the official evaluator stops there;
+  [`MAX_PRED_OBJECTS`][sam2_autotrack.evaluation.MAX_PRED_OBJECTS] counted rows are refused, as the
+  official evaluator stops there;
 * when there are fewer rows than ground-truth objects, empty predictions are appended;
 * every (row, ground-truth object) pair gets the score ``(mean J + mean F) / 2`` over the scored
   frames, and ``scipy.optimize.linear_sum_assignment`` picks the assignment with the highest
@@ -51,7 +52,7 @@ def counted_predictions(pred_ids: Sequence[str], nonempty: Sequence[bool]) -> in
     Raises
     ------
     EvaluationError
-        More than :data:`MAX_PRED_OBJECTS` rows are counted.
+        More than [`MAX_PRED_OBJECTS`][sam2_autotrack.evaluation.MAX_PRED_OBJECTS] rows are counted.
 
     Examples
     --------

@@ -13,12 +13,12 @@ Both follow davis2017-evaluation (``metrics.py`` there) to the last digit:
   neither in the intersection nor in the union, and boundaries are taken of the masks without
   them.
 
-For sequences, :func:`measure_frame` measures one object's mask on one frame once (bounding box,
-area, boundary length) and :func:`pair_on_frame` scores a (prediction, ground truth) pair on that
+For sequences, `measure_frame` measures one object's mask on one frame once (bounding box,
+area, boundary length) and `pair_on_frame` scores a (prediction, ground truth) pair on that
 frame, working on the pair's bounding box only; pairs too far apart for their boundaries to meet
 are scored from the boundary lengths alone. The results equal the full-frame definition exactly.
-:mod:`~sam2_autotrack.evaluation.stacks` does the same over whole ``(T, H, W)`` stacks;
-:func:`~sam2_autotrack.evaluation.evaluate` goes frame by frame and never stacks.
+`stacks` does the same over whole ``(T, H, W)`` stacks;
+[`evaluate`][sam2_autotrack.evaluation.evaluate] goes frame by frame and never stacks.
 """
 
 from __future__ import annotations
@@ -301,7 +301,7 @@ class FrameGeometry:
 
 
 def measure_frame(mask: NDArray[np.bool_], void: NDArray[np.bool_] | None = None) -> FrameGeometry:
-    """Measure one ``(H, W)`` bool mask for :func:`pair_on_frame` (void pixels taken out first).
+    """Measure one ``(H, W)`` bool mask for `pair_on_frame` (void pixels taken out first).
 
     Examples
     --------
@@ -328,14 +328,14 @@ def pair_on_frame(
     Parameters
     ----------
     pred, gt
-        The two masks, from :func:`measure_frame` (same frame, same void).
+        The two masks, from `measure_frame` (same frame, same void).
     disk
-        The dilation disk of F, from :func:`tolerance_disk`.
+        The dilation disk of F, from `tolerance_disk`.
 
     Returns
     -------
     tuple
-        ``(intersection, f)``; J is :func:`jaccard_from_counts` of the intersection and the
+        ``(intersection, f)``; J is `jaccard_from_counts` of the intersection and the
         two areas.
 
     Examples

@@ -6,7 +6,7 @@ Two protocols follow davis2017-evaluation (``davisvideochallenge/davis2017-evalu
 ``"davis-unsupervised"`` (the default)
     Every frame is scored, the first and the last included. The predicted objects carry no
     ground-truth ids, so they are assigned to the ground-truth objects by the Hungarian method on
-    the mean of (J + F) / 2 (see :mod:`sam2_autotrack.evaluation.matching`); at most 20 predicted
+    the mean of (J + F) / 2 (see `sam2_autotrack.evaluation.matching`); at most 20 predicted
     objects are accepted. Void pixels, when given, are ignored by J and F.
 
 ``"davis-semi-supervised"``
@@ -43,9 +43,9 @@ labelled on frame 0. To get the official figures to the last digit from DAVIS la
 ``gt = {label: label_map == label for label in 1 .. max label}`` and the predictions the same way,
 both in label order (unused labels as empty masks), ``void = label_map == 255``, and
 ``objects="davis-frame0-labels"``. The one remaining difference is the decay above 256 scored
-frames, where the official uint8 indices wrap (see :mod:`sam2_autotrack.evaluation.report`); the
+frames, where the official uint8 indices wrap (see `sam2_autotrack.evaluation.report`); the
 official code also stops (``sys.exit``) where the library raises
-:class:`~sam2_autotrack.EvaluationError`.
+[`EvaluationError`][sam2_autotrack.EvaluationError].
 """
 
 from __future__ import annotations
@@ -84,7 +84,7 @@ OBJECTS_MODES: tuple[ObjectsMode, ...] = get_args(ObjectsMode)
 class EvaluationOptions(Options):
     """How a clip is scored: the protocol, the ground-truth objects, the boundary tolerance.
 
-    Parameters
+    Attributes
     ----------
     protocol
         ``"davis-unsupervised"`` (default) or ``"davis-semi-supervised"``; see the module notes.
@@ -186,8 +186,8 @@ def scored_objects(
     ----------
     gt
         ``{gt_id: (T, H, W) bool}`` (an array, or any sequence of ``(H, W)`` masks such as a
-        :class:`~sam2_autotrack.masks.MaskSequence`); frame 0 decides for the modes other than
-        ``"all"`` (only frame 0 is read).
+        [`MaskSequence`][sam2_autotrack.masks.MaskSequence]); frame 0 decides for the modes other
+        than ``"all"`` (only frame 0 is read).
     objects
         See the module notes.
 

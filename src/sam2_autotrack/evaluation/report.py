@@ -1,4 +1,4 @@
-"""Scores of one object, one clip (:class:`EvaluationReport`) and many clips (:func:`aggregate`).
+"""Scores of one object, one clip (`EvaluationReport`) and many clips (`aggregate`).
 
 The statistics are DAVIS's (davis2017-evaluation ``utils.db_statistics``), per ground-truth object
 over the scored frames:
@@ -222,8 +222,9 @@ class EvaluationReport(_ObjectMeans):
     """J&F of one clip's predicted objects against its ground truth, under a named protocol.
 
     The means (``j_mean``, ``f_mean``, ``jf_mean``, recalls, decays) are over the scored
-    ground-truth objects; they are NaN (``None`` in :meth:`to_dict`) in the one case where no
-    object is scored, ``objects="davis-frame0-labels"`` on a clip with no object on frame 0.
+    ground-truth objects; they are NaN (``None`` in
+    [`to_dict`][sam2_autotrack.evaluation.EvaluationReport.to_dict]) in the one case where no object
+    is scored, ``objects="davis-frame0-labels"`` on a clip with no object on frame 0.
 
     Parameters
     ----------

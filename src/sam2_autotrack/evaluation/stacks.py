@@ -1,9 +1,9 @@
 """DAVIS J and F over whole ``(T, H, W)`` stacks, one object pair at a time.
 
-:func:`prepare_sequence` measures one object's stack (boxes, areas, boundary lengths, void
-removed) and :func:`pair_per_frame` scores a (prediction, ground truth) pair on every frame, with
-:func:`~sam2_autotrack.evaluation.metrics.pair_on_frame`: the values equal the one-frame
-functions' exactly. For stacks already in memory; :func:`~sam2_autotrack.evaluation.evaluate`
+`prepare_sequence` measures one object's stack (boxes, areas, boundary lengths, void
+removed) and `pair_per_frame` scores a (prediction, ground truth) pair on every frame, with
+`pair_on_frame`: the values equal the one-frame
+functions' exactly. For stacks already in memory; [`evaluate`][sam2_autotrack.evaluation.evaluate]
 reads frame by frame instead and never needs them.
 """
 
@@ -58,7 +58,7 @@ class SequenceGeometry:
 def prepare_sequence(
     masks: Any, *, void: NDArray[np.bool_] | None = None, name: str = "masks"
 ) -> SequenceGeometry:
-    """Measure one object's ``(T, H, W)`` masks for :func:`pair_per_frame`.
+    """Measure one object's ``(T, H, W)`` masks for `pair_per_frame`.
 
     Parameters
     ----------
@@ -105,9 +105,9 @@ def pair_per_frame(
     Parameters
     ----------
     pred, gt
-        The two objects, from :func:`prepare_sequence` (same ``(T, H, W)``, same void).
+        The two objects, from `prepare_sequence` (same ``(T, H, W)``, same void).
     disk
-        The dilation disk of F, from :func:`tolerance_disk`.
+        The dilation disk of F, from `tolerance_disk`.
 
     Returns
     -------

@@ -1,8 +1,8 @@
 """Checks shared by the export writers, run before anything is written.
 
 Mask stacks against their frame indices and the source video, output suffixes, the output frame
-rate, and the frame count an encode really produced. Private to :mod:`sam2_autotrack.export`; a
-bad argument leaves nothing behind.
+rate, and the frame count an encode really produced. Private to
+[`sam2_autotrack.export`][sam2_autotrack.export]; a bad argument leaves nothing behind.
 """
 
 from __future__ import annotations
@@ -38,13 +38,13 @@ DEFAULT_TIMEOUT_S = 900.0
 
 
 MaskFrames = MaskSequence | NDArray[np.bool_]
-"""One object's masks, read frame by frame: a :class:`MaskSequence` or a ``(T, H, W)`` stack."""
+"""One object's masks, read frame by frame: a `MaskSequence` or a ``(T, H, W)`` stack."""
 
 
 def checked_masks(masks: Mapping[str, Any], frame_indices: Any) -> dict[str, MaskFrames]:
     """Validate ``{object_id: masks}`` and their ``(T,)`` increasing frame indices.
 
-    A :class:`~sam2_autotrack.masks.MaskSequence` is kept as it is (never decoded whole: the
+    A [`MaskSequence`][sam2_autotrack.masks.MaskSequence] is kept as it is (never decoded whole: the
     exports read it frame by frame); anything else is checked as a ``(T, H, W)`` mask stack.
     """
     if not masks:

@@ -1,8 +1,8 @@
 """Masks one source frame at a time for the video exports: held in time, cleaned, feathered.
 
-Private to :mod:`sam2_autotrack.export`. A :class:`HeldMasks` answers "which masks are shown on
-source frame ``t``" from compressed sequences (or stacks), decoding and cleaning each mask frame
-once however long it is held, so a long video exports in bounded memory.
+Private to [`sam2_autotrack.export`][sam2_autotrack.export]. A `HeldMasks` answers "which masks are
+shown on source frame ``t``" from compressed sequences (or stacks), decoding and cleaning each mask
+frame once however long it is held, so a long video exports in bounded memory.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ class HeldMasks:
         ``{object_id: masks}`` read frame by frame; not modified.
     positions
         ``(frame_count,)`` mask position shown on each source frame (``-1``: nothing yet), as
-        :func:`~sam2_autotrack.masks.cleanup.hold_indices` gives them.
+        [`hold_indices`][sam2_autotrack.masks.hold_indices] gives them.
     resolution_wh
         ``(width, height)`` of the masks.
     cleanup
@@ -90,7 +90,7 @@ class HeldAlpha:
     masks
         ``{object_id: masks}``; with several objects the alpha is their union.
     positions, resolution_wh
-        As for :class:`HeldMasks`.
+        As for `HeldMasks`.
     cleanup
         Hole filling and speck removal (on the union), then ``feather_px`` edge feathering.
 

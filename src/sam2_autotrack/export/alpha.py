@@ -7,8 +7,13 @@ whatever the clip length. Masks given every k-th frame (``frame_indices = 0, k, 
 the source frame rate (or ``fps=`` when given): the alpha never drifts or gets stretched in time.
 
 Each output frame is the decoded source planes followed by the 8-bit alpha plane, handed raw to
-the encoder (:mod:`sam2_autotrack.export.encode`): the alpha reaches the encoder byte for byte.
-Encoder settings come from the quality presets (:mod:`sam2_autotrack.export.presets`). Reading
+the encoder (`sam2_autotrack.export.encode`): the alpha reaches the encoder byte for byte.
+By default the picture is *cleared* where the alpha hides it: pixels outside the box around
+the visible alpha (grown by `CLEAR_MARGIN_PX`) are written black. They are invisible
+either way, and a flat black background makes the encoder's work (and the file) proportional to
+the object instead of the frame: on bigbuckbunny at 1280×720, three per-object VP9 videos encode
+about 1.9× faster and are about 4.6× smaller (``clear_hidden=False`` keeps the source there).
+Encoder settings come from the quality presets (`sam2_autotrack.export.presets`). Reading
 alpha back from a WebM needs the libvpx decoder (``ffmpeg -c:v libvpx-vp9 -i file.webm``):
 ffmpeg's native VP9 decoder silently drops it.
 """
@@ -48,6 +53,7 @@ from sam2_autotrack.video.stream_info import probe_stream
 
 __all__ = [
     "ALPHA_CODECS",
+    "CLEAR_MARGIN_PX",
     "AlphaCodec",
     "alpha_encoder",
     "alpha_suffix",
@@ -61,12 +67,84 @@ AlphaCodec = Literal["webm", "prores"]
 """``"webm"``: VP9 ``yuva420p`` in WebM. ``"prores"``: ProRes 4444 ``yuva444p10le`` in QuickTime."""
 
 ALPHA_CODECS: tuple[AlphaCodec, ...] = ("webm", "prores")
-"""Every :data:`AlphaCodec`, in the order exports write them."""
+"""Every [`AlphaCodec`][sam2_autotrack.export.AlphaCodec], in the order exports write them."""
 
 _ALPHA_CODECS: dict[str, dict[str, Any]] = {
     "webm": {"suffixes": (".webm",), "planes": "yuv420p", "container": ("-f", "webm")},
     "prores": {"suffixes": (".mov",), "planes": "yuv444p", "container": ("-f", "mov")},
 }
+
+
+CLEAR_MARGIN_PX = 8
+"""With ``clear_hidden``, the picture is kept this many pixels around the visible alpha's box."""
+
+_BLACK_YUV = (16, 128, 128)  # limited-range black
+
+
+def clear_hidden_pixels(
+    planes_raw: bytes, alpha_raw: bytes, planes: str, resolution_wh: tuple[int, int]
+) -> bytes:
+    """Return ``planes_raw`` with the picture outside the visible alpha's box set to black.
+
+    Parameters
+    ----------
+    planes_raw
+        One frame of planar 8-bit ``yuv420p`` or ``yuv444p`` bytes; not modified.
+    alpha_raw
+        Its ``H * W`` alpha bytes.
+    planes
+        ``"yuv420p"`` or ``"yuv444p"``.
+    resolution_wh
+        ``(width, height)`` of the frame.
+
+    Returns
+    -------
+    bytes
+        The frame with every pixel outside the bounding box of the pixels of alpha > 0, grown
+        by `CLEAR_MARGIN_PX` on each side, set to limited-range black (the whole frame
+        when the alpha is 0 everywhere). A box, not the mask's outline: cheap per frame, and
+        the encoder's work follows the object.
+
+    Examples
+    --------
+    >>> y = bytes([200] * 32 * 32); uv = bytes([90] * 16 * 16)
+    >>> alpha = np.zeros((32, 32), np.uint8); alpha[0, 0] = 255
+    >>> out = clear_hidden_pixels(y + uv + uv, alpha.tobytes(), "yuv420p", (32, 32))
+    >>> out[0], out[32 * 32 - 1], out[32 * 32], out[32 * 32 + 255]
+    (200, 16, 90, 128)
+    """
+    width, height = resolution_wh
+    alpha = np.frombuffer(alpha_raw, np.uint8).reshape(height, width)
+    rows = np.flatnonzero(alpha.any(axis=1))
+    if len(rows):
+        columns = np.flatnonzero(alpha[rows[0] : rows[-1] + 1].any(axis=0))
+        margin = CLEAR_MARGIN_PX
+        y0, y1 = max(0, int(rows[0]) - margin), min(height, int(rows[-1]) + margin + 1)
+        x0, x1 = max(0, int(columns[0]) - margin), min(width, int(columns[-1]) + margin + 1)
+        if (x0, y0, x1, y1) == (0, 0, width, height):
+            return planes_raw
+    else:
+        y0 = y1 = x0 = x1 = 0
+    frame = np.frombuffer(planes_raw, np.uint8).copy()
+    size = width * height
+    if planes == "yuv420p":
+        chroma_wh = ((width + 1) // 2, (height + 1) // 2)
+        chroma_box = (x0 // 2, y0 // 2, (x1 + 1) // 2, (y1 + 1) // 2)
+    else:
+        chroma_wh, chroma_box = (width, height), (x0, y0, x1, y1)
+    chroma_size = chroma_wh[0] * chroma_wh[1]
+    starts = (0, size, size + chroma_size)
+    shapes = ((height, width), chroma_wh[::-1], chroma_wh[::-1])
+    boxes = ((x0, y0, x1, y1), chroma_box, chroma_box)
+    for start, shape, (bx0, by0, bx1, by1), black in zip(
+        starts, shapes, boxes, _BLACK_YUV, strict=True
+    ):
+        plane = frame[start : start + shape[0] * shape[1]].reshape(shape)
+        kept = plane[by0:by1, bx0:bx1].copy()
+        plane[:] = black
+        plane[by0:by1, bx0:bx1] = kept
+    cleared: bytes = frame.tobytes()
+    return cleared
 
 
 def _spec(codec: str) -> dict[str, Any]:
@@ -132,17 +210,23 @@ def alpha_video_encode(
     quality: Quality,
     alpha: Callable[[int], bytes],
     resolution_wh: tuple[int, int],
+    *,
+    clear_hidden: bool = True,
 ) -> VideoEncode:
-    """Describe one alpha video for :func:`~sam2_autotrack.export.encode.encode_from_source`.
+    """Describe one alpha video for `encode_from_source`.
 
     ``alpha(t)`` gives the ``H * W`` alpha bytes of source frame ``t``; each output frame is the
-    decoded source planes followed by them.
+    decoded source planes (cleared where hidden, see `clear_hidden_pixels`, unless
+    ``clear_hidden`` is false) followed by them.
     """
     spec = _spec(codec)
     planes = spec["planes"]
 
     def compose(raw: bytes, t: int) -> bytes:
-        return raw + alpha(t)
+        plane = alpha(t)
+        if clear_hidden:
+            raw = clear_hidden_pixels(raw, plane, planes, resolution_wh)
+        return raw + plane
 
     return VideoEncode(
         out_path=out_path,
@@ -168,6 +252,7 @@ def write_alpha_video(
     quality: Quality = DEFAULT_QUALITY,
     fps: float | Fraction | None = None,
     cleanup: MaskCleanup | None = None,
+    clear_hidden: bool = True,
     ffmpeg: str | Path | None = None,
     timeout: float = DEFAULT_TIMEOUT_S,
     progress: ExportProgress | None = None,
@@ -179,8 +264,8 @@ def write_alpha_video(
     source_video
         The video the masks were made on.
     mask
-        ``(T, H, W)`` bool or a :class:`~sam2_autotrack.masks.MaskSequence` (read frame by
-        frame): one object's masks, or :func:`union_of` several.
+        ``(T, H, W)`` bool or a [`MaskSequence`][sam2_autotrack.masks.MaskSequence] (read frame by
+        frame): one object's masks, or [`union_of`][sam2_autotrack.export.union_of] several.
     frame_indices
         ``(T,)`` source-frame index of each mask frame; each mask is held until the next one.
     frame_count
@@ -192,11 +277,15 @@ def write_alpha_video(
         4444 (``yuva444p10le``), large, for editors and compositing.
     quality
         Encoder preset, ``"draft"``, ``"good"`` (default) or ``"best"``
-        (:mod:`sam2_autotrack.export.presets`).
+        (`sam2_autotrack.export.presets`).
     fps
         Output frame rate; ``None`` keeps the source's exact rate.
     cleanup
         Hole filling, speck removal and edge feathering (default: none).
+    clear_hidden
+        Write black where the alpha hides the picture (outside the box around the visible
+        alpha, grown by `CLEAR_MARGIN_PX`): invisible, and faster to encode and smaller;
+        ``False`` keeps the source picture everywhere.
     ffmpeg
         The ffmpeg executable, or ``None`` to find one.
     timeout
@@ -234,7 +323,8 @@ def write_alpha_video(
     [written] = write_alpha_videos(
         source_video, {out.stem: _as_frames(mask)}, frame_indices=frame_indices,
         frame_count=frame_count, out_paths={out.stem: out}, codec=codec, quality=quality,
-        fps=fps, cleanup=cleanup, ffmpeg=ffmpeg, timeout=timeout, progress=progress,
+        fps=fps, cleanup=cleanup, clear_hidden=clear_hidden, ffmpeg=ffmpeg, timeout=timeout,
+        progress=progress,
     )  # fmt: skip
     return written
 
@@ -251,6 +341,7 @@ def write_alpha_videos(
     quality: Quality = DEFAULT_QUALITY,
     fps: float | Fraction | None = None,
     cleanup: MaskCleanup | None = None,
+    clear_hidden: bool = True,
     ffmpeg: str | Path | None = None,
     timeout: float = DEFAULT_TIMEOUT_S,
     progress: ExportProgress | None = None,
@@ -258,7 +349,8 @@ def write_alpha_videos(
     """Write one alpha video per object (and optionally of their union) in one pass.
 
     The source is decoded once and the encodes run in parallel, one per CPU core
-    (:mod:`sam2_autotrack.export.encode`). Arguments are :func:`write_alpha_video`'s, except:
+    (`sam2_autotrack.export.encode`). Arguments are
+    [`write_alpha_video`][sam2_autotrack.export.write_alpha_video]'s, except:
 
     Parameters
     ----------
@@ -297,10 +389,16 @@ def write_alpha_videos(
     encodes = []
     if union_path is not None:
         union = HeldAlpha(frames, positions, wh, options)
-        encodes.append(alpha_video_encode(Path(union_path), codec, quality, union, wh))
+        encodes.append(
+            alpha_video_encode(
+                Path(union_path), codec, quality, union, wh, clear_hidden=clear_hidden
+            )
+        )
     for oid, path in paths.items():
         alpha = HeldAlpha({oid: frames[oid]}, positions, wh, options)
-        encodes.append(alpha_video_encode(path, codec, quality, alpha, wh))
+        encodes.append(
+            alpha_video_encode(path, codec, quality, alpha, wh, clear_hidden=clear_hidden)
+        )
     return encode_from_source(
         source, encodes, frame_count=frame_count, rate=rate, resolution_wh=wh, ffmpeg=exe,
         timeout=timeout, progress=progress,

@@ -1,8 +1,9 @@
-"""Every export a set of :class:`ExportOptions` asks for, from any masked video, in one call.
+"""Every export a set of `ExportOptions` asks for, from any masked video, in one call.
 
-The writers take plain data; :func:`write_exports` takes anything shaped like a tracking result
-(the :class:`MaskedVideo` protocol — :class:`~sam2_autotrack.TrackResult` is one) and hands each
-writer its part. It never imports :mod:`sam2_autotrack.run`.
+The writers take plain data; [`write_exports`][sam2_autotrack.export.write_exports] takes anything
+shaped like a tracking result (the [`MaskedVideo`][sam2_autotrack.export.MaskedVideo] protocol —
+[`TrackResult`][sam2_autotrack.TrackResult] is one) and hands each writer its part. It never imports
+[`sam2_autotrack.run`][sam2_autotrack.run].
 """
 
 from __future__ import annotations
@@ -37,9 +38,10 @@ __all__ = ["MaskedVideo", "require_export_tools", "write_exports"]
 
 
 class MaskedVideo(Protocol):
-    """What :func:`write_exports` needs: a source video and per-object masks over it.
+    """What `write_exports` needs: a source video and per-object masks over it.
 
-    The masks are read frame by frame through :meth:`mask_sequence`, so a long video exports in
+    The masks are read frame by frame through
+    [`mask_sequence`][sam2_autotrack.export.MaskedVideo.mask_sequence], so a long video exports in
     bounded memory.
     """
 
@@ -76,8 +78,8 @@ class MaskedVideo(Protocol):
     def mask_sequence(self, object_id: str) -> MaskSequence | NDArray[np.bool_]:
         """One object's masks, read one frame at a time (``seq[t]`` is an ``(H, W)`` bool mask).
 
-        A :class:`~sam2_autotrack.masks.MaskSequence` keeps a long video's masks compressed; a
-        ``(T, H, W)`` array also works (for short clips).
+        A [`MaskSequence`][sam2_autotrack.masks.MaskSequence] keeps a long video's masks compressed;
+        a ``(T, H, W)`` array also works (for short clips).
         """
         ...
 
@@ -142,20 +144,21 @@ def write_exports(
 
     Every video is made in one pass over the source: it is decoded once (per pixel format) and
     each frame goes to every encoder, the encoders running in parallel within the machine's
-    cores (:mod:`sam2_autotrack.export.encode`); the masks are read one frame at a time.
+    cores (`sam2_autotrack.export.encode`); the masks are read one frame at a time.
 
     Parameters
     ----------
     masked
-        A :class:`MaskedVideo`, e.g. a :class:`~sam2_autotrack.TrackResult`.
+        A [`MaskedVideo`][sam2_autotrack.export.MaskedVideo], e.g. a
+        [`TrackResult`][sam2_autotrack.TrackResult].
     out_dir
         Folder to write into (created).
     options
         What to write (default: nothing).
     progress
-        A :data:`~sam2_autotrack.ProgressCallback`, called as ``("export", done, total)`` after
-        every frame encoded and every mask frame written to COCO or palette PNGs (``total`` counts
-        them over all outputs).
+        A [`ProgressCallback`][sam2_autotrack.ProgressCallback], called as ``("export", done,
+        total)`` after every frame encoded and every mask frame written to COCO or palette PNGs
+        (``total`` counts them over all outputs).
     timeout
         Seconds each ffmpeg process may take before it is killed.
 
@@ -243,12 +246,17 @@ def _video_encodes(
         suffix = alpha_suffix(codec)
         union = HeldAlpha(frames, positions, wh, chosen.cleanup)
         path = out / "alpha" / f"union{suffix}"
-        encodes.append(alpha_video_encode(path, codec, chosen.quality, union, wh))
+        clear = chosen.clear_hidden
+        encodes.append(
+            alpha_video_encode(path, codec, chosen.quality, union, wh, clear_hidden=clear)
+        )
         if chosen.per_object:
             for oid, sequence in frames.items():
                 alpha = HeldAlpha({oid: sequence}, positions, wh, chosen.cleanup)
                 path = out / "alpha" / f"{oid}{suffix}"
-                encodes.append(alpha_video_encode(path, codec, chosen.quality, alpha, wh))
+                encodes.append(
+                    alpha_video_encode(path, codec, chosen.quality, alpha, wh, clear_hidden=clear)
+                )
     if chosen.overlay:
         style = chosen.overlay_style
         held = HeldMasks(frames, positions, wh, chosen.cleanup)

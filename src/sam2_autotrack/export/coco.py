@@ -1,7 +1,8 @@
 """COCO-style JSON of tracked masks: one image per mask frame, one RLE annotation per object.
 
-The segmentation is pycocotools-compatible compressed RLE (:func:`~sam2_autotrack.masks.rle.
-encode_rle`), so ``pycocotools.coco.COCO`` loads the file as is. The file is written atomically.
+The segmentation is pycocotools-compatible compressed RLE
+([`encode_rle`][sam2_autotrack.masks.encode_rle]), so ``pycocotools.coco.COCO`` loads the file as
+is. The file is written atomically.
 """
 
 from __future__ import annotations

@@ -78,7 +78,7 @@ class VideoEncode:
     source_format
         Raw pixel format the source is decoded to for this output.
     input_format
-        Raw pixel format of the frames :attr:`compose` returns (what the encoder reads).
+        Raw pixel format of the frames `compose` returns (what the encoder reads).
     output_args
         ffmpeg arguments after the input (encoder settings, filters, container).
     compose

@@ -25,7 +25,7 @@ class ExportOptions(Options):
     ``palette/frame_00000.png``... The per-object mask PNGs (``masks/<object_id>/``) are always
     written with a run folder; they are not an export.
 
-    Parameters
+    Attributes
     ----------
     alpha
         True-alpha video codecs: ``"webm"`` (VP9 with alpha) and/or ``"prores"`` (ProRes 4444).
@@ -33,10 +33,15 @@ class ExportOptions(Options):
         An unknown codec is refused here, never after tracking.
     per_object
         Also one alpha video per object (needs ``alpha``).
+    clear_hidden
+        Alpha videos carry black where their alpha hides the picture (outside the box around
+        the visible pixels, grown by 8 pixels): invisible, and it makes encodes faster and files
+        smaller (see [`write_alpha_video`][sam2_autotrack.export.write_alpha_video]). ``False``
+        keeps the source picture everywhere, for tools that ignore the alpha.
     overlay
         An H.264 preview with a colour per object (``overlay.mp4``).
     overlay_style
-        How the preview draws the objects (:class:`~sam2_autotrack.export.OverlayStyle`).
+        How the preview draws the objects ([`OverlayStyle`][sam2_autotrack.export.OverlayStyle]).
     coco
         COCO JSON with an RLE per object per mask frame (``coco.json``).
     palette
@@ -50,7 +55,7 @@ class ExportOptions(Options):
         ultrafast H.264), ``"good"`` (the default: realtime VP9 at a slower speed setting, within
         half a dB of ``"best"`` at several times its speed) or ``"best"`` (smallest files,
         slowest). Every setting is in one table,
-        :data:`sam2_autotrack.export.presets.ENCODER_SETTINGS`.
+        [`sam2_autotrack.export.presets.ENCODER_SETTINGS`][sam2_autotrack.export.ENCODER_SETTINGS].
     ffmpeg
         The ffmpeg executable for the video exports, or ``None`` to find one.
 
@@ -71,6 +76,7 @@ class ExportOptions(Options):
 
     alpha: tuple[AlphaCodec, ...] = ()
     per_object: bool = False
+    clear_hidden: bool = True
     overlay: bool = False
     overlay_style: OverlayStyle = OverlayStyle()
     coco: bool = False

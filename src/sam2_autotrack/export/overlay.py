@@ -1,12 +1,12 @@
 """The overlay preview: H.264 video of the source with each object tinted, outlined and labelled.
 
 The source is decoded through ffmpeg one frame at a time, each frame is drawn with OpenCV and piped
-to the encoder (:mod:`sam2_autotrack.export.encode`), so memory stays flat whatever the clip
+to the encoder (`sam2_autotrack.export.encode`), so memory stays flat whatever the clip
 length. Drawing touches only each object's bounding box, and a mask's outline and label position
 are found once per mask frame however long it is held. Masks given every k-th frame are held until
 the next mask frame; the output has exactly the source's frame count. How the objects are drawn is
-an :class:`OverlayStyle`; their colours come from
-:func:`~sam2_autotrack.export.palette.object_colors`, the same as in every viz picture.
+an [`OverlayStyle`][sam2_autotrack.export.OverlayStyle]; their colours come from
+[`object_colors`][sam2_autotrack.export.object_colors], the same as in every viz picture.
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ _Channel = Annotated[int, Field(ge=0, le=255)]
 class OverlayStyle(Options):
     """How the overlay preview draws the objects.
 
-    Parameters
+    Attributes
     ----------
     fill_alpha
         Opacity of the colour fill, ``0`` (contours only) to ``1`` (solid).
@@ -55,7 +55,7 @@ class OverlayStyle(Options):
         Write each object's id near the point deepest inside its mask.
     colors_rgb
         Colour per object id (three integers 0..255); ids not listed get the library's object
-        colours in order (:func:`~sam2_autotrack.export.palette.object_colors`).
+        colours in order ([`object_colors`][sam2_autotrack.export.object_colors]).
 
     Examples
     --------
@@ -176,7 +176,7 @@ def overlay_video_encode(
     resolution_wh: tuple[int, int],
     quality: Quality = DEFAULT_QUALITY,
 ) -> VideoEncode:
-    """Describe the overlay preview for :func:`~sam2_autotrack.export.encode.encode_from_source`.
+    """Describe the overlay preview for `encode_from_source`.
 
     ``held`` gives the (cleaned) masks shown on each source frame; ``colors`` one colour per
     object id.
@@ -235,12 +235,13 @@ def write_overlay_video(
         Destination ``.mp4`` (yuv420p; an odd width or height is padded by one black pixel).
         Written atomically.
     style
-        Fill opacity, outline, id labels and colours (default :class:`OverlayStyle`).
+        Fill opacity, outline, id labels and colours (default
+        [`OverlayStyle`][sam2_autotrack.export.OverlayStyle]).
     cleanup
         Hole filling and speck removal applied before drawing (feathering is ignored).
     quality
         Encoder preset, ``"draft"``, ``"good"`` (default) or ``"best"``
-        (:mod:`sam2_autotrack.export.presets`).
+        (`sam2_autotrack.export.presets`).
     fps
         Output frame rate; ``None`` keeps the source's exact rate.
     ffmpeg

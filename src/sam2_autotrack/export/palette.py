@@ -1,8 +1,9 @@
 """The colours of objects, the same in every picture and video the library draws.
 
 Object ``k`` (0-based, in click order) gets ``object_colors(n)[k]`` for every ``n > k``: the
-overlay video, :mod:`sam2_autotrack.viz` pictures and legends agree. Index masks written for
-DAVIS-style tools use the separate, standard :func:`davis_palette`.
+overlay video, [`sam2_autotrack.viz`][sam2_autotrack.viz] pictures and legends agree. Index masks
+written for DAVIS-style tools use the separate, standard
+[`davis_palette`][sam2_autotrack.export.davis_palette].
 """
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
 """Quality presets of the video exports: every ffmpeg encoder setting, in one table.
 
 Three presets trade encode time against picture quality and file size. The table is the only
-place encoder settings live; :func:`encoder_settings` reads it. Measured on bigbuckbunny (132
-frames at 1280x720, 2 shared cores), encoding the same RGBA frames with ffmpeg alone:
+place encoder settings live; [`encoder_settings`][sam2_autotrack.export.encoder_settings] reads it.
+Measured on bigbuckbunny (132 frames at 1280x720, 2 shared cores), encoding the same RGBA frames
+with ffmpeg alone:
 
 ========  ==============================================  =================  ==================
 preset    WebM VP9 (``yuva420p``)                          ProRes 4444        overlay (H.264)
@@ -43,7 +44,7 @@ Quality = Literal["draft", "good", "best"]
 """How hard the video encoders work: ``"draft"`` fastest, ``"best"`` smallest files."""
 
 QUALITIES: tuple[Quality, ...] = ("draft", "good", "best")
-"""Every :data:`Quality`, fastest first."""
+"""Every [`Quality`][sam2_autotrack.export.Quality], fastest first."""
 
 DEFAULT_QUALITY: Quality = "good"
 """The preset used when none is given: near-``"best"`` pictures at realtime encoding speed."""

@@ -1,23 +1,31 @@
 """Masks as arrays and files: validation, cleanup, track health, and the PNG and RLE codecs.
 
 - ``validate``: THE check of frames, masks and mask stacks handed to the library
-  (:func:`as_rgb_image`, :func:`as_mask`, :func:`as_mask_stack`), one message style everywhere.
-- ``cleanup``: THE hole and speck rules (:func:`fill_small_holes`: 4-connected background regions
-  not touching the frame border, up to N px; :func:`remove_small_components`: 8-connected regions
+  ([`as_rgb_image`][sam2_autotrack.masks.as_rgb_image], [`as_mask`][sam2_autotrack.masks.as_mask],
+  [`as_mask_stack`][sam2_autotrack.masks.as_mask_stack]), one message style everywhere.
+- ``cleanup``: THE hole and speck rules
+  ([`fill_small_holes`][sam2_autotrack.masks.fill_small_holes]: 4-connected background regions not
+  touching the frame border, up to N px;
+  [`remove_small_components`][sam2_autotrack.masks.remove_small_components]: 8-connected regions
   below N px), used by the exports, the selection and the embedded engine;
-  :class:`MaskCleanup` applies them the same way to every export; holding masks of a frame
-  interval over every source frame.
-- ``series``: per-object series measured frame by frame (:class:`TrackMeter`) and the events of
-  an area curve (:func:`area_jumps`, :func:`area_drifts`).
-- ``health``: :func:`track_health`, the stretches of a track not to trust (lost, drift, leak,
-  jump).
-- ``png``: decoding any mask image (:func:`decode_mask`) and writing white-on-black PNGs.
+  [`MaskCleanup`][sam2_autotrack.MaskCleanup] applies them the same way to every export; holding
+  masks of a frame interval over every source frame.
+- ``series``: per-object series measured frame by frame
+  ([`TrackMeter`][sam2_autotrack.masks.TrackMeter]) and the events of an area curve
+  ([`area_jumps`][sam2_autotrack.masks.area_jumps],
+  [`area_drifts`][sam2_autotrack.masks.area_drifts]).
+- ``health``: [`track_health`][sam2_autotrack.masks.track_health], the stretches of a track not to
+  trust (lost, drift, leak, jump).
+- ``png``: decoding any mask image ([`decode_mask`][sam2_autotrack.masks.decode_mask]) and writing
+  white-on-black PNGs.
 - ``rle``: pycocotools-compatible compressed RLE.
-- ``store``: :class:`MaskSequence`, one object's masks through a video, each frame compressed
-  (a few kilobytes), so tracks of long videos fit in memory.
+- ``store``: [`MaskSequence`][sam2_autotrack.masks.MaskSequence], one object's masks through a
+  video, each frame compressed (a few kilobytes), so tracks of long videos fit in memory.
 - ``store_file``: the mask index file (``.msq``) a run folder keeps beside its PNGs —
-  :func:`write_mask_file`, and :func:`open_mask_file`, a sequence that reads frames on demand.
-- ``union``: :class:`UnionSequence`, the union of several objects' masks, computed per frame.
+  [`write_mask_file`][sam2_autotrack.masks.write_mask_file], and
+  [`open_mask_file`][sam2_autotrack.masks.open_mask_file], a sequence that reads frames on demand.
+- ``union``: [`UnionSequence`][sam2_autotrack.masks.UnionSequence], the union of several objects'
+  masks, computed per frame.
 """
 
 from sam2_autotrack.masks.cleanup import (

@@ -1,14 +1,14 @@
-"""Where a :class:`~sam2_autotrack.masks.MaskSequence` keeps its compressed frames.
+"""Where a [`MaskSequence`][sam2_autotrack.masks.MaskSequence] keeps its compressed frames.
 
 Two stores with one small interface (``len``, ``get(i)``, ``take(slice)``, ``lengths``):
 
-- :class:`MemoryBlobs`: a list of ``bytes`` in memory; appendable (what trackers fill).
-- :class:`FileBlobs`: byte ranges of a file, read on demand (what a run folder's index gives).
+- `MemoryBlobs`: a list of ``bytes`` in memory; appendable (what trackers fill).
+- `FileBlobs`: byte ranges of a file, read on demand (what a run folder's index gives).
   Nothing of the file is held in memory but its offsets; each read opens the file, checks it is
   still the file that was opened (device, inode, size, modification time) and reads one range.
   A file replaced or rewritten since is refused instead of being read at stale offsets.
 
-Private to :mod:`sam2_autotrack.masks`.
+Private to [`sam2_autotrack.masks`][sam2_autotrack.masks].
 """
 
 from __future__ import annotations
@@ -63,8 +63,8 @@ class FileBlobs:
     path
         The file.
     identity
-        :func:`file_identity` of the file when its index was read; a read finding another
-        file there raises :class:`~sam2_autotrack.MaskError`.
+        `file_identity` of the file when its index was read; a read finding another
+        file there raises [`MaskError`][sam2_autotrack.MaskError].
     offsets, lengths
         ``(T,)`` byte offset and length of each frame's range.
     """

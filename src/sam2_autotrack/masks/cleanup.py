@@ -4,13 +4,13 @@ THE hole and speck rules of the library, used by the exports, the selection and 
 engine alike:
 
 - a **hole** is a 4-connected background region that does not touch the frame border; holes of
-  up to ``N`` pixels are filled (:func:`fill_small_holes`);
+  up to ``N`` pixels are filled ([`fill_small_holes`][sam2_autotrack.masks.fill_small_holes]);
 - a **speck** is an 8-connected mask region of fewer than ``N`` pixels; specks are removed
-  (:func:`remove_small_components`).
+  ([`remove_small_components`][sam2_autotrack.masks.remove_small_components]).
 
 All functions are pure: they return new arrays and never modify their inputs. The
-:class:`MaskCleanup` options model bundles the settings so that the alpha video, the PNG sequences,
-the palette PNGs and the COCO JSON of one run are cleaned the same way.
+[`MaskCleanup`][sam2_autotrack.MaskCleanup] options model bundles the settings so that the alpha
+video, the PNG sequences, the palette PNGs and the COCO JSON of one run are cleaned the same way.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ __all__ = [
 class MaskCleanup(Options):
     """How masks are cleaned before export (one setting for every export of a run).
 
-    Parameters
+    Attributes
     ----------
     fill_holes_px
         Fill background holes (regions enclosed by the mask, not touching the frame border) of

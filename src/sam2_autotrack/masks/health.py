@@ -1,8 +1,8 @@
 """Tracks that say when they are unsure: loss, drift, leaks and jumps, from the masks alone.
 
-:func:`track_health` (and :func:`judge_track`, the same on series measured frame by frame with
-:class:`~sam2_autotrack.masks.series.TrackMeter`, as ``LocalBackend.track`` does) flags per
-object:
+[`track_health`][sam2_autotrack.masks.track_health] (and
+[`judge_track`][sam2_autotrack.masks.judge_track], the same on series measured frame by frame with
+[`TrackMeter`][sam2_autotrack.masks.TrackMeter], as ``LocalBackend.track`` does) flags per object:
 
 * **lost** -- the mask is empty (or below ``min_area`` pixels) for at least ``lost_frames``
   consecutive frames after having been visible: the object left, is hidden, or the tracker let
@@ -10,7 +10,7 @@ object:
 * **drift** -- within ``drift_window`` frames the area changes by at least ``drift_ratio`` times
   (up or down): real objects change size smoothly, a tracker that slid onto the background or
   collapsed to a sliver does not (a fast swing; the slow drift of an area curve is
-  :func:`~sam2_autotrack.masks.series.area_drifts`);
+  [`area_drifts`][sam2_autotrack.masks.area_drifts]);
 * **leak** -- another object's area shrinks by at least ``leak_shrink`` of it from one frame to
   the next (net: an object that only moves loses pixels at its trailing edge but keeps its
   size), at least ``leak_fraction`` of the pixels it lost now belong to this object, and this
@@ -21,9 +21,9 @@ object:
 * **jump** -- the centroid moves by more than ``jump_fraction`` of the frame's diagonal between
   consecutive frames (teleporting onto something else).
 
-The thresholds (:class:`HealthOptions`) are defaults that separate the generated suite's clean
-tracks from deliberately corrupted copies of them; they are meant to be reported, not to stop a
-run.
+The thresholds ([`HealthOptions`][sam2_autotrack.masks.HealthOptions]) are defaults that separate
+the generated suite's clean tracks from deliberately corrupted copies of them; they are meant to be
+reported, not to stop a run.
 """
 
 from __future__ import annotations
@@ -47,9 +47,9 @@ IssueKind = Literal["lost", "drift", "leak", "jump"]
 
 
 class HealthOptions(Options):
-    """Thresholds of :func:`track_health` (see the module notes for each issue).
+    """Thresholds of `track_health` (see the module notes for each issue).
 
-    Parameters
+    Attributes
     ----------
     min_area
         Masks with fewer pixels count as empty.
@@ -139,7 +139,7 @@ def track_health(
     others
         The other objects' ``(T, H, W)`` masks of the same clip (for leak detection).
     options
-        Thresholds; :class:`HealthOptions` defaults.
+        Thresholds; [`HealthOptions`][sam2_autotrack.masks.HealthOptions] defaults.
 
     Returns
     -------
@@ -185,7 +185,7 @@ def judge_track(
     others: Mapping[str, TrackSeries],
     options: HealthOptions | None = None,
 ) -> TrackHealth:
-    """Judge one object's series (see :func:`track_health`).
+    """Judge one object's series (see [`track_health`][sam2_autotrack.masks.track_health]).
 
     ``others`` are its neighbours' series by object id (the ids of ``track.taken``), in a fixed
     order: a leak into the ``j``-th is reported as ``"other object #j"``.

@@ -1,13 +1,13 @@
 """Mask images in and out: decode any PNG/JPEG/WebP mask into a bool array, write lossless PNGs.
 
 Hosted SAM 2 returns white-on-black 8-bit PNG masks at the input's size, but masks also arrive as
-RGB(A), palette, 16-bit, or lossy JPEG/WebP files. :func:`decode_mask` reduces every one of them to
-``(H, W)`` bool with a threshold at *half* the value range, so compression noise around the edges
-(values of 1..30 in a JPEG) never turns into foreground.
+RGB(A), palette, 16-bit, or lossy JPEG/WebP files. [`decode_mask`][sam2_autotrack.masks.decode_mask]
+reduces every one of them to ``(H, W)`` bool with a threshold at *half* the value range, so
+compression noise around the edges (values of 1..30 in a JPEG) never turns into foreground.
 
 Masks come from a server, so they are untrusted: a 100 KB PNG can declare 30000x30000 pixels and
 cost gigabytes to decode (or crash the decoder). The size is read from the file's header first
-(:func:`image_size`) and anything over ``max_pixels``, or far larger than the frame it belongs to,
+(`image_size`) and anything over ``max_pixels``, or far larger than the frame it belongs to,
 is refused before a single pixel is decoded.
 """
 
@@ -38,7 +38,7 @@ __all__ = [
 ]
 
 DEFAULT_MAX_MASK_PIXELS = 1 << 26
-"""Largest mask :func:`decode_mask` decodes by default: 67 megapixels (an 8K frame has 33)."""
+"""Largest mask `decode_mask` decodes by default: 67 megapixels (an 8K frame has 33)."""
 _MAX_SIDE_FACTOR = 4
 """A mask may be at most this many times the frame's width and height (then it is resized)."""
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -50,8 +50,9 @@ _LUMA_BGR = np.array([0.114, 0.587, 0.299])
 class MaskResizedWarning(UserWarning):
     """A mask had the frame's aspect ratio but not its size, and was resized (nearest-neighbour).
 
-    Emitted by :func:`decode_mask` when ``expected_wh`` is given. Turn it into an error with
-    ``warnings.simplefilter("error", MaskResizedWarning)`` to insist on exact sizes.
+    Emitted by [`decode_mask`][sam2_autotrack.masks.decode_mask] when ``expected_wh`` is given. Turn
+    it into an error with ``warnings.simplefilter("error", MaskResizedWarning)`` to insist on exact
+    sizes.
     """
 
 
@@ -198,8 +199,9 @@ def decode_mask(
     expected_wh
         ``(width, height)`` of the frame the mask belongs to. A mask of another size but the same
         aspect ratio (within one pixel of rounding) is resized nearest-neighbour with a
-        :class:`MaskResizedWarning`, unless it is more than 4 times the frame's width or height;
-        any other size raises :class:`MaskSizeError`.
+        [`MaskResizedWarning`][sam2_autotrack.MaskResizedWarning], unless it is more than 4 times
+        the frame's width or height; any other size raises
+        [`MaskSizeError`][sam2_autotrack.MaskSizeError].
     max_pixels
         Largest pixel count decoded; checked on the header, before decoding.
 
@@ -286,7 +288,8 @@ def encode_mask_png(mask: NDArray[np.generic]) -> bytes:
     Returns
     -------
     bytes
-        The PNG file's bytes; :func:`decode_mask` turns them back into ``mask``.
+        The PNG file's bytes; [`decode_mask`][sam2_autotrack.masks.decode_mask] turns them back into
+        ``mask``.
 
     Raises
     ------

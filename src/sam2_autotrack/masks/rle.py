@@ -3,7 +3,8 @@
 The mask is scanned column by column (Fortran order), the run lengths start with a (possibly
 empty) run of zeros, and ``counts`` is the compact string form: runs after the second stored as
 differences to the run two before, written 5 bits per character with a continuation bit, offset
-by 48. :func:`decode_rle` also reads the uncompressed form (``counts`` as a list of ints).
+by 48. [`decode_rle`][sam2_autotrack.masks.decode_rle] also reads the uncompressed form (``counts``
+as a list of ints).
 """
 
 from __future__ import annotations

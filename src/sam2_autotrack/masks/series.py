@@ -1,19 +1,21 @@
 """Per-object series measured from masks frame by frame, and what an area curve says.
 
-:class:`TrackMeter` measures, one frame at a time (a long video is never held whole), each
-object's :class:`TrackSeries`: area, centroid, pixels lost since the previous frame and pixels
-taken from the other objects; :mod:`sam2_autotrack.masks.health` judges tracks from them.
+[`TrackMeter`][sam2_autotrack.masks.TrackMeter] measures, one frame at a time (a long video is never
+held whole), each object's [`TrackSeries`][sam2_autotrack.masks.TrackSeries]: area, centroid, pixels
+lost since the previous frame and pixels taken from the other objects; `sam2_autotrack.masks.health`
+judges tracks from them.
 
 The area curve alone already betrays a tracker that loses its object (the area chart of
-:mod:`sam2_autotrack.viz` marks both):
+[`sam2_autotrack.viz`][sam2_autotrack.viz] marks both):
 
-* an **area jump** (:func:`area_jumps`) -- the area changes from one mask frame to the next by
-  more than a fraction of the larger of the two (the mask snapped to another object or
-  vanished);
-* an **area drift** (:func:`area_drifts`) -- a slow change that adds up: the mask creeping over
-  the background grows a few percent per frame, never a jump, yet ends 25 times its size. Drift
-  is measured per steady stretch (between jumps) against the stretch's starting level, the
-  median of its first few areas, so a change already marked as a jump is not reported again.
+* an **area jump** ([`area_jumps`][sam2_autotrack.masks.area_jumps]) -- the area changes from one
+  mask frame to the next by more than a fraction of the larger of the two (the mask snapped to
+  another object or vanished);
+* an **area drift** ([`area_drifts`][sam2_autotrack.masks.area_drifts]) -- a slow change that adds
+  up: the mask creeping over the background grows a few percent per frame, never a jump, yet ends 25
+  times its size. Drift is measured per steady stretch (between jumps) against the stretch's
+  starting level, the median of its first few areas, so a change already marked as a jump is not
+  reported again.
 """
 
 from __future__ import annotations
@@ -88,7 +90,8 @@ def area_drifts(
     area
         ``(T,)`` mask areas.
     jumps
-        Positions of the jumps (:func:`area_jumps`); each starts a new stretch.
+        Positions of the jumps ([`area_jumps`][sam2_autotrack.masks.area_jumps]); each starts a new
+        stretch.
     ratio
         A stretch drifts when some area is at least ``ratio`` times its starting level, or at most
         ``1 / ratio`` of it (``ratio > 1``).
@@ -163,7 +166,7 @@ class TrackSeries:
 
 
 class TrackMeter:
-    """Measures the :class:`TrackSeries` of several objects, one frame at a time.
+    """Measures the `TrackSeries` of several objects, one frame at a time.
 
     Examples
     --------

@@ -1,16 +1,17 @@
 """Compact mask sequences: one object's masks through a video, a few kilobytes per frame.
 
 A ``(T, H, W)`` bool stack costs ``H × W`` bytes per frame (0.9 MB at 720p), so holding every
-object's stack makes memory grow with the length of the video. :class:`MaskSequence` keeps each
-frame bit-packed and zlib-compressed instead (typically 2–10 KB for an object's mask at 720p,
-about 0.5 ms to pack or unpack), so a tracker can append frame by frame and a reader can fetch
-any frame, iterate, or — for short clips — ask for the whole stack.
+object's stack makes memory grow with the length of the video.
+[`MaskSequence`][sam2_autotrack.masks.MaskSequence] keeps each frame bit-packed and zlib-compressed
+instead (typically 2–10 KB for an object's mask at 720p, about 0.5 ms to pack or unpack), so a
+tracker can append frame by frame and a reader can fetch any frame, iterate, or — for short clips —
+ask for the whole stack.
 
 It is append-only while it is being filled and read-only afterwards by convention; every read
 returns a fresh array, so callers may modify what they get.
 
 The compressed frames live in memory, or — for a sequence read from a run folder's mask index
-(:func:`~sam2_autotrack.masks.store_file.open_mask_file`) — in a file, read frame by frame on
+([`open_mask_file`][sam2_autotrack.masks.open_mask_file]) — in a file, read frame by frame on
 demand, so loading a run costs a few bytes per frame whatever its length.
 """
 

@@ -1,4 +1,4 @@
-r"""The mask index file (``.msq``): one :class:`MaskSequence` on disk, read lazily, frame by frame.
+r"""The mask index file (``.msq``): one `MaskSequence` on disk, read lazily, frame by frame.
 
 A run folder keeps its masks twice: as PNGs (the format users open) and, beside them, as one
 ``.msq`` file per object holding exactly the sequence's compressed frames, so that loading a run
@@ -21,9 +21,10 @@ Layout (all integers little-endian):
 A frame is the mask's pixels packed row-major, 8 a byte, the first in the high bit
 (``numpy.packbits``), then zlib-compressed. The index ends the file.
 
-:func:`write_mask_file` writes it atomically from a sequence (without recompressing anything);
-:func:`open_mask_file` checks the header, the size and the index checksum and returns a
-:class:`MaskSequence` that reads its frames from the file on demand.
+[`write_mask_file`][sam2_autotrack.masks.write_mask_file] writes it atomically from a sequence
+(without recompressing anything); [`open_mask_file`][sam2_autotrack.masks.open_mask_file] checks the
+header, the size and the index checksum and returns a
+[`MaskSequence`][sam2_autotrack.masks.MaskSequence] that reads its frames from the file on demand.
 """
 
 from __future__ import annotations
@@ -90,7 +91,7 @@ def write_mask_file(path: str | Path, sequence: MaskSequence) -> Path:
 
 
 def open_mask_file(path: str | Path) -> MaskSequence:
-    """Open a mask index file as a :class:`MaskSequence` that reads its frames on demand.
+    """Open a mask index file as a `MaskSequence` that reads its frames on demand.
 
     Only the header and the index (24 bytes per frame) are read now; each frame is read from the
     file when it is asked for. The sequence is read-only.

@@ -1,9 +1,10 @@
 """The union of several objects' masks, frame by frame, as a lazy read-only view.
 
-:class:`UnionSequence` behaves like the ``(T, H, W)`` bool union stack — ``len``, ``shape``,
-``view[t]``, iteration, slicing, ``np.asarray(view)`` — but computes a frame only when it is asked
-for, from the objects' :class:`~sam2_autotrack.masks.MaskSequence`, so a long video's union never
-has to be in memory at once.
+[`UnionSequence`][sam2_autotrack.masks.UnionSequence] behaves like the ``(T, H, W)`` bool union
+stack — ``len``, ``shape``, ``view[t]``, iteration, slicing, ``np.asarray(view)`` — but computes a
+frame only when it is asked for, from the objects'
+[`MaskSequence`][sam2_autotrack.masks.MaskSequence], so a long video's union never has to be in
+memory at once.
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ class UnionSequence(Sequence[NDArray[np.bool_]]):
     Parameters
     ----------
     sequences
-        One :class:`MaskSequence` per object, all the same ``(T, H, W)``.
+        One [`MaskSequence`][sam2_autotrack.masks.MaskSequence] per object, all the same ``(T, H,
+        W)``.
 
     Examples
     --------

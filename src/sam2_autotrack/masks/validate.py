@@ -30,7 +30,7 @@ def as_rgb_image(
     name
         How the argument is called in error messages.
     expected_wh
-        ``(width, height)`` the image must have (a :class:`~sam2_autotrack.MaskSizeError`
+        ``(width, height)`` the image must have (a [`MaskSizeError`][sam2_autotrack.MaskSizeError]
         otherwise), e.g. the size of the masks it goes with.
 
     Returns

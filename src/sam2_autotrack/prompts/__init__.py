@@ -1,13 +1,16 @@
 """Telling the tracker what to track: points, boxes, proposal numbers and text prompts.
 
-:class:`Prompts` says what the user wants (``AutoTracker.track(video, prompts=...)``, or the
-``--point``, ``--negative-point``, ``--box``, ``--pick`` and ``--prompt`` flags); objects from
-prompts replace the automatic choice. :func:`resolve_prompts` matches them to the mask proposals
-(with a GrabCut cut-out for a box no proposal fits) into :class:`PromptedObjects`, which
-:func:`clicks_from_prompts` seeds like selected objects. Text prompts go through a
-:class:`Detector` (Grounding DINO on Replicate:
-:class:`~sam2_autotrack.backends.replicate.GroundingDinoDetector`); :func:`map_label` maps its
-labels back to the query items. :class:`MatchOptions` holds the matching thresholds.
+[`Prompts`][sam2_autotrack.prompts.Prompts] says what the user wants (``AutoTracker.track(video,
+prompts=...)``, or the ``--point``, ``--negative-point``, ``--box``, ``--pick`` and ``--prompt``
+flags); objects from prompts replace the automatic choice.
+[`resolve_prompts`][sam2_autotrack.prompts.resolve_prompts] matches them to the mask proposals (with
+a GrabCut cut-out for a box no proposal fits) into
+[`PromptedObjects`][sam2_autotrack.prompts.PromptedObjects], which
+[`clicks_from_prompts`][sam2_autotrack.prompts.clicks_from_prompts] seeds like selected objects.
+Text prompts go through a [`Detector`][sam2_autotrack.prompts.Detector] (Grounding DINO on
+Replicate: [`GroundingDinoDetector`][sam2_autotrack.backends.replicate.GroundingDinoDetector]);
+[`map_label`][sam2_autotrack.prompts.map_label] maps its labels back to the query items.
+[`MatchOptions`][sam2_autotrack.prompts.MatchOptions] holds the matching thresholds.
 """
 
 from sam2_autotrack.prompts.detector import Detection, Detector

@@ -1,10 +1,11 @@
-"""The :class:`Detector` protocol: text in, boxes out — and the :class:`Detection` it returns.
+"""The `Detector` protocol: text in, boxes out — and the `Detection` it returns.
 
 A text prompt needs an open-vocabulary detector: given an image and the query items, it returns
 boxes with a label and a confidence. Its boxes are then matched to the mask proposals like box
-prompts (:func:`~sam2_autotrack.prompts.resolve_prompts`). The implementation shipped is Grounding
-DINO on Replicate
-(:class:`~sam2_autotrack.backends.replicate.GroundingDinoDetector`); there is no offline one.
+prompts ([`resolve_prompts`][sam2_autotrack.prompts.resolve_prompts]). The implementation shipped is
+Grounding DINO on Replicate
+([`GroundingDinoDetector`][sam2_autotrack.backends.replicate.GroundingDinoDetector]); there is no
+offline one.
 """
 
 from __future__ import annotations
@@ -81,7 +82,8 @@ class Detection:
 class Detector(Protocol):
     """What a text prompt needs: boxes for query items on one image.
 
-    Implementation: :class:`~sam2_autotrack.backends.replicate.GroundingDinoDetector`.
+    Implementation:
+    [`GroundingDinoDetector`][sam2_autotrack.backends.replicate.GroundingDinoDetector].
     """
 
     @property

@@ -1,7 +1,7 @@
 """Geometry of prompt matching: which proposals hold points, which one a box frames best.
 
 Pure functions on ``(N, H, W)`` bool proposal stacks; boxes are ``(x0, y0, x1, y1)`` pixel edges,
-end-exclusive. :func:`~sam2_autotrack.prompts.resolve_prompts` composes them.
+end-exclusive. [`resolve_prompts`][sam2_autotrack.prompts.resolve_prompts] composes them.
 """
 
 from __future__ import annotations
@@ -104,8 +104,8 @@ def rank_for_box(
     """Proposals by how well ``box_xyxy`` frames them: ``[(index, box IoU), ...]``, best first.
 
     The score is the IoU of the box with the proposal's bounding box (``boxes``, from
-    :func:`mask_boxes`); ties go to the proposal with more of its area inside the box, then to
-    the lower index. Proposals that do not meet the box are left out.
+    [`mask_boxes`][sam2_autotrack.prompts.mask_boxes]); ties go to the proposal with more of its
+    area inside the box, then to the lower index. Proposals that do not meet the box are left out.
 
     Examples
     --------

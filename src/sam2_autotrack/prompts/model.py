@@ -1,19 +1,21 @@
 """`Prompts`: what the user says to track — points, boxes, proposal numbers and text.
 
 Coordinates are pixels of the frame as the tracker sees it (native size, display rotation
-applied: what :meth:`~sam2_autotrack.AutoTracker.first_frame` returns), ``x`` to the right and
-``y`` down from the top-left pixel, like every click. Each prompt makes one object:
+applied: what [`first_frame`][sam2_autotrack.AutoTracker.first_frame] returns), ``x`` to the right
+and ``y`` down from the top-left pixel, like every click. Each prompt makes one object:
 
 - a **point group** — the points sharing an ``object_id``, or one unnamed positive point; unnamed
   negative points refine every point group;
 - a **box** — ``(x0, y0, x1, y1)`` pixel edges, end-exclusive;
-- a **pick** — the number of a frame-0 proposal, as :func:`~sam2_autotrack.viz.show_proposals`
-  draws it and ``masks_all/proposal_NNN.png`` names it;
+- a **pick** — the number of a frame-0 proposal, as
+  [`show_proposals`][sam2_autotrack.viz.show_proposals] draws it and ``masks_all/proposal_NNN.png``
+  names it;
 - each object a **text** item (``"person, dog"``) is detected as.
 
 Everything that can be checked without the video is checked when the model is built (a
-:class:`~sam2_autotrack.ConfigError` naming the prompt); :meth:`Prompts.check_video` checks the
-rest against the video's size and frame count, before any work.
+[`ConfigError`][sam2_autotrack.ConfigError] naming the prompt);
+[`Prompts.check_video`][sam2_autotrack.prompts.Prompts.check_video] checks the rest against the
+video's size and frame count, before any work.
 """
 
 from __future__ import annotations
@@ -57,7 +59,7 @@ def _prompt_error(exc: ValidationError, owner: str) -> ConfigError:
 
 
 class _PromptModel(Options):
-    """An :class:`~sam2_autotrack._options.Options` whose errors name the prompt, not its dict."""
+    """An `Options` whose errors name the prompt, not its dict."""
 
     def __init__(self, **data: Any) -> None:
         try:
@@ -112,7 +114,7 @@ class PointPrompt(_PromptModel):
         return text
 
     def click(self, object_id: str) -> Click:
-        """Return the point as a :class:`~sam2_autotrack.Click` of ``object_id``."""
+        """Return the point as a [`Click`][sam2_autotrack.Click] of ``object_id``."""
         return Click(x=self.x, y=self.y, label=self.label, frame=self.frame, object_id=object_id)
 
 
@@ -175,7 +177,7 @@ class BoxPrompt(_PromptModel):
 
 @dataclass(frozen=True)
 class PointGroup:
-    """The points of one object (see :meth:`Prompts.point_groups`).
+    """The points of one object (see `Prompts.point_groups`).
 
     Attributes
     ----------
@@ -222,10 +224,11 @@ class Prompts(_PromptModel):
     Parameters
     ----------
     points
-        :class:`PointPrompt` objects (or dicts of their fields, or ``(x, y)`` pairs: positive
-        points on frame 0).
+        [`PointPrompt`][sam2_autotrack.prompts.PointPrompt] objects (or dicts of their fields, or
+        ``(x, y)`` pairs: positive points on frame 0).
     boxes
-        :class:`BoxPrompt` objects (or dicts, or ``(x0, y0, x1, y1)`` tuples on frame 0).
+        [`BoxPrompt`][sam2_autotrack.prompts.BoxPrompt] objects (or dicts, or ``(x0, y0, x1, y1)``
+        tuples on frame 0).
     picks
         Numbers of frame-0 proposals (``viz.show_proposals`` and ``masks_all/``), each at most
         once.
@@ -234,7 +237,7 @@ class Prompts(_PromptModel):
         stops (``"person, dog"``), or a list of items. Needs a detector (Grounding DINO on
         Replicate: a Replicate token); there is no offline detector.
     matching
-        :class:`~sam2_autotrack.prompts.MatchOptions` (thresholds of the matching).
+        [`MatchOptions`][sam2_autotrack.prompts.MatchOptions] (thresholds of the matching).
 
     Examples
     --------

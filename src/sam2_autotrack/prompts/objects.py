@@ -1,7 +1,7 @@
-"""What prompts resolved to: a :class:`PromptedObject` per object, in :class:`PromptedObjects`.
+"""What prompts resolved to: a `PromptedObject` per object, in `PromptedObjects`.
 
-:class:`PromptedObjects` is the prompted counterpart of a :class:`~sam2_autotrack.Selection`: the
-objects to seed, with how each was found.
+[`PromptedObjects`][sam2_autotrack.prompts.PromptedObjects] is the prompted counterpart of a
+[`Selection`][sam2_autotrack.Selection]: the objects to seed, with how each was found.
 """
 
 from __future__ import annotations
@@ -42,7 +42,8 @@ class PromptedObject:
     frame
         The frame its mask is on (or its first click, for ``source="clicks"``).
     source
-        ``"proposal"``, ``"grabcut"`` or ``"clicks"`` (see :data:`MaskSource`).
+        ``"proposal"``, ``"grabcut"`` or ``"clicks"`` (see
+        [`MaskSource`][sam2_autotrack.prompts.MaskSource]).
     mask
         ``(H, W)`` bool on ``frame``; ``None`` exactly when ``source="clicks"``.
     proposal
@@ -113,7 +114,7 @@ class PromptedObjects:
     Parameters
     ----------
     objects
-        One :class:`PromptedObject` per object; ids unique.
+        One [`PromptedObject`][sam2_autotrack.prompts.PromptedObject] per object; ids unique.
     resolution_wh
         ``(width, height)`` of the frames.
     notes

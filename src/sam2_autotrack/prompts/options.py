@@ -1,4 +1,4 @@
-"""`MatchOptions`: how prompts are matched to proposals (thresholds of :mod:`.resolve`)."""
+"""`MatchOptions`: how prompts are matched to proposals (thresholds of `resolve`)."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ __all__ = ["MatchOptions"]
 
 
 class MatchOptions(Options):
-    """Thresholds of prompt matching (:func:`~sam2_autotrack.prompts.resolve_prompts`).
+    """Thresholds of prompt matching ([`resolve_prompts`][sam2_autotrack.prompts.resolve_prompts]).
 
-    Parameters
+    Attributes
     ----------
     point_max_area_fraction
         A point never chooses a proposal covering more than this fraction of the frame (sky,

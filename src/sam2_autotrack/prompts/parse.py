@@ -1,7 +1,7 @@
 """Prompts written as text, as the command line takes them: ``X,Y@FRAME:ID``, ``X0,Y0,X1,Y1``.
 
-Each parser returns a validated prompt or raises one :class:`~sam2_autotrack.ConfigError` line
-naming the flag, the text given and the form it takes.
+Each parser returns a validated prompt or raises one [`ConfigError`][sam2_autotrack.ConfigError]
+line naming the flag, the text given and the form it takes.
 """
 
 from __future__ import annotations

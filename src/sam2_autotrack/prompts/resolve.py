@@ -1,4 +1,4 @@
-"""Turn :class:`~sam2_autotrack.prompts.Prompts` into objects: :func:`resolve_prompts`.
+"""Turn `Prompts` into objects: [`resolve_prompts`][sam2_autotrack.prompts.resolve_prompts].
 
 The rules, applied in this order (picks first: they name a proposal outright):
 
@@ -314,8 +314,8 @@ def resolve_prompts(
     prompts
         What the user asked for.
     proposals
-        The frame-0 :class:`~sam2_autotrack.MaskProposals`, or ``{frame: proposals}`` when boxes
-        are on later frames too (frame 0 always).
+        The frame-0 [`MaskProposals`][sam2_autotrack.MaskProposals], or ``{frame: proposals}`` when
+        boxes are on later frames too (frame 0 always).
     images_rgb
         The ``(H, W, 3)`` RGB frame(s) the proposals were made on (GrabCut cuts boxes out of
         them), like ``proposals``.

@@ -1,4 +1,4 @@
-"""The click set of prompted objects (:func:`clicks_from_prompts`): interior seeds as usual."""
+"""The click set of prompted objects (`clicks_from_prompts`): interior seeds as usual."""
 
 from __future__ import annotations
 
@@ -17,18 +17,18 @@ def clicks_from_prompts(
     """Turn prompted objects into the click set for the tracker.
 
     An object with a mask gets interior seeds exactly like an automatically selected one
-    (:func:`~sam2_autotrack.seeds.clicks_from_selection`, on the frame its mask is on, with
-    negative clicks in the objects it touches on that frame); then every object's own clicks
-    (its negative points, its points on later frames, or all its points when it has no mask)
+    ([`clicks_from_selection`][sam2_autotrack.seeds.clicks_from_selection], on the frame its mask is
+    on, with negative clicks in the objects it touches on that frame); then every object's own
+    clicks (its negative points, its points on later frames, or all its points when it has no mask)
     follow as they were given. Objects keep their order.
 
     Parameters
     ----------
     objects
-        What :func:`~sam2_autotrack.prompts.resolve_prompts` returned.
+        What [`resolve_prompts`][sam2_autotrack.prompts.resolve_prompts] returned.
     options
         Seeds per object and the negative-click policy (default
-        :class:`~sam2_autotrack.seeds.SeedOptions`).
+        [`SeedOptions`][sam2_autotrack.seeds.SeedOptions]).
 
     Returns
     -------

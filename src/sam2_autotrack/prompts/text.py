@@ -3,8 +3,9 @@
 An open-vocabulary detector such as Grounding DINO does not answer with the user's query items: its
 ``label`` is decoded from the text tokens that scored above a threshold, so it comes back
 lower-cased, may drop words (``"a pink mug"`` → ``"pink mug"``), may merge words of two items
-(``"car taxi"``), may hold word pieces (``"tri"``) or be empty. :func:`map_label` maps such a label
-back to the query item it came from; :func:`object_name` turns an item into the safe base of an
+(``"car taxi"``), may hold word pieces (``"tri"``) or be empty.
+[`map_label`][sam2_autotrack.prompts.map_label] maps such a label back to the query item it came
+from; [`object_name`][sam2_autotrack.prompts.object_name] turns an item into the safe base of an
 object id (``"traffic light"`` → ``"traffic_light"``).
 """
 

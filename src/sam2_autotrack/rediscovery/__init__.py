@@ -1,11 +1,14 @@
 """Re-discovery: objects that enter mid-clip or appear after a scene cut get tracked too.
 
-Every ``K`` frames (:class:`RediscoveryOptions`, default two seconds of video) and on the first
-frame of every shot, the backend proposes masks, the selection rules pick the real objects, those
-a live track already covers are dropped (:func:`covered`, :func:`new_objects`) and the rest are
-seeded on that keyframe and tracked to the end of their shot under new ids
-(:func:`track_rediscovering`). The embedded engine does it while it tracks; the hosted model in
-a few concurrent calls after its frame-0 prediction (:func:`rediscover_hosted`).
+Every ``K`` frames ([`RediscoveryOptions`][sam2_autotrack.rediscovery.RediscoveryOptions], default
+two seconds of video) and on the first frame of every shot, the backend proposes masks, the
+selection rules pick the real objects, those a live track already covers are dropped
+([`covered`][sam2_autotrack.rediscovery.covered],
+[`new_objects`][sam2_autotrack.rediscovery.new_objects]) and the rest are seeded on that keyframe
+and tracked to the end of their shot under new ids
+([`track_rediscovering`][sam2_autotrack.rediscovery.track_rediscovering]). The embedded engine does
+it while it tracks; the hosted model in a few concurrent calls after its frame-0 prediction
+([`rediscover_hosted`][sam2_autotrack.rediscovery.rediscover_hosted]).
 """
 
 from sam2_autotrack.rediscovery.cover import covered, keyframes, new_objects

@@ -1,11 +1,12 @@
 """Which objects on a keyframe are new: the selection rules, minus what live tracks cover.
 
-:func:`new_objects` applies the selection rules to *all* of the keyframe's proposals, as on frame
-0, then drops the picks that :func:`covered` says are already tracked. Selecting first keeps the
+[`new_objects`][sam2_autotrack.rediscovery.new_objects] applies the selection rules to *all* of the
+keyframe's proposals, as on frame 0, then drops the picks that
+[`covered`][sam2_autotrack.rediscovery.covered] says are already tracked. Selecting first keeps the
 rules' ranking and de-duplication meaningful (they compare proposals with each other: with the
-tracked objects taken out first, the best leftovers — background pieces — would win their
-places), and a still shot then yields the same objects as frame 0, all covered: nothing new.
-:func:`keyframes` says where to look.
+tracked objects taken out first, the best leftovers — background pieces — would win their places),
+and a still shot then yields the same objects as frame 0, all covered: nothing new.
+[`keyframes`][sam2_autotrack.rediscovery.keyframes] says where to look.
 """
 
 from __future__ import annotations
@@ -89,9 +90,10 @@ def new_objects(
 ) -> NDArray[np.bool_]:
     """Return the new objects among a keyframe's proposals, ``(K, H, W)`` bool, best first.
 
-    The selection rules pick the real objects among all ``masks`` (room is made for the live
-    ones: ``max_objects`` is raised by their count), then the picks :func:`covered` by a live
-    track are dropped, and at most ``selection.max_objects`` remain.
+    The selection rules pick the real objects among all ``masks`` (room is made for the live ones:
+    ``max_objects`` is raised by their count), then the picks
+    [`covered`][sam2_autotrack.rediscovery.covered] by a live track are dropped, and at most
+    ``selection.max_objects`` remain.
 
     Examples
     --------

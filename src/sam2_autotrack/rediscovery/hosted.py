@@ -2,14 +2,15 @@
 
 After the frame-0 objects' tracking (today's prediction, unchanged):
 
-1. the scene cuts are found locally (:func:`~sam2_autotrack.video.find_cuts`) and a track that is
-   lost at a cut — empty on the cut frame, or overlapping its mask before the cut by less than
-   :data:`CONTINUES_IOU` — ends there (its later masks are emptied: it is another shot);
+1. the scene cuts are found locally ([`find_cuts`][sam2_autotrack.video.find_cuts]) and a
+   track that is lost at a cut — empty on the cut frame, or overlapping its mask before the cut
+   by less than [`CONTINUES_IOU`][sam2_autotrack.rediscovery.CONTINUES_IOU] — ends there (its
+   later masks are emptied: it is another shot);
 2. every keyframe is proposed on (``meta/sam-2``, one call per keyframe, run concurrently);
 3. in order, each keyframe's picks not covered by the first prediction's masks (nor by the
    objects found on an earlier keyframe of the same shot, carried to it by the embedded engine's
    propagation at a low resolution) are its new objects
-   (:class:`~sam2_autotrack.rediscovery.keyframe.KeyframeSearch`);
+   ([`KeyframeSearch`][sam2_autotrack.rediscovery.KeyframeSearch]);
 4. each keyframe that found objects gets one more tracking prediction, its upload trimmed to that
    keyframe .. the next cut (all on its first frame, so the union split works as on frame 0);
    they run concurrently — one keyframe adding objects costs exactly one more prediction;
@@ -251,7 +252,7 @@ def _find_in_order(
 
     What is tracked on a keyframe: the first prediction's objects, and the objects found on
     earlier keyframes of the shot — carried there by the embedded engine's propagation at a low
-    resolution (:class:`~sam2_autotrack.backends.local.session.TrackingSession`; only to know
+    resolution (``TrackingSession``; only to know
     where they are, their masks come from the hosted model), so a moving find is not found again.
     """
     found: dict[int, dict[str, NDArray[np.bool_]]] = {}

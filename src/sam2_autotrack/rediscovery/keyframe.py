@@ -1,8 +1,10 @@
 """One keyframe's look for new objects: propose, select, drop what is tracked, name the rest.
 
-:class:`KeyframeSearch` is what both re-discovery paths call per keyframe: the embedded engine
-hands it to :meth:`~sam2_autotrack.LocalBackend.track` as its ``discover`` callback; the hosted
-path calls :meth:`KeyframeSearch.choose` with proposals made concurrently beforehand.
+[`KeyframeSearch`][sam2_autotrack.rediscovery.KeyframeSearch] is what both re-discovery paths call
+per keyframe: the embedded engine hands it to [`track`][sam2_autotrack.LocalBackend.track] as its
+``discover`` callback; the hosted path calls
+[`KeyframeSearch.choose`][sam2_autotrack.rediscovery.KeyframeSearch.choose] with proposals made
+concurrently beforehand.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sam2_autotrack.backends.base import Backend, MaskProposals
+from sam2_autotrack.backends.local.backend import LocalBackend
 from sam2_autotrack.clicks import Click
 from sam2_autotrack.rediscovery.cover import new_objects
 from sam2_autotrack.rediscovery.options import RediscoveryOptions
@@ -56,6 +59,8 @@ class KeyframeSearch:
         The ids already in use (the frame-0 objects); new ids continue ``obj_<n>``.
     every
         The keyframe spacing in frames (``0``: cuts only).
+    video
+        The clip, for the embedded engine's motion cues on keyframes.
     work_dir
         Where the backend may keep journals.
     """
@@ -70,12 +75,14 @@ class KeyframeSearch:
         known: tuple[str, ...],
         every: int = 0,
         work_dir: Path | None = None,
+        video: Path | None = None,
     ) -> None:
         self.backend = backend
         self.selection = selection
         self.seeds = seeds
         self.options = options
         self.every = every
+        self.video = video
         self.clicks: list[Click] = []
         """The seed clicks of every object named so far (each on its keyframe)."""
         self.work_dir = work_dir
@@ -84,18 +91,29 @@ class KeyframeSearch:
         self._lock = threading.Lock()
         self.proposal_seconds = 0.0
 
-    def propose(self, frame_rgb: NDArray[np.uint8], *, scaled: bool) -> MaskProposals:
-        """Return the backend's proposals on a keyframe (downscaled first when ``scaled``)."""
+    def _propose(self, image_rgb: NDArray[np.uint8], frame_index: int) -> MaskProposals:
+        if isinstance(self.backend, LocalBackend) and self.video is not None:
+            # motion cues from the frames after the keyframe (the engine relies on them)
+            return self.backend.propose(image_rgb, video=self.video, frame_index=frame_index)
+        return self.backend.propose(image_rgb, work_dir=self.work_dir)
+
+    def propose(
+        self, frame_rgb: NDArray[np.uint8], *, scaled: bool, frame_index: int = 0
+    ) -> MaskProposals:
+        """Return the backend's proposals on keyframe ``frame_index`` (downscaled if ``scaled``).
+
+        The embedded engine also sees the frames after it (motion cues, downscaled alike).
+        """
         height, width = frame_rgb.shape[:2]
         side = self.options.propose_max_side
         if not scaled or side is None or max(height, width) <= side:
-            return self.backend.propose(frame_rgb, work_dir=self.work_dir)
+            return self._propose(frame_rgb, frame_index)
         scale = side / max(height, width)
         small_wh = (max(8, round(width * scale)), max(8, round(height * scale)))
         small = np.ascontiguousarray(
             cv2.resize(frame_rgb, small_wh, interpolation=cv2.INTER_AREA), dtype=np.uint8
         )
-        proposals = self.backend.propose(small, work_dir=self.work_dir)
+        proposals = self._propose(small, frame_index)
         masks = np.zeros((len(proposals), height, width), dtype=bool)
         for k, mask in enumerate(proposals.masks):
             grown = cv2.resize(
@@ -116,7 +134,7 @@ class KeyframeSearch:
         """Name the new objects among ``proposals`` (``{}`` when none, or no room is left).
 
         Their seed clicks (on ``frame_index``, by the run's seed options) are added to
-        :attr:`clicks`.
+        ``clicks``.
         """
         found = new_objects(
             proposals.masks,
@@ -157,7 +175,7 @@ class KeyframeSearch:
         if after_cut and not self.options.at_cuts and not self._on_beat(frame_index):
             return {}
         started = time.perf_counter()
-        proposals = self.propose(frame_rgb, scaled=True)
+        proposals = self.propose(frame_rgb, scaled=True, frame_index=frame_index)
         self.proposal_seconds += time.perf_counter() - started
         return self.choose(proposals, frame_index, frame_rgb, live_masks)
 

@@ -26,8 +26,9 @@ class RediscoveryOptions(Options):
     Parameters
     ----------
     every
-        Keyframe spacing in frames; ``"auto"``: :data:`AUTO_SECONDS` seconds of the clip (50
-        frames at 25 fps); ``0``: scene cuts only (with ``at_cuts``).
+        Keyframe spacing in frames; ``"auto"``:
+        [`AUTO_SECONDS`][sam2_autotrack.rediscovery.AUTO_SECONDS] seconds of the clip (50 frames at
+        25 fps); ``0``: scene cuts only (with ``at_cuts``).
     at_cuts
         Also look on the first frame of every new shot.
     cover

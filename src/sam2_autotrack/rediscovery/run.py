@@ -1,10 +1,11 @@
 """Track with re-discovery: the frame-0 objects, plus the objects keyframes find, on any backend.
 
-:func:`track_rediscovering` picks the path: the embedded engine re-discovers natively while it
-tracks (:class:`~sam2_autotrack.rediscovery.keyframe.KeyframeSearch` as its ``discover``
-callback: the live masks on each keyframe are the engine's own); any other backend tracks the
-frame-0 objects first and then gets the later objects in a few more calls
-(:func:`~sam2_autotrack.rediscovery.hosted.rediscover_hosted`).
+[`track_rediscovering`][sam2_autotrack.rediscovery.track_rediscovering] picks the path: the embedded
+engine re-discovers natively while it tracks
+([`KeyframeSearch`][sam2_autotrack.rediscovery.KeyframeSearch] as its ``discover`` callback: the
+live masks on each keyframe are the engine's own); any other backend tracks the frame-0 objects
+first and then gets the later objects in a few more calls
+([`rediscover_hosted`][sam2_autotrack.rediscovery.rediscover_hosted]).
 """
 
 from __future__ import annotations
@@ -51,7 +52,8 @@ def track_rediscovering(
     clicks
         The frame-0 objects' clicks.
     options
-        When and how to look (:class:`RediscoveryOptions`).
+        When and how to look
+        ([`RediscoveryOptions`][sam2_autotrack.rediscovery.RediscoveryOptions]).
     selection, seeds
         The run's selection rules and seed options, applied to every keyframe.
     fps
@@ -77,6 +79,7 @@ def track_rediscovering(
         known=clicks.object_ids,
         every=every,
         work_dir=work_dir,
+        video=video,
     )
     if isinstance(backend, LocalBackend):
         tracks = backend.track(
@@ -126,9 +129,10 @@ def track_objects(
 ) -> tuple[ObjectTracks, ClickSet]:
     """Track ``clicks``' objects, and with ``rediscovery`` the later ones too.
 
-    ``regions`` are known frame-0 masks (prompted objects) the embedded engine starts from.
-    Returns the tracks and the click set of every tracked object
-    (:func:`track_rediscovering`; without re-discovery, ``clicks`` itself).
+    ``regions`` are known frame-0 masks (prompted objects) the embedded engine starts from. Returns
+    the tracks and the click set of every tracked object
+    ([`track_rediscovering`][sam2_autotrack.rediscovery.track_rediscovering]; without re-discovery,
+    ``clicks`` itself).
     """
     if rediscovery is not None:
         return track_rediscovering(

@@ -1,18 +1,24 @@
 """A tracking run as data and on disk: the result, its folder, its manifest, its exports, batches.
 
-- :class:`TrackResult` (``result``): per-object masks, clicks and provenance; data only.
-- ``folder``: the run folder — :func:`write_seed_stage`, :func:`write_tracks`, :func:`load_run`
-  (masks read lazily from the folder's ``masks_index/`` files); a folder whose run has not
-  finished holds an ``INCOMPLETE`` marker (:func:`is_incomplete`).
-- ``manifest``: ``manifest.json``, written last, secrets scrubbed — :func:`write_run_manifest`.
-- :func:`export_run` (``exports``): a run's exports through :mod:`sam2_autotrack.export`, recorded
-  in its manifest.
-- ``batch``: many videos, one failure never stopping the others — :class:`BatchReport`.
-- ``jobs``: batches on any :class:`concurrent.futures.Executor` through picklable
-  :class:`VideoJob` descriptions (:func:`run_jobs`); a complete run folder is not redone.
-- ``dask``: :func:`dask_executor`, Dask distributed for many machines (the ``dask`` extra).
+- [`TrackResult`][sam2_autotrack.TrackResult] (``result``): per-object masks, clicks and provenance;
+  data only.
+- ``folder``: the run folder — [`write_seed_stage`][sam2_autotrack.run.write_seed_stage],
+  [`write_tracks`][sam2_autotrack.run.write_tracks], [`load_run`][sam2_autotrack.load_run] (masks
+  read lazily from the folder's ``masks_index/`` files); a folder whose run has not finished holds
+  an ``INCOMPLETE`` marker ([`is_incomplete`][sam2_autotrack.run.is_incomplete]).
+- ``manifest``: ``manifest.json``, written last, secrets scrubbed —
+  [`write_run_manifest`][sam2_autotrack.run.write_run_manifest].
+- [`export_run`][sam2_autotrack.export_run] (``exports``): a run's exports through
+  [`sam2_autotrack.export`][sam2_autotrack.export], recorded in its manifest.
+- ``batch``: many videos, one failure never stopping the others —
+  [`BatchReport`][sam2_autotrack.BatchReport].
+- ``jobs``: batches on any `concurrent.futures.Executor` through picklable
+  [`VideoJob`][sam2_autotrack.run.VideoJob] descriptions
+  ([`run_jobs`][sam2_autotrack.run.run_jobs]); a complete run folder is not redone.
+- ``dask``: [`dask_executor`][sam2_autotrack.run.dask_executor], Dask distributed for many machines
+  (the ``dask`` extra).
 
-``run`` uses :mod:`sam2_autotrack.export`; ``export`` never uses ``run``.
+``run`` uses [`sam2_autotrack.export`][sam2_autotrack.export]; ``export`` never uses ``run``.
 """
 
 from sam2_autotrack.run.batch import BatchItem, BatchReport, run_batch, unique_run_dirs

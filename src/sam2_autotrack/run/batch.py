@@ -1,8 +1,9 @@
 """Batch runs: many videos, one failure never stopping the others, a summary table at the end.
 
-:func:`run_batch` runs a job per video on a thread pool (sharing one tracker);
-:func:`sam2_autotrack.run.jobs.run_jobs` sends picklable job descriptions to any
-:class:`concurrent.futures.Executor` (processes, Dask workers). Both report a :class:`BatchReport`.
+[`run_batch`][sam2_autotrack.run.run_batch] runs a job per video on a thread pool (sharing one
+tracker); [`sam2_autotrack.run.jobs.run_jobs`][sam2_autotrack.run.run_jobs] sends picklable job
+descriptions to any `concurrent.futures.Executor` (processes, Dask workers). Both report a
+[`BatchReport`][sam2_autotrack.BatchReport].
 """
 
 from __future__ import annotations
@@ -38,9 +39,9 @@ class BatchItem:
     seconds
         Wall time spent on it.
     result
-        The :class:`TrackResult` when it succeeded in this process (results made by other
-        processes or machines stay in their run folders: load them with
-        :func:`~sam2_autotrack.run.load_run`).
+        The [`TrackResult`][sam2_autotrack.TrackResult] when it succeeded in this process (results
+        made by other processes or machines stay in their run folders: load them with
+        [`load_run`][sam2_autotrack.run.load_run]).
     error
         One line saying why it failed.
     objects
@@ -163,8 +164,9 @@ def run_batch(
 ) -> BatchReport:
     """Run ``job(video, run_dir)`` for every video with ``concurrency`` threads.
 
-    ``job`` returns the video's result, or a ready :class:`BatchItem` (e.g. a skipped one). An
-    :class:`AutotrackError` or ``OSError`` fails only its own video; Ctrl-C stops the batch.
+    ``job`` returns the video's result, or a ready [`BatchItem`][sam2_autotrack.run.BatchItem] (e.g.
+    a skipped one). An [`AutotrackError`][sam2_autotrack.AutotrackError] or ``OSError`` fails only
+    its own video; Ctrl-C stops the batch.
     """
     if concurrency < 1:
         raise ConfigError(f"concurrency must be ≥ 1; got {concurrency}")

@@ -1,10 +1,11 @@
 """Dask distributed as the batch engine for many machines (``pip install "sam2-autotrack[dask]"``).
 
-:func:`dask_executor` connects to a running scheduler (``tcp://HOST:8786``, started with
-``dask scheduler`` and ``dask worker tcp://HOST:8786`` on each machine) or starts a
-:class:`distributed.LocalCluster` on this machine (``"local"``), and yields a
-:class:`concurrent.futures.Executor` for :meth:`AutoTracker.track_many(executor=...)
-<sam2_autotrack.AutoTracker.track_many>`. Dask is imported only here, only when asked for.
+[`dask_executor`][sam2_autotrack.run.dask_executor] connects to a running scheduler
+(``tcp://HOST:8786``, started with ``dask scheduler`` and ``dask worker tcp://HOST:8786`` on each
+machine) or starts a `distributed.LocalCluster` on this machine (``"local"``), and yields a
+`concurrent.futures.Executor` for
+[`AutoTracker.track_many(executor=...)`][sam2_autotrack.AutoTracker.track_many]. Dask is imported
+only here, only when asked for.
 """
 
 from __future__ import annotations
@@ -31,11 +32,11 @@ def _distributed() -> Any:
 
 
 class DaskExecutor(Executor):
-    """A :class:`concurrent.futures.Executor` over a Dask client, knowing how many jobs fit at once.
+    """A `concurrent.futures.Executor` over a Dask client, knowing how many jobs fit at once.
 
     Every submission is a new task (``pure=False``: a re-run is really run again, never answered
-    from a cached result), and :attr:`slots` — the cluster's worker threads — lets
-    :func:`~sam2_autotrack.run.jobs.run_jobs` keep exactly that many videos in flight, so none
+    from a cached result), and `slots` — the cluster's worker threads — lets
+    [`run_jobs`][sam2_autotrack.run.run_jobs] keep exactly that many videos in flight, so none
     waits on a worker behind another (a worker that dies then fails only the video it ran).
     """
 
@@ -54,7 +55,7 @@ class DaskExecutor(Executor):
         return future
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
-        """Stop accepting jobs (the client itself is closed by :func:`dask_executor`)."""
+        """Stop accepting jobs (the client itself is closed by `dask_executor`)."""
         self._executor.shutdown(wait=wait)
 
 
@@ -67,7 +68,7 @@ def dask_executor(
     Parameters
     ----------
     address
-        ``"local"`` to start a :class:`distributed.LocalCluster` of worker *processes* on this
+        ``"local"`` to start a `distributed.LocalCluster` of worker *processes* on this
         machine, or a scheduler address such as ``"tcp://10.0.0.5:8786"``.
     workers
         Worker processes of a local cluster (default: Dask's choice, one per core or so).

@@ -1,4 +1,4 @@
-"""The exports of a run: :func:`export_run` writes them and records them in the run's manifest."""
+"""The exports of a run: `export_run` writes them and records them in the run's manifest."""
 
 from __future__ import annotations
 
@@ -25,22 +25,22 @@ def export_run(
 ) -> list[Path]:
     """Write the exports ``options`` ask for; return the files written.
 
-    Delegates to :func:`~sam2_autotrack.export.write_exports`. When the exports go into the
-    result's own finished run folder (``out_dir`` is ``result.run_dir``, the default), the
+    Delegates to [`write_exports`][sam2_autotrack.export.write_exports]. When the exports go into
+    the result's own finished run folder (``out_dir`` is ``result.run_dir``, the default), the
     manifest is rewritten to list them too.
 
     Parameters
     ----------
     result
-        A tracking result (from :meth:`AutoTracker.track` or
-        :func:`~sam2_autotrack.run.load_run`).
+        A tracking result (from [`AutoTracker.track`][sam2_autotrack.AutoTracker.track] or
+        [`load_run`][sam2_autotrack.run.load_run]).
     out_dir
         Where to write; default the result's run folder.
     options
-        An :class:`~sam2_autotrack.export.ExportOptions` or a dict of its fields.
+        An [`ExportOptions`][sam2_autotrack.export.ExportOptions] or a dict of its fields.
     progress
-        A :data:`~sam2_autotrack.ProgressCallback`, called as ``("export", done, total)`` per
-        frame written (see :func:`~sam2_autotrack.export.write_exports`).
+        A [`ProgressCallback`][sam2_autotrack.ProgressCallback], called as ``("export", done,
+        total)`` per frame written (see [`write_exports`][sam2_autotrack.export.write_exports]).
 
     Raises
     ------

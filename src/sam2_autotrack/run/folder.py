@@ -1,20 +1,21 @@
 """The run folder on disk: writing its seed stage and its tracks, and loading a finished run back.
 
 Layout (every file written atomically; ``manifest.json`` last, by
-:mod:`sam2_autotrack.run.manifest`):
+`sam2_autotrack.run.manifest`):
 
 - seed stage: ``frame0.png`` (the exact frame the clicks were made on), ``masks_all/`` (every
   proposal), ``masks_selected/<object_id>.png`` (the kept objects), ``clicks.json``;
 - tracks: ``masks/<object_id>/frame_00000.png``... (one white-on-black PNG per mask frame, named by
   source frame index), ``masks_index/<object_id>.msq`` (the same masks as one compact file per
-  object, see :mod:`sam2_autotrack.masks.store_file`) and ``video_result.json`` (the backend's
+  object, see `sam2_autotrack.masks.store_file`) and ``video_result.json`` (the backend's
   record, secrets scrubbed).
 
-:func:`write_tracks` writes one frame's mask at a time, and :func:`load_run` reads a finished
-folder (manifest + per-object masks) back into a :class:`~sam2_autotrack.TrackResult` whose masks
-are read from the ``.msq`` files on demand: loading costs a few bytes per frame, not a decoded
-PNG. The PNGs stay the reference: an object whose index is missing, damaged, or older than one
-of its PNGs (a mask edited by hand) is read from its PNGs instead.
+[`write_tracks`][sam2_autotrack.run.write_tracks] writes one frame's mask at a time, and
+[`load_run`][sam2_autotrack.load_run] reads a finished folder (manifest + per-object masks) back
+into a [`TrackResult`][sam2_autotrack.TrackResult] whose masks are read from the ``.msq`` files on
+demand: loading costs a few bytes per frame, not a decoded PNG. The PNGs stay the reference: an
+object whose index is missing, damaged, or older than one of its PNGs (a mask edited by hand) is
+read from its PNGs instead.
 """
 
 from __future__ import annotations
@@ -84,7 +85,7 @@ def check_run_dir(run_dir: str | Path) -> Path:
 
 
 def begin_run(run_dir: str | Path) -> Path:
-    """Make ``run_dir`` ready for a run and mark it incomplete until :func:`finish_run`.
+    """Make ``run_dir`` ready for a run and mark it incomplete until `finish_run`.
 
     Parameters
     ----------
@@ -151,10 +152,11 @@ def write_tracks(run_dir: str | Path, result: TrackResult) -> list[Path]:
     """Write the tracked masks and ``video_result.json``; return the files written.
 
     Per object: ``masks/<object_id>/frame_*.png`` (one white-on-black PNG per mask frame, named by
-    source frame index) and ``masks_index/<object_id>.msq`` (the compact copy :func:`load_run`
-    reads). One frame's mask is decoded at a time, so memory does not grow with the length of the
-    video. The masks are not cleaned: :func:`load_run` reads back exactly what the tracker
-    returned. Anything in the record whose key names a secret is scrubbed.
+    source frame index) and ``masks_index/<object_id>.msq`` (the compact copy
+    [`load_run`][sam2_autotrack.load_run] reads). One frame's mask is decoded at a time, so memory
+    does not grow with the length of the video. The masks are not cleaned:
+    [`load_run`][sam2_autotrack.load_run] reads back exactly what the tracker returned. Anything in
+    the record whose key names a secret is scrubbed.
     """
     out = Path(run_dir)
     tracks = result.tracks
@@ -180,7 +182,7 @@ def write_tracks(run_dir: str | Path, result: TrackResult) -> list[Path]:
 
 
 def load_run(run_dir: str | Path) -> TrackResult:
-    """Load a run folder written by :meth:`AutoTracker.track` (manifest + per-object masks).
+    """Load a run folder written by `AutoTracker.track` (manifest + per-object masks).
 
     Parameters
     ----------
@@ -194,7 +196,7 @@ def load_run(run_dir: str | Path) -> TrackResult:
         The proposals and the selection are not loaded; the whole cost report (proposals
         included) is on the tracks. The masks are read from the folder's ``masks_index/`` files
         frame by frame when they are used (a frame read after the folder was overwritten by
-        another run raises :class:`~sam2_autotrack.MaskError`: load it again).
+        another run raises [`MaskError`][sam2_autotrack.MaskError]: load it again).
 
     Raises
     ------

@@ -1,17 +1,19 @@
 """Batch runs on any executor: small picklable job descriptions, one per video.
 
 A tracker holds HTTP clients, locks and callbacks, none of which should travel to another process
-or machine. What travels instead is a :class:`VideoJob` — the video, its run folder, the backend's
-name and constructor options, and the selection, seed and export options — and the worker builds
-its own tracker from it (:func:`sam2_autotrack.tracker.track_video_job`). The worker writes the
-run folder and sends back a one-row :class:`~sam2_autotrack.run.BatchItem` for the summary table.
+or machine. What travels instead is a [`VideoJob`][sam2_autotrack.run.VideoJob] — the video, its run
+folder, the backend's name and constructor options, and the selection, seed and export options — and
+the worker builds its own tracker from it (`sam2_autotrack.tracker.track_video_job`). The worker
+writes the run folder and sends back a one-row [`BatchItem`][sam2_autotrack.run.BatchItem] for the
+summary table.
 
-:func:`run_jobs` submits the jobs to any :class:`concurrent.futures.Executor` — a thread or
-process pool, or Dask's (``distributed.Client(...).get_executor()``) — and turns a worker that
-died into a failed row for its own videos only. :func:`completed_item` is the resume rule: a run
-folder that is complete (manifest written, no ``INCOMPLETE`` marker) with the same backend and
-options is not redone; an interrupted one is run again (a Replicate prediction recorded in its
-``work/`` journal is resumed, not paid again).
+[`run_jobs`][sam2_autotrack.run.run_jobs] submits the jobs to any `concurrent.futures.Executor` — a
+thread or process pool, or Dask's (``distributed.Client(...).get_executor()``) — and turns a worker
+that died into a failed row for its own videos only.
+[`completed_item`][sam2_autotrack.run.completed_item] is the resume rule: a run folder that is
+complete (manifest written, no ``INCOMPLETE`` marker) with the same backend and options is not
+redone; an interrupted one is run again (a Replicate prediction recorded in its ``work/`` journal is
+resumed, not paid again).
 """
 
 from __future__ import annotations
@@ -61,14 +63,14 @@ class VideoJob:
         own environment: tokens never travel in jobs.
     backend_options
         Keyword arguments of the backend's constructor (e.g. ``{"image_inputs": {...}}`` for
-        :class:`~sam2_autotrack.ReplicateBackend`); option objects or dicts.
+        [`ReplicateBackend`][sam2_autotrack.ReplicateBackend]); option objects or dicts.
     selection, seeds, exports
         The tracker's options.
     prompts
         What to track instead of the automatic choice (the same for every video), or ``None``.
     rediscover
-        Re-discovery of later objects (:class:`~sam2_autotrack.rediscovery.RediscoveryOptions`),
-        or ``None`` (off).
+        Re-discovery of later objects
+        ([`RediscoveryOptions`][sam2_autotrack.rediscovery.RediscoveryOptions]), or ``None`` (off).
     """
 
     video: Path
@@ -113,8 +115,8 @@ def make_jobs(
     Parameters
     ----------
     videos, out_dir
-        The inputs and the parent of their run folders (:func:`~sam2_autotrack.run.batch.
-        unique_run_dirs`).
+        The inputs and the parent of their run folders (``
+        unique_run_dirs``).
     backend
         The tracker's backend name: only ``"local"`` and ``"replicate"`` can be rebuilt.
     owns_backend
@@ -210,14 +212,15 @@ def run_jobs(
     jobs
         One job per video.
     executor
-        Any :class:`concurrent.futures.Executor`; it is not shut down here. Only as many jobs
+        Any `concurrent.futures.Executor`; it is not shut down here. Only as many jobs
         are submitted at once as it can run (its ``slots`` — see
-        :class:`~sam2_autotrack.run.dask.DaskExecutor` — or a pool's worker count), so a job
+        `DaskExecutor` — or a pool's worker count), so a job
         never waits on a worker behind another.
     runner
         The function the workers call — a module-level function, so it pickles by name
-        (:func:`sam2_autotrack.tracker.track_video_job`). It returns the video's row; an
-        :class:`~sam2_autotrack.AutotrackError` or ``OSError`` it raises becomes a failed row.
+        (`sam2_autotrack.tracker.track_video_job`). It returns the video's row; an
+        [`AutotrackError`][sam2_autotrack.AutotrackError] or ``OSError`` it raises becomes a failed
+        row.
     progress
         Called as ``("videos", done, total)`` whenever a video finishes.
 

@@ -1,9 +1,10 @@
 """The run manifest: one JSON file recording what a run read, did and wrote (never a secret).
 
 ``manifest.json`` is written last: a run folder with a manifest is complete.
-:func:`write_manifest` writes any manifest; :func:`write_run_manifest` builds the one of a
-:class:`TrackResult` (input video hash and properties, parameters, backend, clicks, tracks,
-timings, files).
+[`write_manifest`][sam2_autotrack.run.write_manifest] writes any manifest;
+[`write_run_manifest`][sam2_autotrack.run.write_run_manifest] builds the one of a
+[`TrackResult`][sam2_autotrack.TrackResult] (input video hash and properties, parameters, backend,
+clicks, tracks, timings, files).
 """
 
 from __future__ import annotations
@@ -74,7 +75,7 @@ def write_manifest(
     """Write ``manifest.json`` (atomically) into ``run_dir`` and return its path.
 
     Files are recorded relative to ``run_dir``; anything whose key names a secret is scrubbed.
-    ``cost`` (a :meth:`~sam2_autotrack.backends.CostReport.to_json` record) is written under
+    ``cost`` (a [`to_json`][sam2_autotrack.backends.CostReport.to_json] record) is written under
     ``"cost"`` when given.
     """
     from sam2_autotrack import __version__
@@ -111,7 +112,7 @@ def video_info_json(info: VideoInfo | None) -> dict[str, Any] | None:
 
 
 def video_info_from_json(data: Mapping[str, Any]) -> VideoInfo:
-    """Rebuild :class:`~sam2_autotrack.VideoInfo` from :func:`video_info_json`'s output."""
+    """Rebuild [`VideoInfo`][sam2_autotrack.VideoInfo] from `video_info_json`'s output."""
     return VideoInfo(
         **{
             **data,
@@ -132,7 +133,7 @@ def write_run_manifest(
 
     The input video is recorded by absolute path, SHA-256 and size (when it exists) and its probed
     properties; ``files`` are the files the run wrote; ``cost`` is the result's
-    :class:`~sam2_autotrack.backends.CostReport` (predictions, frames uploaded, predict time).
+    [`CostReport`][sam2_autotrack.backends.CostReport] (predictions, frames uploaded, predict time).
     """
     video = result.video
     inputs: dict[str, Any] = {"video": str(video.resolve()) if video else None}

@@ -1,9 +1,10 @@
 """`TrackResult`: the masks, clicks and provenance a tracking run hands back, checked when built.
 
 A result is data: it never writes files. The run folder is written and read by
-:mod:`sam2_autotrack.run.folder`, the manifest by :mod:`sam2_autotrack.run.manifest` and the
-exports by :func:`~sam2_autotrack.run.export_run` (or :func:`~sam2_autotrack.export.write_exports`,
-which takes any :class:`~sam2_autotrack.export.MaskedVideo`, a result among them).
+`sam2_autotrack.run.folder`, the manifest by `sam2_autotrack.run.manifest` and the
+exports by [`export_run`][sam2_autotrack.run.export_run] (or
+[`write_exports`][sam2_autotrack.export.write_exports], which takes any
+[`MaskedVideo`][sam2_autotrack.export.MaskedVideo], a result among them).
 """
 
 from __future__ import annotations
@@ -38,9 +39,9 @@ __all__ = ["TrackResult"]
 class TrackResult:
     """Per-object masks through a video, with the clicks and provenance that produced them.
 
-    Frozen: build a changed copy with :meth:`replace`. Checked when built: the masks must be in
-    the video's pixel space, every clicked object must have masks, and the clicks and the
-    selection must match the objects.
+    Frozen: build a changed copy with [`replace`][sam2_autotrack.TrackResult.replace]. Checked when
+    built: the masks must be in the video's pixel space, every clicked object must have masks, and
+    the clicks and the selection must match the objects.
 
     Parameters
     ----------
@@ -55,11 +56,13 @@ class TrackResult:
     fps
         Source frame rate; default ``video_info.fps`` (``None`` when unknown).
     backend
-        The backend's :meth:`~sam2_autotrack.Backend.describe` record.
+        The backend's [`describe`][sam2_autotrack.Backend.describe] record.
     timings
         Seconds per stage (``"propose"``, ``"select"``, ``"seed"``, ``"track"``, ...).
-    proposals, selection
-        The frame-0 proposals and the selection made from them, when this run made them.
+    proposals
+        The frame-0 proposals, when this run made them (``None`` otherwise).
+    selection
+        The selection made from ``proposals``, when this run made it (``None`` otherwise).
     run_dir
         The folder the run was saved to, if any.
 
@@ -241,7 +244,8 @@ class TrackResult:
         """Return ``(T, H, W)`` bool masks of one object (a new array; T = ``len(frame_indices)``).
 
         It costs ``T × H × W`` bytes (0.9 MB per 720p frame): for long videos use
-        :meth:`mask_sequence` or :meth:`iter_masks`, which never hold the whole stack.
+        [`mask_sequence`][sam2_autotrack.TrackResult.mask_sequence] or
+        [`iter_masks`][sam2_autotrack.TrackResult.iter_masks], which never hold the whole stack.
         """
         return self.mask_sequence(object_id).to_array()
 
@@ -290,11 +294,13 @@ class TrackResult:
         """Score these tracks against ground truth ``{gt_id: (F, H, W) bool}`` (DAVIS J&F).
 
         The ground truth (and the optional ``(F, H, W)`` void mask) covers every source frame
-        (``F`` = :attr:`frame_count`) or exactly the mask frames; with a frame interval > 1 it is
-        cut down to :attr:`frame_indices`. Arrays or sequences (a
-        :class:`~sam2_autotrack.masks.MaskSequence`, another run's :meth:`mask_sequence`) are
-        accepted; the tracks and sequences are read frame by frame, never stacked. ``protocol``
-        and ``objects`` are those of :func:`sam2_autotrack.evaluation.evaluate`.
+        (``F`` = [`frame_count`][sam2_autotrack.TrackResult.frame_count]) or exactly the mask
+        frames; with a frame interval > 1 it is cut down to
+        [`frame_indices`][sam2_autotrack.TrackResult.frame_indices]. Arrays or sequences (a
+        [`MaskSequence`][sam2_autotrack.masks.MaskSequence], another run's
+        [`mask_sequence`][sam2_autotrack.TrackResult.mask_sequence]) are accepted; the tracks and
+        sequences are read frame by frame, never stacked. ``protocol`` and ``objects`` are those of
+        [`sam2_autotrack.evaluation.evaluate`][sam2_autotrack.evaluation.evaluate].
         """
         from sam2_autotrack.evaluation import evaluate
         from sam2_autotrack.evaluation.frames import as_mask_frames, picked_frames

@@ -1,11 +1,13 @@
 """Seed clicks from selected masks: interior positives, negatives near neighbours, the click set.
 
-- :func:`find_seeds` / :func:`seed_points` (``interior``): well-spread positive clicks deep inside
-  one mask.
-- :func:`negative_points` (``negatives``): background clicks inside the neighbours an object
-  touches, where SAM 2 is most likely to leak.
-- :func:`clicks_from_selection` (``build``): every selected object's clicks as one
-  :class:`~sam2_autotrack.ClickSet`, configured by :class:`SeedOptions` (``options``).
+- [`find_seeds`][sam2_autotrack.seeds.find_seeds] /
+  [`seed_points`][sam2_autotrack.seeds.seed_points] (``interior``): well-spread positive clicks deep
+  inside one mask.
+- [`negative_points`][sam2_autotrack.seeds.negative_points] (``negatives``): background clicks
+  inside the neighbours an object touches, where SAM 2 is most likely to leak.
+- [`clicks_from_selection`][sam2_autotrack.seeds.clicks_from_selection] (``build``): every selected
+  object's clicks as one [`ClickSet`][sam2_autotrack.ClickSet], configured by
+  [`SeedOptions`][sam2_autotrack.SeedOptions] (``options``).
 
 *Depth* is the Euclidean distance transform of the zero-padded mask: the distance of each pixel to
 the nearest pixel that is not in the mask, where the pixels beyond the image edge count as not in

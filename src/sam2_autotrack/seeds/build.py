@@ -1,4 +1,4 @@
-"""The click set for SAM 2 video from selected masks (:func:`clicks_from_selection`)."""
+"""The click set for SAM 2 video from selected masks (`clicks_from_selection`)."""
 
 from __future__ import annotations
 
@@ -27,20 +27,21 @@ def clicks_from_selection(
 ) -> ClickSet:
     """Turn selected object masks into the click set for SAM 2 video.
 
-    Every object gets up to ``options.seeds_per_object`` positive clicks from :func:`find_seeds`
-    and, with ``options.negatives="touching"``, up to ``options.max_negatives`` negative clicks
-    from :func:`negative_points` in the other selected objects it touches. Clicks are ordered
-    object by object, positives first.
+    Every object gets up to ``options.seeds_per_object`` positive clicks from
+    [`find_seeds`][sam2_autotrack.seeds.find_seeds] and, with ``options.negatives="touching"``, up
+    to ``options.max_negatives`` negative clicks from
+    [`negative_points`][sam2_autotrack.seeds.negative_points] in the other selected objects it
+    touches. Clicks are ordered object by object, positives first.
 
     Parameters
     ----------
     masks
-        A :class:`~sam2_autotrack.Selection`, or ``(K, H, W)`` bool masks (one per object).
+        A [`Selection`][sam2_autotrack.Selection], or ``(K, H, W)`` bool masks (one per object).
     object_ids
         One id per object; default ``obj_1 .. obj_K``.
     options
         Seeds per object, negative-click policy and the seed geometry (default
-        :class:`SeedOptions`).
+        [`SeedOptions`][sam2_autotrack.SeedOptions]).
     frame
         Frame index the clicks are on.
 

@@ -1,9 +1,9 @@
-"""Interior positive seeds: well-spread clicks deep inside one mask (:func:`find_seeds`).
+"""Interior positive seeds: well-spread clicks deep inside one mask (`find_seeds`).
 
 SAM 2 video follows whatever the first clicks say. A click on an object's edge may be read as the
 neighbouring object, so positive seeds are placed *deep* inside the mask -- at least a margin away
-from its boundary and from the image border (depth as defined in :mod:`sam2_autotrack.seeds`) --
-and spread out.
+from its boundary and from the image border (depth as defined in
+[`sam2_autotrack.seeds`][sam2_autotrack.seeds]) -- and spread out.
 """
 
 from __future__ import annotations
@@ -96,10 +96,11 @@ def find_seeds(
     Rules, in order:
 
     1. **Margin.** Only pixels at least ``margin`` deep are eligible (depth as defined in
-       :mod:`sam2_autotrack.seeds`: the image edge counts as boundary). The default margin is
-       ``min(12, 0.25 * R)``, ``R`` the mask's maximum inscribed radius -- always satisfiable. If
-       no pixel is ``margin`` deep (only possible with an explicit margin), the deepest pixels are
-       used instead and ``fallback`` is set; points are never silently put on the edge.
+       [`sam2_autotrack.seeds`][sam2_autotrack.seeds]: the image edge counts as boundary). The
+       default margin is ``min(12, 0.25 * R)``, ``R`` the mask's maximum inscribed radius -- always
+       satisfiable. If no pixel is ``margin`` deep (only possible with an explicit margin), the
+       deepest pixels are used instead and ``fallback`` is set; points are never silently put on the
+       edge.
     2. **Components.** The 8-connected components are taken largest first. The largest one, and
        every other component holding at least ``min_component_fraction`` of the mask's area, gets
        one seed (while ``n`` allows), provided it has an eligible pixel; smaller fragments get
@@ -249,8 +250,8 @@ def seed_points(
     """Up to ``n`` well-spread ``(x, y)`` positive clicks deep inside ``mask``.
 
     Shortcut for ``find_seeds(mask, n=n, margin=margin, rng=rng).points_xy``; see
-    :func:`find_seeds` for the rules, and use it to learn whether the margin could be honoured
-    (with the default margin it always can).
+    [`find_seeds`][sam2_autotrack.seeds.find_seeds] for the rules, and use it to learn whether the
+    margin could be honoured (with the default margin it always can).
 
     Parameters
     ----------

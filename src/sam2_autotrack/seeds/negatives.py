@@ -2,7 +2,7 @@
 
 Where two selected objects touch, SAM 2 is most likely to leak from one into the other; a
 background click for the object, placed inside the neighbour near the shared boundary, says where
-the object is *not* (:func:`negative_points`).
+the object is *not* ([`negative_points`][sam2_autotrack.seeds.negative_points]).
 """
 
 from __future__ import annotations
@@ -37,9 +37,9 @@ def negative_points(
     likely to leak from one object into the other. Each such neighbour gets at most one click, at
     the pixel ``p`` of the neighbour, within ``reach`` px of ``mask``, that maximises
     ``min(depth_n(p), reach) - 0.5 * dist(p, mask)``: well inside the neighbour (``depth_n`` its
-    depth, as defined in :mod:`sam2_autotrack.seeds`) yet close to the shared boundary. Neighbours
-    are taken by contact length (pixels within ``gap``), longest first. Neighbours that do not
-    touch get no click.
+    depth, as defined in [`sam2_autotrack.seeds`][sam2_autotrack.seeds]) yet close to the shared
+    boundary. Neighbours are taken by contact length (pixels within ``gap``), longest first.
+    Neighbours that do not touch get no click.
 
     Parameters
     ----------

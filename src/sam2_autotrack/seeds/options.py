@@ -15,9 +15,9 @@ NegativePolicy = Literal["touching", "none"]
 
 
 class SeedOptions(Options):
-    """How selected masks become clicks (:func:`~sam2_autotrack.seeds.clicks_from_selection`).
+    """How selected masks become clicks (`clicks_from_selection`).
 
-    Parameters
+    Attributes
     ----------
     seeds_per_object
         Positive clicks per object (at most; small masks may get fewer, distinct ones).

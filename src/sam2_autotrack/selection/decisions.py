@@ -1,4 +1,4 @@
-"""What the selection decided: a :class:`ProposalDecision` per proposal, in a :class:`Selection`."""
+"""What the selection decided: a `ProposalDecision` per proposal, in a `Selection`."""
 
 from __future__ import annotations
 
@@ -14,14 +14,14 @@ __all__ = ["BoxXYXY", "DecisionCategory", "ProposalDecision", "Selection"]
 DecisionCategory = Literal[
     "kept", "speck", "background", "not_object", "duplicate", "part", "whole", "below_max_objects"
 ]
-"""Why a proposal was kept or dropped (see :class:`ProposalDecision`)."""
+"""Why a proposal was kept or dropped (see `ProposalDecision`)."""
 BoxXYXY = tuple[int, int, int, int]
 """``(x0, y0, x1, y1)``, end-exclusive."""
 
 
 @dataclass(frozen=True)
 class ProposalDecision:
-    """What :func:`~sam2_autotrack.selection.select_objects` decided about one proposal.
+    """What [`select_objects`][sam2_autotrack.selection.select_objects] decided about one proposal.
 
     Attributes
     ----------
@@ -41,7 +41,7 @@ class ProposalDecision:
         Pixel count of the raw proposal at full resolution.
     features
         The terms of the calibrated objectness
-        (:data:`~sam2_autotrack.selection.objectness.OBJECTNESS_FEATURES`), empty for
+        ([`OBJECTNESS_FEATURES`][sam2_autotrack.selection.OBJECTNESS_FEATURES]), empty for
         proposals rejected before it is computed.
     box_xyxy
         ``(x0, y0, x1, y1)`` bounding box of the raw proposal, end-exclusive (the mask is inside
@@ -74,7 +74,8 @@ class Selection:
     scores
         ``(K,)`` objectness of each chosen mask.
     decisions
-        One :class:`ProposalDecision` per input proposal, in input order.
+        One [`ProposalDecision`][sam2_autotrack.ProposalDecision] per input proposal, in input
+        order.
 
     Examples
     --------

@@ -2,11 +2,12 @@
 
 Every pairwise and shape test of the selection runs on an *analysis grid*, the masks sampled
 every ``s``-th pixel so that the longer side is at most ``analysis_max_side``
-(:func:`analysis_grid`); pairwise intersections are only computed for pairs whose bounding boxes
-overlap, on the overlap crop (:func:`pair_intersections`, :func:`mask_iou_matrix`). Borders:
-:func:`touches_borders` (and its run lengths, :func:`border_runs`), the share of an outline on
-the frame border (:func:`border_fraction`); holes: the share of a mask seen through another's
-hole (:func:`enclosed_fractions`).
+(`analysis_grid`); pairwise intersections are only computed for pairs whose bounding boxes
+overlap, on the overlap crop (`pair_intersections`,
+[`mask_iou_matrix`][sam2_autotrack.selection.mask_iou_matrix]). Borders:
+[`touches_borders`][sam2_autotrack.selection.touches_borders] (and its run lengths, `border_runs`),
+the share of an outline on the frame border (`border_fraction`); holes: the share of a mask seen
+through another's hole (`enclosed_fractions`).
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ __all__ = [
 ]
 
 BORDER_NAMES = ("top", "bottom", "left", "right")
-"""The image borders, in the order of :func:`border_runs`."""
+"""The image borders, in the order of `border_runs`."""
 
 
 def as_contiguous_mask(mask: Any, name: str = "mask") -> NDArray[np.bool_]:
@@ -65,7 +66,7 @@ def box_of(mask_u8: NDArray[np.uint8]) -> BoxXYXY:
 
 
 def mask_box(mask: NDArray[np.bool_]) -> BoxXYXY:
-    """Like :func:`box_of` for a full-frame bool mask, faster on wide frames (8 pixels per word)."""
+    """Like `box_of` for a full-frame bool mask, faster on wide frames (8 pixels per word)."""
     width = mask.shape[1]
     words = mask.flags.c_contiguous and width % 8 == 0
     rows = mask.view(np.uint64).any(axis=1) if words else mask.any(axis=1)
@@ -191,7 +192,8 @@ def touches_borders(
         ``(H, W)`` bool. Not modified.
     tolerance
         Distance in pixels from the edge that still counts as "at" the border; default
-        ``max(1, round(0.01 * min(H, W)))`` (as :class:`SelectionOptions`).
+        ``max(1, round(0.01 * min(H, W)))`` (as
+        [`SelectionOptions`][sam2_autotrack.SelectionOptions]).
     min_run
         Minimum run along the border; default ``0.1 * min(H, W)`` (at least 1).
 

@@ -1,10 +1,10 @@
 """Measuring each proposal on the analysis grid: the first rules and the objectness terms.
 
-Per proposal, in :func:`measure_proposals`: its box, the speck rule, the borders it touches and
+Per proposal, in `measure_proposals`: its box, the speck rule, the borders it touches and
 the share of its outline on them, the background rule (backdrop-like unless a bounded subject),
 cleaning (the library's hole and speck rules), the speck rule again, then the objectness terms
-(:mod:`~sam2_autotrack.selection.objectness`). The pairwise rules run after, in
-:func:`~sam2_autotrack.selection.select_objects`.
+(`objectness`). The pairwise rules run after, in
+[`select_objects`][sam2_autotrack.selection.select_objects].
 """
 
 from __future__ import annotations

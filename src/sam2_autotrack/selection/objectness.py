@@ -1,16 +1,17 @@
 """Objectness: how much a proposal looks like a whole object, from its shape and its image.
 
 The terms, measured on the cleaned mask on the analysis grid (see
-:func:`~sam2_autotrack.selection.select_objects` for their definitions): solidity and
-compactness (:func:`shape_terms`), a size prior (:func:`size_prior`), the mask generator's score,
-the contrast all along the outline (:func:`contrast`), the borders touched, the share of the
+[`select_objects`][sam2_autotrack.selection.select_objects] for their definitions): solidity and
+compactness (`shape_terms`), a size prior (`size_prior`), the mask generator's score,
+the contrast all along the outline (`contrast`), the borders touched, the share of the
 outline on the frame border, the log area fraction and the share seen through another
 proposal's hole. Two ways to combine them:
 
-- ``"calibrated"`` (the default): a logistic model, :func:`calibrated_objectness` with
-  :data:`OBJECTNESS_COEFFICIENTS` (how they were fitted is documented there): a probability that
-  the proposal is a whole object;
-- ``"weighted"``: the former hand-weighted mean (:func:`weighted_objectness`), for ranking only.
+- ``"calibrated"`` (the default): a logistic model,
+  [`calibrated_objectness`][sam2_autotrack.selection.calibrated_objectness] with
+  [`OBJECTNESS_COEFFICIENTS`][sam2_autotrack.selection.OBJECTNESS_COEFFICIENTS] (how they were
+  fitted is documented there): a probability that the proposal is a whole object;
+- ``"weighted"``: the former hand-weighted mean (`weighted_objectness`), for ranking only.
 """
 
 from __future__ import annotations
@@ -66,22 +67,23 @@ OBJECTNESS_FEATURES = (
     "log10_area_fraction",
     "enclosed",
 )
-"""Names of the terms of the calibrated objectness, in the order of :data:`OBJECTNESS_COEFFICIENTS`.
+"""Names of the terms of the calibrated objectness, in the order of `OBJECTNESS_COEFFICIENTS`.
 
 ``model_score`` and ``contrast`` are 0.5 when no scores / no image are given."""
 
 OBJECTNESS_COEFFICIENTS = (0.672, 0.807, 1.896, 0.001, 2.690, 2.404, -1.915, -0.439, 2.708, -2.673)
-"""Logistic-regression weights of the calibrated objectness (see :func:`calibrated_objectness`).
+"""Logistic-regression weights of the calibrated objectness (see `calibrated_objectness`).
 
 Fitted by ``benchmarks/calibrate_objectness.py`` with its defaults, on tuning clips only: the seven
 generated scenes of the suite drawn with seeds 101 and 102 at 854×480 and seed 103 at 320×240
 (21 clips of 30 frames; the suite's own seed 0 and the families' held-out seeds never used). Every
 proposal of the embedded engine on frame 0 (with motion cues) that passes the speck rules gives one
-row of :data:`OBJECTNESS_FEATURES`, labelled *object* when its IoU with a ground-truth object on
-frame 0 is at least 0.5; logistic regression by Newton's method, L2 penalty 1 on every weight but
-the bias. Reliability on that data (mean predicted → observed rate per fifth of the range):
-0.05 → 0.01, 0.30 → 0.30, 0.53 → 0.42, 0.71 → 0.76, 0.92 → 0.99. A refit after later engine
-changes was tried and not kept (the no-score, no-image path lost two pinned cases); refit with
+row of [`OBJECTNESS_FEATURES`][sam2_autotrack.selection.OBJECTNESS_FEATURES], labelled *object* when
+its IoU with a ground-truth object on frame 0 is at least 0.5; logistic regression by Newton's
+method, L2 penalty 1 on every weight but the bias. Reliability on that data (mean predicted →
+observed rate per fifth of the range): 0.05 → 0.01, 0.30 → 0.30, 0.53 → 0.42, 0.71 → 0.76, 0.92 →
+0.99. A refit after later engine changes was tried and not kept (the no-score, no-image path lost
+two pinned cases); refit with
 the script after changing a term."""
 
 
@@ -95,7 +97,7 @@ def objectness_features(
     border_fraction: float,
     area_fraction: float,
 ) -> NDArray[np.float64]:
-    """Return the terms of :data:`OBJECTNESS_FEATURES` (``enclosed`` is filled in later)."""
+    """Return the terms of `OBJECTNESS_FEATURES` (``enclosed`` is filled in later)."""
     return np.array(
         [
             1.0,
@@ -125,7 +127,8 @@ def calibrated_objectness(features: Any) -> float:
     Parameters
     ----------
     features
-        The terms named by :data:`OBJECTNESS_FEATURES`, in that order.
+        The terms named by [`OBJECTNESS_FEATURES`][sam2_autotrack.selection.OBJECTNESS_FEATURES], in
+        that order.
 
     Returns
     -------
@@ -246,9 +249,10 @@ def final_objectness(
     """Objectness of the survivors once the enclosed fractions are known.
 
     ``"weighted"``: the hand-weighted objectness minus ``enclosed_penalty`` times the enclosed
-    fraction. ``"calibrated"``: :func:`calibrated_objectness` of the features with the enclosed
-    fraction filled in (0 when ``enclosed_penalty`` is 0, which switches the term off in both
-    modes). Returns new arrays; the inputs are not modified.
+    fraction. ``"calibrated"``:
+    [`calibrated_objectness`][sam2_autotrack.selection.calibrated_objectness] of the features with
+    the enclosed fraction filled in (0 when ``enclosed_penalty`` is 0, which switches the term off
+    in both modes). Returns new arrays; the inputs are not modified.
     """
     objectness = objectness.copy()
     features = {i: f.copy() for i, f in features.items()}

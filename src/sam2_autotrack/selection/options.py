@@ -13,12 +13,12 @@ __all__ = ["SelectionOptions"]
 
 
 class SelectionOptions(Options):
-    """Thresholds and weights of :func:`~sam2_autotrack.selection.select_objects`.
+    """Thresholds and weights of [`select_objects`][sam2_autotrack.selection.select_objects].
 
     Sizes given as fractions are fractions of the frame (``H*W``) or of its shorter side, so the
     same options work at 480p and 4K.
 
-    Parameters
+    Attributes
     ----------
     min_area
         Smallest object, in pixels. ``None`` (default) derives it from the frame:
@@ -87,7 +87,7 @@ class SelectionOptions(Options):
         ``"calibrated"`` (default): the objectness is a probability that the proposal is a
         whole object, a logistic model of the shape, size, border, contrast and model-score
         terms fitted on tuning clips (see
-        :func:`~sam2_autotrack.selection.objectness.calibrated_objectness`); proposals below
+        [`calibrated_objectness`][sam2_autotrack.selection.calibrated_objectness]); proposals below
         ``min_objectness`` are rejected (category ``not_object``, reason ``"not an object:
         objectness ... < min_objectness"``). ``"weighted"``: the former hand-weighted sum
         (``weight_*``, ``border_penalty``, ``enclosed_penalty``), ranked and cut at
@@ -111,9 +111,9 @@ class SelectionOptions(Options):
         See ``rim_thickness``.
     weight_solidity, weight_compactness, weight_size, weight_model, weight_contrast
         Weights of the ``"weighted"`` objectness terms (see
-        :func:`~sam2_autotrack.selection.select_objects`). Defaults 1.0, 0.5, 1.0, 0.5, 1.0:
-        shape regularity, a plausible size and an outline that stands out from the image all the
-        way around matter most; the model's own score is a tie-breaker (it is also high for
+        [`select_objects`][sam2_autotrack.selection.select_objects]). Defaults 1.0, 0.5, 1.0, 0.5,
+        1.0: shape regularity, a plausible size and an outline that stands out from the image all
+        the way around matter most; the model's own score is a tie-breaker (it is also high for
         background).
     border_penalty
         Subtracted from the objectness once per touched border (default 0.15).

@@ -3,20 +3,20 @@
 Every rule returns its verdicts, ``{proposal index: (category, reason)}`` (or one verdict), and
 never modifies its inputs. In the order they run:
 
-1. :func:`speck_rule` -- fewer than ``min_area`` pixels.
-2. :func:`background_rule` -- larger than ``max_area_fraction`` of the frame, touching
-   ``border_touch_limit`` borders, or *backdrop-like* (:func:`is_backdrop_like`) without being a
-   *bounded subject* (:func:`is_bounded_subject`).
-3. :func:`clean_proposal` then :func:`cleaned_speck_rule` -- specks removed and small holes
-   filled (the library's one rule, :mod:`sam2_autotrack.masks.cleanup`), too little left.
-4. :func:`threshold_rule` -- calibrated objectness below ``min_objectness`` (``not_object``).
-5. :func:`duplicate_rule` -- IoU with a better survivor at least ``dedupe_iou``.
-6. :func:`part_whole_rule` -- parts against wholes (:func:`containers_of`); with the calibrated
+1. `speck_rule` -- fewer than ``min_area`` pixels.
+2. `background_rule` -- larger than ``max_area_fraction`` of the frame, touching
+   ``border_touch_limit`` borders, or *backdrop-like* (`is_backdrop_like`) without being a
+   *bounded subject* (`is_bounded_subject`).
+3. `clean_proposal` then `cleaned_speck_rule` -- specks removed and small holes
+   filled (the library's one rule, `sam2_autotrack.masks.cleanup`), too little left.
+4. `threshold_rule` -- calibrated objectness below ``min_objectness`` (``not_object``).
+5. `duplicate_rule` -- IoU with a better survivor at least ``dedupe_iou``.
+6. `part_whole_rule` -- parts against wholes (`containers_of`); with the calibrated
    objectness a whole loses to its part when the part is clearly the better object, when the
-   whole only adds a rim around it (:func:`is_rim`) or when it is the part with its holes filled
-   (:func:`fills_holes_of`).
-7. :func:`overlap_rule` -- sharing more than ``max_overlap`` with a better-ranked survivor.
-8. :func:`cap_rule` -- only the first ``max_objects`` are kept.
+   whole only adds a rim around it (`is_rim`) or when it is the part with its holes filled
+   (`fills_holes_of`).
+7. `overlap_rule` -- sharing more than ``max_overlap`` with a better-ranked survivor.
+8. `cap_rule` -- only the first ``max_objects`` are kept.
 """
 
 from __future__ import annotations
@@ -293,9 +293,10 @@ def overlap_rule(
             shared_px = overlap(i, j) * unit
             smaller = min(clean_area[i], clean_area[j])
             if shared_px > options.max_overlap * smaller:
+                # The rule measures the overlap against the smaller mask; so does the reason.
                 verdicts[i] = (
                     "duplicate",
-                    f"duplicate: overlaps {j} ({shared_px / clean_area[i]:.0%} of its area)",
+                    f"duplicate: overlaps {j} ({shared_px / smaller:.0%} of the smaller mask)",
                 )
                 break
         else:

@@ -1,13 +1,12 @@
-"""Choose the real objects among automatic mask proposals: :func:`select_objects`.
+"""Choose the real objects among automatic mask proposals: `select_objects`.
 
 A SAM 2-style automatic mask generator returns, on frame 0, many overlapping masks: the objects,
 near-duplicates of them, parts of them, background slabs (sky, floor, walls) and specks. Picking by
-area alone (the baseline) picks the slabs first. :func:`select_objects` measures every proposal on
-an analysis grid (:mod:`~sam2_autotrack.selection.measure`,
-:mod:`~sam2_autotrack.selection.geometry`), scores its objectness
-(:mod:`~sam2_autotrack.selection.objectness`) and runs the rules of
-:mod:`~sam2_autotrack.selection.rules` in order, recording for every proposal whether it was kept
-and why. Only the chosen masks are cleaned at full resolution, on their bounding-box crop.
+area alone (the baseline) picks the slabs first.
+[`select_objects`][sam2_autotrack.selection.select_objects] measures every proposal on an analysis
+grid (`measure`, `geometry`), scores its objectness (`objectness`) and runs the rules of `rules` in
+order, recording for every proposal whether it was kept and why. Only the chosen masks are cleaned
+at full resolution, on their bounding-box crop.
 """
 
 from __future__ import annotations
@@ -55,9 +54,9 @@ def select_objects(
     """Select the real objects among automatic mask proposals.
 
     The rules (speck, background, cleaning, objectness threshold, duplicate, part/whole, overlap,
-    max_objects) are described in :mod:`~sam2_autotrack.selection.rules` and
-    :class:`SelectionOptions`. Survivors are ranked by **objectness**, from these terms measured
-    on the cleaned mask:
+    max_objects) are described in `rules` and
+    [`SelectionOptions`][sam2_autotrack.SelectionOptions]. Survivors are ranked by **objectness**,
+    from these terms measured on the cleaned mask:
 
     - ``solidity`` = area inside the outer outline / convex-hull area (holes do not count, so a
       ring is as solid as a disc; 1 for convex shapes, low for slivers, Cs and groups of separate
@@ -83,7 +82,7 @@ def select_objects(
       background disc seen through a ring.
 
     With ``objectness="calibrated"`` (the default) they feed the logistic model of
-    :func:`~sam2_autotrack.selection.objectness.calibrated_objectness` (``model_score`` and
+    [`calibrated_objectness`][sam2_autotrack.selection.calibrated_objectness] (``model_score`` and
     ``contrast`` are 0.5 when not measured); with ``"weighted"``::
 
         objectness = (w_s*solidity + w_c*compactness + w_z*size_prior
@@ -107,8 +106,8 @@ def select_objects(
     Selection
         The chosen, cleaned masks in rank order and the decision for every proposal. It is empty
         (``len == 0``) when nothing survives, so the decisions can still be inspected;
-        :func:`~sam2_autotrack.seeds.clicks_from_selection` raises
-        :class:`~sam2_autotrack.SelectionError` on an empty selection.
+        [`clicks_from_selection`][sam2_autotrack.seeds.clicks_from_selection] raises
+        [`SelectionError`][sam2_autotrack.SelectionError] on an empty selection.
 
     Raises
     ------

@@ -1,17 +1,20 @@
 """Test material: synthetic clips with exact ground truth, and real sample videos.
 
-:func:`make_clip` renders a named clip of :data:`SYNTHETIC_SUITE` (each stresses one thing:
-occlusion, contact, an object entering mid-clip, clutter, ...) as a :class:`SyntheticClip`, which
-:meth:`SyntheticClip.write` saves as a video plus ground-truth PNGs (:class:`SyntheticClipFiles`).
-:func:`make_family_clip` draws a clip from one of the seeded randomized :data:`FAMILIES`
-(textured backgrounds, walls and floors, tiny objects, close-ups, pans, occlusion, all mixed) as a
-:class:`FamilyClip`, so an engine can be scored on as many unseen clips as wanted
-(:func:`family_seeds`: seeds below 1000 tune, from 1000 on they are held out).
-:func:`sample_video` returns the path of a real clip of :data:`SAMPLE_VIDEOS`;
-:mod:`~sam2_autotrack.testing.real_truth` holds hand-annotated boxes of their main subjects. The
-building blocks of new scenes live in :mod:`~sam2_autotrack.testing.scene`,
-:mod:`~sam2_autotrack.testing.shapes`, :mod:`~sam2_autotrack.testing.textures` and
-:mod:`~sam2_autotrack.testing.render`.
+[`make_clip`][sam2_autotrack.testing.make_clip] renders a named clip of
+[`SYNTHETIC_SUITE`][sam2_autotrack.testing.SYNTHETIC_SUITE] (each stresses one thing: occlusion,
+contact, an object entering mid-clip, clutter, ...) as a
+[`SyntheticClip`][sam2_autotrack.testing.SyntheticClip], which
+[`SyntheticClip.write`][sam2_autotrack.testing.SyntheticClip.write] saves as a video plus
+ground-truth PNGs ([`SyntheticClipFiles`][sam2_autotrack.testing.SyntheticClipFiles]).
+[`make_family_clip`][sam2_autotrack.testing.make_family_clip] draws a clip from one of the seeded
+randomized [`FAMILIES`][sam2_autotrack.testing.FAMILIES] (textured backgrounds, walls and floors,
+tiny objects, close-ups, pans, occlusion, all mixed) as a
+[`FamilyClip`][sam2_autotrack.testing.FamilyClip], so an engine can be scored on as many unseen
+clips as wanted ([`family_seeds`][sam2_autotrack.testing.family_seeds]: seeds below 1000 tune, from
+1000 on they are held out). [`sample_video`][sam2_autotrack.testing.sample_video] returns the path
+of a real clip of [`SAMPLE_VIDEOS`][sam2_autotrack.testing.SAMPLE_VIDEOS]; `real_truth` holds
+hand-annotated boxes of their main subjects. The building blocks of new scenes live in `scene`,
+`shapes`, `textures` and `render`.
 """
 
 from sam2_autotrack.testing.clip import SyntheticClip, SyntheticClipFiles

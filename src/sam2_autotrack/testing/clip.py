@@ -1,7 +1,8 @@
 """A rendered synthetic clip with its exact ground truth, and where writing it put the files.
 
-Made by :func:`~sam2_autotrack.testing.suite.make_clip`; :meth:`SyntheticClip.write` saves the
-video and the per-object PNG masks for tools that read files.
+Made by [`make_clip`][sam2_autotrack.testing.make_clip];
+[`SyntheticClip.write`][sam2_autotrack.testing.SyntheticClip.write] saves the video and the
+per-object PNG masks for tools that read files.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 @dataclass(frozen=True)
 class SyntheticClipFiles:
-    """Where :meth:`SyntheticClip.write` put a clip.
+    """Where [`SyntheticClip.write`][sam2_autotrack.testing.SyntheticClip.write] put a clip.
 
     Parameters
     ----------

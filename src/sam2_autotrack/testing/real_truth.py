@@ -1,13 +1,13 @@
 """Hand-annotated boxes of the main subject of each bundled real clip, and scoring against them.
 
 ``tests/data/real_subjects.json`` holds, for ``bigbuckbunny``, ``carphone`` and ``bikes`` (the
-clips :func:`~sam2_autotrack.sample_video` returns), the main subject as a person sees it — the
+clips `sample_video` returns), the main subject as a person sees it — the
 bunny, the man, the white vehicle of bikes' first shot — as tight boxes at 4-5 frames spread over
 the time it is visible, plus the shots of each clip (bikes has five hard cuts). Boxes are
-``[x0, y0, x1, y1]`` in pixels of the frame as :func:`~sam2_autotrack.read_frame` returns it, with
-exclusive ends (``x1 - x0`` is the width); see the file's ``box_convention``.
+``[x0, y0, x1, y1]`` in pixels of the frame as [`read_frame`][sam2_autotrack.read_frame] returns it,
+with exclusive ends (``x1 - x0`` is the width); see the file's ``box_convention``.
 
-:func:`subject_match` scores tracked masks against a subject: the box of each tracked object's
+`subject_match` scores tracked masks against a subject: the box of each tracked object's
 mask against the hand box, frame by frame.
 """
 
@@ -73,7 +73,7 @@ class RealClipTruth:
     Parameters
     ----------
     name
-        Sample name for :func:`~sam2_autotrack.testing.sample_video` (``"bikes"``).
+        Sample name for [`sample_video`][sam2_autotrack.testing.sample_video] (``"bikes"``).
     video
         File name of the video.
     resolution_wh
@@ -160,7 +160,7 @@ def load_real_subjects(path: str | Path | None = None) -> dict[str, RealClipTrut
     Parameters
     ----------
     path
-        The JSON file; default :data:`REAL_SUBJECTS_PATH` (in a source checkout).
+        The JSON file; default `REAL_SUBJECTS_PATH` (in a source checkout).
 
     Returns
     -------
@@ -302,7 +302,7 @@ def subject_match(
     ----------
     masks
         ``{object_id: (F, H, W) bool}`` tracked masks (arrays or
-        :class:`~sam2_autotrack.masks.MaskSequence` s, read frame by frame).
+        [`MaskSequence`][sam2_autotrack.masks.MaskSequence] s, read frame by frame).
     subject
         The annotated subject.
     frame_indices

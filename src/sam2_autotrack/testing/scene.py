@@ -1,9 +1,9 @@
 """The description of a synthetic scene: objects, their paths, camera pan, lighting and noise.
 
-A :class:`Scene` lists :class:`SceneObject` s back to front; each object follows
-:data:`Waypoints` through normalised clip time ``u`` in [0, 1] with :func:`follow` (smoothstep
+A `Scene` lists `SceneObject` s back to front; each object follows
+`Waypoints` through normalised clip time ``u`` in [0, 1] with `follow` (smoothstep
 between waypoints, so motion has no jumps). The named scenes are in
-:mod:`sam2_autotrack.testing.suite`; :func:`sam2_autotrack.testing.render.render` draws them.
+`sam2_autotrack.testing.suite`; `sam2_autotrack.testing.render.render` draws them.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ class SceneObject:
     Parameters
     ----------
     shape
-        A name from :data:`~sam2_autotrack.testing.shapes.SHAPES`.
+        A name from `SHAPES`.
     area_frac
         Fraction of the frame area the object covers at frame 0 (scale 1).
     path

@@ -1,6 +1,6 @@
 """Object silhouettes for synthetic clips: disks, ellipses, stars, rings, C-shapes, blobs, ...
 
-Each shape is drawn with sub-pixel precision into a square 0/1 mask (:func:`shape_mask`); the
+Each shape is drawn with sub-pixel precision into a square 0/1 mask (`shape_mask`); the
 renderer turns it into a sprite's alpha channel.
 """
 
@@ -25,7 +25,7 @@ SHAPES: tuple[str, ...] = (
     "ring",
     "c_shape",
 )
-"""The shape names :func:`shape_mask` draws."""
+"""The shape names `shape_mask` draws."""
 
 
 def shape_mask(shape: str, size: int, rng: np.random.Generator) -> NDArray[np.uint8]:
@@ -34,7 +34,7 @@ def shape_mask(shape: str, size: int, rng: np.random.Generator) -> NDArray[np.ui
     Parameters
     ----------
     shape
-        One of :data:`SHAPES`.
+        One of `SHAPES`.
     size
         Side of the square in pixels.
     rng

@@ -1,12 +1,12 @@
-"""The named synthetic clips, one stress each, and :func:`make_clip` that renders them.
+"""The named synthetic clips, one stress each, and `make_clip` that renders them.
 
-Every clip in :data:`SYNTHETIC_SUITE` is rendered from a seed: textured objects (ellipses, stars, a
-ring, a C-shape, blobs, ...) move with smooth trajectories over a textured background that pans,
-under a mild lighting change and sensor noise. Objects are composited back to front, so the ground
-truth of each object holds exactly its *visible* pixels: an occluded object's mask loses what the
-occluder covers. Each named clip stresses one thing (occlusion, contact, an object entering
-mid-clip, clutter, ...). Rendering warps pre-rendered sprites into small regions of interest, so a
-60-frame 854×480 clip takes a fraction of a second.
+Every clip in [`SYNTHETIC_SUITE`][sam2_autotrack.testing.SYNTHETIC_SUITE] is rendered from a seed:
+textured objects (ellipses, stars, a ring, a C-shape, blobs, ...) move with smooth trajectories over
+a textured background that pans, under a mild lighting change and sensor noise. Objects are
+composited back to front, so the ground truth of each object holds exactly its *visible* pixels: an
+occluded object's mask loses what the occluder covers. Each named clip stresses one thing
+(occlusion, contact, an object entering mid-clip, clutter, ...). Rendering warps pre-rendered
+sprites into small regions of interest, so a 60-frame 854×480 clip takes a fraction of a second.
 """
 
 from __future__ import annotations
@@ -155,10 +155,10 @@ SCENES: dict[str, SceneFactory] = {
     "clutter": _scene_clutter,
     "lighting_noise": _scene_lighting_noise,
 }
-"""The scene factory of each name in :data:`SYNTHETIC_SUITE`."""
+"""The scene factory of each name in [`SYNTHETIC_SUITE`][sam2_autotrack.testing.SYNTHETIC_SUITE]."""
 
 SYNTHETIC_SUITE: tuple[str, ...] = tuple(SCENES)
-"""Names accepted by :func:`make_clip`, one stress each.
+"""Names accepted by [`make_clip`][sam2_autotrack.testing.make_clip], one stress each.
 
 ``shapes_pan`` (strong camera pan), ``rings_and_c`` (a ring with a hole and a C-shape whose
 centroid lies outside it), ``occlusion`` (one object passes in front of another; a third slides
@@ -180,7 +180,7 @@ def make_clip(
     Parameters
     ----------
     name
-        One of :data:`SYNTHETIC_SUITE`.
+        One of [`SYNTHETIC_SUITE`][sam2_autotrack.testing.SYNTHETIC_SUITE].
     resolution_wh
         ``(width, height)`` of the frames, each at least 32. Positions and sizes scale with it.
     frame_count

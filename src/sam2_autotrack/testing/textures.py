@@ -1,8 +1,8 @@
 """Textures for synthetic clips: band-limited noise, object patterns and the backgrounds.
 
 Objects get a two-colour pattern of their hue (stripes, checker, dots or noise) lit from above
-(:func:`object_texture`); the background is muted noise with warped stripes
-(:func:`background`), large enough for the camera to pan over.
+(`object_texture`); the background is muted noise with warped stripes
+(`background`), large enough for the camera to pan over.
 """
 
 from __future__ import annotations

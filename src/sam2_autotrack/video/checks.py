@@ -2,7 +2,8 @@
 
 OpenCV's FFmpeg backend "opens" a PNG as a one-frame video and says nothing useful about a missing
 file, so every reader checks the path and the first bytes here first and raises the precise error
-(:class:`~sam2_autotrack.VideoNotFoundError` or :class:`~sam2_autotrack.NotAVideoError`).
+([`VideoNotFoundError`][sam2_autotrack.VideoNotFoundError] or
+[`NotAVideoError`][sam2_autotrack.NotAVideoError]).
 """
 
 from __future__ import annotations

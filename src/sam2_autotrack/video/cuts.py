@@ -4,15 +4,18 @@ Two consecutive frames are compared by their colour histograms (8×8×8 RGB bins
 thumbnail), in total-variation distance (half the L1 distance, in ``[0, 1]``): camera and object
 motion move little of the histogram, a new shot moves most of it.
 
-The threshold adapts to the shot (:class:`CutDetector`): a pair is a cut when its distance exceeds
-``CUT_FACTOR`` times the median distance of the shot's previous ``CUT_WINDOW`` pairs, clamped to
-``[CUT_FLOOR, CUT_CEILING]`` (over a shot's first three pairs, at least 0.3). A calm shot
+The threshold adapts to the shot ([`CutDetector`][sam2_autotrack.video.CutDetector]): a pair
+is a cut when its distance exceeds ``CUT_FACTOR`` times the median distance of the shot's
+previous ``CUT_WINDOW`` pairs, clamped to ``[CUT_FLOOR, CUT_CEILING]`` (over a shot's first
+three pairs, at least 0.3). A calm shot
 (median 0.03) cuts above 0.15; a busy one (fast pan, median 0.1) only above 0.3; nothing above
 0.5 is ever the same shot. A blur or a flash that builds up over several frames raises its own
 median and is not a cut (on ``bikes`` this finds exactly the five hand-found cuts, and not the
 car crossing the lens at frames 98-102). Motion is never measured across a cut, and a tracker
-seeded on one shot cannot follow its objects into the next (:func:`find_cuts` for a stack,
-:func:`first_cut` for the first one, :func:`is_cut` for one pair at a fixed threshold).
+seeded on one shot cannot follow its objects into the next
+([`find_cuts`][sam2_autotrack.video.find_cuts] for a stack,
+[`first_cut`][sam2_autotrack.video.first_cut] for the first one,
+[`is_cut`][sam2_autotrack.video.is_cut] for one pair at a fixed threshold).
 """
 
 from __future__ import annotations
@@ -38,7 +41,7 @@ __all__ = [
 ]
 
 CUT_THRESHOLD = 0.4
-"""Fixed total-variation distance above which :func:`is_cut` calls two frames different shots."""
+"""Fixed total-variation distance above which ``is_cut`` calls two frames different shots."""
 CUT_FLOOR = 0.15
 """The adaptive threshold never goes below this distance (calm shots, compression noise)."""
 CUT_CEILING = 0.5
@@ -80,7 +83,8 @@ def is_cut(
 ) -> bool:
     """Whether two consecutive frames belong to different shots, at a fixed threshold.
 
-    Without the frames before them there is no shot to adapt to; :class:`CutDetector` adapts.
+    Without the frames before them there is no shot to adapt to;
+    [`CutDetector`][sam2_autotrack.video.CutDetector] adapts.
 
     Parameters
     ----------
@@ -107,7 +111,7 @@ def is_cut(
 class CutDetector:
     """Find scene cuts frame by frame, with a threshold that adapts to the shot (see the module).
 
-    Feed the frames in order to :meth:`push`; it says whether each frame starts a new shot.
+    Feed the frames in order to ``push``; it says whether each frame starts a new shot.
 
     Parameters
     ----------

@@ -1,10 +1,10 @@
 """Find a working ffmpeg and check that it has the encoders a job needs.
 
-Lookup order of :func:`find_ffmpeg`: the explicit argument, then the ``SAM2_AUTOTRACK_FFMPEG``
-environment variable, then the static binary bundled with the ``imageio-ffmpeg`` package (ffmpeg
-with libvpx-vp9, prores_ks, libx264 and alphamerge), then ``ffmpeg`` on ``PATH``. Each candidate is
-run once (``-version``) to prove it works; the answer is cached per path. Running ffmpeg is
-:mod:`sam2_autotrack.video.process`'s job.
+Lookup order of [`find_ffmpeg`][sam2_autotrack.video.find_ffmpeg]: the explicit argument, then the
+``SAM2_AUTOTRACK_FFMPEG`` environment variable, then the static binary bundled with the
+``imageio-ffmpeg`` package (ffmpeg with libvpx-vp9, prores_ks, libx264 and alphamerge), then
+``ffmpeg`` on ``PATH``. Each candidate is run once (``-version``) to prove it works; the answer is
+cached per path. Running ffmpeg is `sam2_autotrack.video.process`'s job.
 """
 
 from __future__ import annotations
@@ -176,7 +176,8 @@ def require_encoders(ffmpeg: str | Path | None, encoders: Sequence[str]) -> Path
     Parameters
     ----------
     ffmpeg
-        The executable, or ``None`` to use :func:`find_ffmpeg`'s choice.
+        The executable, or ``None`` to use [`find_ffmpeg`][sam2_autotrack.video.find_ffmpeg]'s
+        choice.
     encoders
         Encoder names as ``ffmpeg -encoders`` lists them (``"libvpx-vp9"``, ``"prores_ks"``,
         ``"libx264"``).

@@ -1,9 +1,11 @@
 """What a video is: its size after rotation, frame rate, frame count, rotation and pixel aspect.
 
-:func:`probe_video` asks OpenCV (the decoder the tracker uses) and decodes the first frame, so the
-size it reports is the size of the frames :func:`~sam2_autotrack.read_frame` returns.
-:func:`count_frames` counts the decodable frames exactly. For ffmpeg's own view of a stream (an
-exact fractional frame rate) see :func:`sam2_autotrack.video.stream_info.probe_stream`.
+[`probe_video`][sam2_autotrack.probe_video] asks OpenCV (the decoder the tracker uses) and decodes
+the first frame, so the size it reports is the size of the frames
+[`read_frame`][sam2_autotrack.read_frame] returns.
+[`count_frames`][sam2_autotrack.video.count_frames] counts the decodable frames exactly. For
+ffmpeg's own view of a stream (an exact fractional frame rate) see
+[`sam2_autotrack.video.stream_info.probe_stream`][sam2_autotrack.video.probe_stream].
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ __all__ = ["VideoInfo", "count_frames", "probe_video"]
 
 @dataclass(frozen=True)
 class VideoInfo:
-    """What :func:`probe_video` found out about a video.
+    """What [`probe_video`][sam2_autotrack.probe_video] found out about a video.
 
     Parameters
     ----------
@@ -87,8 +89,8 @@ def probe_video(path: str | Path, *, exact_frame_count: bool = False) -> VideoIn
 
     The first frame is decoded to make sure the video is usable and to take the frame size from
     the pixels themselves, so ``probe_video(p).resolution_wh`` always matches the frames
-    :func:`~sam2_autotrack.video.reader.read_frame` and
-    :func:`~sam2_autotrack.video.reader.iter_frames` return.
+    [`read_frame`][sam2_autotrack.read_frame] and
+    [`iter_frames`][sam2_autotrack.video.iter_frames] return.
 
     Parameters
     ----------
@@ -174,13 +176,13 @@ def count_frames(path: str | Path) -> int:
     Returns
     -------
     int
-        The number of frames :func:`~sam2_autotrack.video.reader.iter_frames` would yield (at
+        The number of frames [`iter_frames`][sam2_autotrack.video.iter_frames] would yield (at
         least 1).
 
     Raises
     ------
     VideoNotFoundError, NotAVideoError, EmptyVideoError
-        As for :func:`probe_video`.
+        As for [`probe_video`][sam2_autotrack.probe_video].
 
     Examples
     --------

@@ -2,8 +2,8 @@
 
 Every process is started with an argument vector (never a shell), its stdout and stderr go to
 temporary files (so a chatty ffmpeg can never dead-lock on a full pipe), and a watchdog kills it
-when the timeout passes. Failures raise :class:`~sam2_autotrack.FFmpegError` carrying the command
-and the tail of ffmpeg's stderr.
+when the timeout passes. Failures raise [`FFmpegError`][sam2_autotrack.FFmpegError] carrying the
+command and the tail of ffmpeg's stderr.
 """
 
 from __future__ import annotations
@@ -111,7 +111,7 @@ def run_ffmpeg(
         Arguments after the executable (``-hide_banner`` is prepended; ``-nostdin`` too when
         nothing is fed to stdin).
     ffmpeg
-        The executable, or ``None`` for :func:`~sam2_autotrack.video.ffmpeg.find_ffmpeg`'s
+        The executable, or ``None`` for [`find_ffmpeg`][sam2_autotrack.video.find_ffmpeg]'s
         choice.
     timeout
         Seconds the whole run may take, stdin streaming included; then ffmpeg is killed.
@@ -212,7 +212,7 @@ def iter_ffmpeg_output(
     chunk_bytes
         Size of each yielded chunk; a trailing partial chunk is an error.
     ffmpeg
-        The executable, or ``None`` for :func:`~sam2_autotrack.video.ffmpeg.find_ffmpeg`'s
+        The executable, or ``None`` for [`find_ffmpeg`][sam2_autotrack.video.find_ffmpeg]'s
         choice.
     timeout
         Seconds the whole run may take (including the time the consumer spends between chunks).

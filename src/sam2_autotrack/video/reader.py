@@ -1,7 +1,7 @@
 """Decode frames as RGB, the way the tracker sees them: one frame, or a generator over many.
 
 Frames are ``(H, W, 3)`` uint8 **RGB** arrays with the display rotation applied (see
-:mod:`sam2_autotrack.video.capture`). Frame indices are exact: seeking is done by decoding forward
+`sam2_autotrack.video.capture`). Frame indices are exact: seeking is done by decoding forward
 from the start (``grab`` without a colour conversion), never by the container's approximate
 timestamp seek.
 """
@@ -46,7 +46,7 @@ def read_frame(path: str | Path, index: int = 0) -> NDArray[np.uint8]:
         ``index`` is negative or not smaller than the number of decodable frames (the message
         gives the count).
     VideoNotFoundError, NotAVideoError, EmptyVideoError
-        As for :func:`~sam2_autotrack.video.probe.probe_video`.
+        As for [`probe_video`][sam2_autotrack.probe_video].
 
     Examples
     --------
@@ -113,14 +113,15 @@ def iter_frames(
     Yields
     ------
     numpy.ndarray
-        ``(H, W, 3)`` uint8 RGB frames in display orientation, identical to :func:`read_frame`.
+        ``(H, W, 3)`` uint8 RGB frames in display orientation, identical to
+        [`read_frame`][sam2_autotrack.read_frame].
 
     Raises
     ------
     VideoError
         Negative ``start``/``stop`` or ``step < 1``.
     VideoNotFoundError, NotAVideoError, EmptyVideoError
-        As for :func:`~sam2_autotrack.video.probe.probe_video`.
+        As for [`probe_video`][sam2_autotrack.probe_video].
 
     Examples
     --------

@@ -1,8 +1,9 @@
 """A video stream as ffmpeg decodes it: displayed size and the exact fractional frame rate.
 
-:func:`probe_stream` is what the video exports use, because they hand the source to ffmpeg:
-it reports ``30000/1001`` where OpenCV's :func:`~sam2_autotrack.video.probe.probe_video` says
-``29.97002997``. No ffprobe is needed: the first frame goes through ffmpeg's ``showinfo`` filter.
+[`probe_stream`][sam2_autotrack.video.probe_stream] is what the video exports use, because they hand
+the source to ffmpeg: it reports ``30000/1001`` where OpenCV's
+[`probe_video`][sam2_autotrack.probe_video] says ``29.97002997``. No ffprobe is needed: the first
+frame goes through ffmpeg's ``showinfo`` filter.
 """
 
 from __future__ import annotations
@@ -57,7 +58,7 @@ def probe_stream(
     source
         The video file.
     ffmpeg
-        The executable, or ``None`` for :func:`~sam2_autotrack.video.ffmpeg.find_ffmpeg`'s
+        The executable, or ``None`` for [`find_ffmpeg`][sam2_autotrack.video.find_ffmpeg]'s
         choice.
     timeout
         Seconds the probe may take.

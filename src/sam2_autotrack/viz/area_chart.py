@@ -2,7 +2,7 @@
 
 Drawn with matplotlib when it is installed (``pip install "sam2_autotrack[viz]"``), else with
 OpenCV; both engines draw the same lines, ``x`` marks at jumps and diamonds where a drift passes
-its threshold (see :mod:`sam2_autotrack.masks.series`).
+its threshold (see `sam2_autotrack.masks.series`).
 """
 
 from __future__ import annotations
@@ -71,7 +71,7 @@ def area_plot(
     Parameters
     ----------
     result
-        A :class:`~sam2_autotrack.TrackResult`, or ``{object_id: (T,) areas}``.
+        A [`TrackResult`][sam2_autotrack.TrackResult], or ``{object_id: (T,) areas}``.
     frame_indices
         x values for a mapping of areas (default ``0..T-1``; a result uses its own).
     jump_threshold

@@ -41,7 +41,7 @@ AA = cv2.LINE_AA
 PANEL_RGB = (24, 24, 28)
 """Background of legend panels and caption boxes."""
 TEXT_RGB = (235, 235, 235)
-"""Text colour on :data:`PANEL_RGB`."""
+"""Text colour on `PANEL_RGB`."""
 
 Box = tuple[int, int, int, int]
 """``(x0, y0, x1, y1)`` pixel rectangle, end-exclusive."""
@@ -89,7 +89,7 @@ def text_size(text: str, scale: float) -> tuple[int, int]:
 
 
 def text_box(text: str, origin: tuple[int, int], scale: float) -> Box:
-    """Return the rectangle :func:`put_text` fills behind ``text`` drawn with baseline ``origin``.
+    """Return the rectangle `put_text` fills behind ``text`` drawn with baseline ``origin``.
 
     Examples
     --------
@@ -112,7 +112,7 @@ def put_text(
 ) -> None:
     """Draw ``text`` with its baseline at ``origin``, on a filled ``box`` colour if given.
 
-    The filled rectangle is exactly :func:`text_box`.
+    The filled rectangle is exactly `text_box`.
     """
     if box is not None:
         x0, y0, x1, y1 = text_box(text, origin, scale)
@@ -150,7 +150,7 @@ def free_text_origin(
     image_wh
         ``(width, height)`` of the canvas.
     taken
-        Boxes of labels already placed (see :func:`text_box`).
+        Boxes of labels already placed (see `text_box`).
     rings
         How far to search, in steps.
 

@@ -19,7 +19,7 @@ _WRITE_FORMATS = {".png": ".png", ".jpg": ".jpg", ".jpeg": ".jpg", ".webp": ".we
 
 
 class Figure:
-    r"""A rendered picture: an RGB array that Jupyter shows and :meth:`save` writes.
+    r"""A rendered picture: an RGB array that Jupyter shows and `save` writes.
 
     Parameters
     ----------

@@ -102,19 +102,20 @@ def show_proposals(
     """Draw every proposal coloured and numbered; with ``selection``, explain each decision.
 
     Without a selection every proposal is filled with its colour and labelled with its index. With
-    the :class:`~sam2_autotrack.Selection` made from these proposals, kept proposals are filled and
-    labelled ``index:obj_k``; rejected ones are only outlined and hatched (never over a kept
-    object), and a legend under the image gives every proposal's fate (``#7 duplicate of 4``,
-    ``#2 background: touches 3 borders``). Labels never overlap: a kept label is drawn whole at
-    its object, and a rejected proposal's label moves aside (or is left to the legend) rather
-    than cover it.
+    the [`Selection`][sam2_autotrack.Selection] made from these proposals, kept proposals are filled
+    with their object's colour (the one every other picture gives that object) and labelled
+    ``index:obj_k``; rejected ones are only outlined and hatched (never over a kept
+    object), and a legend under the image gives every proposal's fate (``#7 duplicate of 4``, ``#2
+    background: touches 3 borders``). Labels never overlap: a kept label is drawn whole at its
+    object, and a rejected proposal's label moves aside (or is left to the legend) rather than cover
+    it.
 
     Parameters
     ----------
     image_rgb
         ``(H, W, 3)`` uint8 RGB frame the proposals were made on.
     proposals
-        The :class:`~sam2_autotrack.MaskProposals` or an ``(N, H, W)`` bool array.
+        The [`MaskProposals`][sam2_autotrack.MaskProposals] or an ``(N, H, W)`` bool array.
     selection
         The selection made from exactly these proposals (its ``decisions`` are indexed like them).
     alpha
@@ -140,7 +141,6 @@ def show_proposals(
     raw = proposals.masks if isinstance(proposals, MaskProposals) else proposals
     masks = as_mask_layers(raw, image.shape[:2], "proposal masks")
     count = len(masks)
-    colours = object_colors(count)
     height, width = image.shape[:2]
     scale = font_scale(width)
 
@@ -155,6 +155,14 @@ def show_proposals(
                 f"the selection has decisions for proposals {unknown[:5]} but only {count} "
                 "proposals were given; pass the proposals the selection was made from"
             )
+    # A kept proposal wears its object's colour (object k: colour k, as in show_selection, the
+    # filmstrip, the area plot and the overlay video); rejected ones take the colours after.
+    palette = object_colors(count)
+    spare = iter(range(len(rank), count))
+    colours = np.array(
+        [palette[rank[i]] if i in rank else palette[next(spare)] for i in range(count)],
+        dtype=np.uint8,
+    ).reshape(count, 3)
     kept = [i for i in range(count) if selection is None or i in rank]
     rejected = [i for i in range(count) if selection is not None and i not in rank]
 
@@ -220,10 +228,10 @@ def show_selection(
     image_rgb
         ``(H, W, 3)`` uint8 RGB frame 0.
     selection
-        The :class:`~sam2_autotrack.Selection`, or ``(K, H, W)`` bool masks in object order.
+        The [`Selection`][sam2_autotrack.Selection], or ``(K, H, W)`` bool masks in object order.
     clicks
-        The seed clicks (:meth:`AutoTracker.seed`); objects are matched by order of first
-        appearance (``obj_1`` ↔ mask 0, ...).
+        The seed clicks ([`AutoTracker.seed`][sam2_autotrack.AutoTracker.seed]); objects are matched
+        by order of first appearance (``obj_1`` ↔ mask 0, ...).
     alpha
         Fill opacity.
     marker_radius

@@ -22,7 +22,7 @@ def as_mask_layers(masks: Any, image_hw: tuple[int, int], what: str) -> NDArray[
     ------
     MaskError
         Not masks, or not at ``image_hw``
-        (see :func:`~sam2_autotrack.masks.validate.as_mask_stack`).
+        (see [`as_mask_stack`][sam2_autotrack.masks.as_mask_stack]).
     """
     array = np.asarray(masks)
     return as_mask_stack(
@@ -48,7 +48,7 @@ def overlay_masks(
         ``(N, H, W)`` bool masks at the image's size (or one ``(H, W)`` mask).
     colors
         ``(N, 3)`` uint8 RGB colours; defaults to the object colours
-        (:func:`~sam2_autotrack.export.palette.object_colors`).
+        ([`object_colors`][sam2_autotrack.export.object_colors]).
     alpha
         Opacity of the fill, 0..1.
     outline

@@ -56,12 +56,12 @@ def filmstrip(
     Parameters
     ----------
     source
-        A :class:`~sam2_autotrack.TrackResult` (frames are read from its video), or ``(T, H, W, 3)``
-        uint8 RGB frames matching ``masks`` one-to-one.
+        A [`TrackResult`][sam2_autotrack.TrackResult] (frames are read from its video), or ``(T, H,
+        W, 3)`` uint8 RGB frames matching ``masks`` one-to-one.
     masks
         With frames: ``{object_id: (T, H, W) bool}`` (arrays, or
-        :class:`~sam2_autotrack.masks.MaskSequence` read frame by frame) or one ``(T, H, W)``
-        bool array. Ignored for a result.
+        [`MaskSequence`][sam2_autotrack.masks.MaskSequence] read frame by frame) or one ``(T, H,
+        W)`` bool array. Ignored for a result.
     n
         Number of frames to show (fewer if there are fewer mask frames).
     columns

@@ -14,9 +14,9 @@ __all__ = ["TrackedVideo"]
 
 
 class TrackedVideo(Protocol):
-    """What :func:`~sam2_autotrack.viz.filmstrip` and :func:`~sam2_autotrack.viz.area_plot` read.
+    """What `filmstrip` and [`area_plot`][sam2_autotrack.viz.area_plot] read.
 
-    :class:`~sam2_autotrack.TrackResult` has all of it; any object with these members works.
+    [`TrackResult`][sam2_autotrack.TrackResult] has all of it; any object with these members works.
     """
 
     @property

@@ -1,12 +1,16 @@
 """The embedded CPU engine: classical proposals and optical-flow propagation (no weights).
 
-:class:`LocalBackend` implements the :class:`~sam2_autotrack.Backend` protocol; its settings are
-:class:`ProposalOptions` (superpixel-merge proposals with colour, edge and motion cues, plus
-whole-subject candidates) and :class:`TrackerOptions` (DIS-flow label propagation with appearance
-models and leak control). The subject cues are public too: :func:`residual_motion` (motion
-unlike the camera, :class:`MotionEvidence`), :func:`moving_subjects` (what moves, grown by
-figure-ground), :func:`figure_ground`, :func:`border_contrast_saliency` and
-:func:`centre_subject`.
+[`LocalBackend`][sam2_autotrack.LocalBackend] implements the [`Backend`][sam2_autotrack.Backend]
+protocol; its settings are [`ProposalOptions`][sam2_autotrack.backends.local.ProposalOptions]
+(superpixel-merge proposals with colour, edge and motion cues, plus whole-subject candidates) and
+[`TrackerOptions`][sam2_autotrack.backends.local.TrackerOptions] (DIS-flow label propagation with
+appearance models and leak control). The subject cues are public too:
+[`residual_motion`][sam2_autotrack.backends.local.residual_motion] (motion unlike the camera,
+[`MotionEvidence`][sam2_autotrack.backends.local.MotionEvidence]),
+[`moving_subjects`][sam2_autotrack.backends.local.moving_subjects] (what moves, grown by
+figure-ground), [`figure_ground`][sam2_autotrack.backends.local.figure_ground],
+[`border_contrast_saliency`][sam2_autotrack.backends.local.border_contrast_saliency] and
+[`centre_subject`][sam2_autotrack.backends.local.centre_subject].
 """
 
 from sam2_autotrack.backends.local.backend import LocalBackend

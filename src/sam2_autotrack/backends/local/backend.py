@@ -1,10 +1,10 @@
-"""``LocalBackend``: the embedded CPU engine behind the :class:`~sam2_autotrack.Backend` protocol.
+"""``LocalBackend``: the embedded CPU engine behind the `Backend` protocol.
 
-No token, no network, no GPU: proposals come from :mod:`~sam2_autotrack.backends.local.proposals`
+No token, no network, no GPU: proposals come from `proposals`
 (superpixels merged on colour, subject candidates from motion unlike the camera), tracking from
-:mod:`~sam2_autotrack.backends.local.initial` and :mod:`~sam2_autotrack.backends.local.propagation`
+`initial` and `propagation`
 (optical-flow label propagation refined by appearance models), stopping at the first scene cut,
-with each track's health judged as it goes (:mod:`sam2_autotrack.masks.health`). It is the
+with each track's health judged as it goes (`sam2_autotrack.masks.health`). It is the
 default backend when no Replicate token is configured.
 """
 
@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import cv2
 import numpy as np
 from numpy.typing import NDArray
 
@@ -55,22 +56,24 @@ class LocalBackend:
     Parameters
     ----------
     proposal_options
-        Parameters of the proposal generator (:class:`ProposalOptions` defaults).
+        Parameters of the proposal generator
+        ([`ProposalOptions`][sam2_autotrack.backends.local.ProposalOptions] defaults).
     tracker_options
-        Parameters of the propagation (:class:`TrackerOptions` defaults: 480-pixel working
-        resolution, DIS "fast" flow, colour-histogram boundary refinement).
+        Parameters of the propagation
+        ([`TrackerOptions`][sam2_autotrack.backends.local.TrackerOptions] defaults: 480-pixel
+        working resolution, DIS "fast" flow, colour-histogram boundary refinement).
     motion_frames
-        How many frames after frame 0 :meth:`propose` reads from ``video`` for motion cues
-        (``0`` disables motion; proposals then use colour only). 25 (one second at 25 fps):
-        slow subjects move enough to be told from the camera's motion; the proposals stop at
-        the first scene cut.
+        How many frames after frame 0 [`propose`][sam2_autotrack.LocalBackend.propose] reads from
+        ``video`` for motion cues (``0`` disables motion; proposals then use colour only). 25 (one
+        second at 25 fps): slow subjects move enough to be told from the camera's motion; the
+        proposals stop at the first scene cut.
     stop_at_cut
         End every track at a scene cut (a jump of the colour histogram between two frames,
-        :class:`~sam2_autotrack.video.CutDetector`): the engine does not re-identify objects in
-        a new shot, so from the cut on their masks are empty (what a tracker carried across it
-        was whatever lay under the old masks). ``info["scene_cuts"]`` says where; track health
-        reports the objects as lost there. With re-discovery (``discover``) the new shot's
-        objects are found and tracked under new ids.
+        [`CutDetector`][sam2_autotrack.video.CutDetector]): the engine does not re-identify
+        objects in a new shot, so from the cut on their masks are empty (what a tracker carried
+        across it was whatever lay under the old masks). ``info["scene_cuts"]`` says where;
+        track health reports the objects as lost there. With re-discovery (``discover``) the
+        new shot's objects are found and tracked under new ids.
 
     Examples
     --------
@@ -123,14 +126,24 @@ class LocalBackend:
 
     # -- proposals ---------------------------------------------------------------------------
 
-    def _motion_frames(self, video: Path, shape: tuple[int, ...]) -> NDArray[np.uint8] | None:
+    def _motion_frames(
+        self, video: Path, shape: tuple[int, ...], start: int = 1
+    ) -> NDArray[np.uint8] | None:
+        """Return ``motion_frames`` frames from ``start`` at ``shape`` (downscaled if larger)."""
         if self.motion_frames == 0:
             return None
         frames = []
-        with contextlib.closing(iter_frames(video, start=1, stop=1 + self.motion_frames)) as it:
+        size_wh = (shape[1], shape[0])
+        with contextlib.closing(
+            iter_frames(video, start=start, stop=start + self.motion_frames)
+        ) as it:
             for frame in it:
                 if frame.shape != shape:
-                    return None
+                    if abs(frame.shape[1] / frame.shape[0] - shape[1] / shape[0]) > 0.02:
+                        return None  # another aspect ratio: not this video's frames
+                    frame = np.asarray(
+                        cv2.resize(frame, size_wh, interpolation=cv2.INTER_AREA), dtype=np.uint8
+                    )
                 frames.append(frame)
         return np.stack(frames) if frames else None
 
@@ -140,17 +153,22 @@ class LocalBackend:
         *,
         video: Path | None = None,
         work_dir: Path | None = None,
+        frame_index: int = 0,
     ) -> MaskProposals:
-        """Propose object masks on ``image_rgb`` (frame 0 of ``video`` when given).
+        """Propose object masks on ``image_rgb`` (frame ``frame_index`` of ``video`` when given).
 
         Parameters
         ----------
         image_rgb
             ``(H, W, 3)`` uint8 RGB image at the video's own size.
         video
-            The clip the image is frame 0 of; its next ``motion_frames`` frames give motion cues.
+            The clip the image is frame ``frame_index`` of; its next ``motion_frames`` frames
+            give motion cues (downscaled to the image's size when the image is smaller, as
+            re-discovery proposes on keyframes).
         work_dir
             Unused (the local engine keeps nothing on disk).
+        frame_index
+            Which frame of ``video`` the image is (``0``; a keyframe for re-discovery).
 
         Returns
         -------
@@ -158,7 +176,11 @@ class LocalBackend:
             Overlapping candidates with scores in ``[0, 1]``, best first.
         """
         image = as_rgb_image(image_rgb)
-        following = self._motion_frames(Path(video), image.shape) if video is not None else None
+        following = (
+            self._motion_frames(Path(video), image.shape, start=frame_index + 1)
+            if video is not None
+            else None
+        )
         proposals = propose_masks(image, video_frames=following, options=self.proposal_options)
         key = _digest(image)
         with self._cache_lock:
@@ -199,17 +221,17 @@ class LocalBackend:
             whose region is already known (a prompt's proposal or GrabCut cut-out); the other
             objects' regions come from their clicks (a proposal holding them, else GrabCut).
         discover
-            Re-discovery (:mod:`sam2_autotrack.rediscovery` makes one): called on every
-            ``every``-th frame and on the first frame of every shot with the live objects' masks;
-            the objects it returns are tracked from that frame on
-            (:class:`~sam2_autotrack.backends.local.session.TrackingSession`).
+            Re-discovery ([`sam2_autotrack.rediscovery`][sam2_autotrack.rediscovery] makes one):
+            called on every ``every``-th frame and on the first frame of every shot with the live
+            objects' masks; the objects it returns are tracked from that frame on
+            (``TrackingSession``).
         every
             Keyframe spacing for ``discover`` (``0``: only at scene cuts).
 
         Returns
         -------
         ObjectTracks
-            A :class:`~sam2_autotrack.masks.MaskSequence` per object id (``T`` masks),
+            A [`MaskSequence`][sam2_autotrack.masks.MaskSequence] per object id (``T`` masks),
             ``frame_indices`` ``0..T-1``; ``info`` holds timings, the tracking speed,
             ``info["scene_cuts"]`` (every frame that starts a shot, with ``stop_at_cut``),
             ``info["scene_cut"]`` (the first, or ``None``), ``info["first_frames"]`` (per object
@@ -217,10 +239,11 @@ class LocalBackend:
             ended, its last frame), ``info["rediscovered"]`` (per keyframe that added objects:
             frame and ids) and ``info["health"]``: per object id,
             the stretches where the track should not be trusted
-            (:func:`~sam2_autotrack.masks.track_health` with its documented default thresholds,
-            on masks subsampled to at most 480 pixels on the longest side; ``min_area`` counts
-            subsampled pixels), each ``{"kind", "start", "stop", "detail"}`` with ``kind`` one
-            of ``"lost"``, ``"drift"``, ``"leak"``, ``"jump"``; an empty list is a healthy track.
+            ([`track_health`][sam2_autotrack.masks.track_health] with its documented default
+            thresholds, on masks subsampled to at most 480 pixels on the longest side; ``min_area``
+            counts subsampled pixels), each ``{"kind", "start", "stop", "detail"}`` with ``kind``
+            one of ``"lost"``, ``"drift"``, ``"leak"``, ``"jump"``; an empty list is a healthy
+            track.
 
         Notes
         -----
@@ -339,7 +362,7 @@ class LocalBackend:
 
 
 def _health_report(meter: TrackMeter, object_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
-    """Track health of every object (see :meth:`LocalBackend.track`), JSON-ready."""
+    """Track health of every object (see `LocalBackend.track`), JSON-ready."""
     series = meter.series()
     report: dict[str, list[dict[str, Any]]] = {}
     for oid in object_ids:

@@ -1,6 +1,6 @@
 """Subject cues of the proposal generator: motion unlike the camera, saliency, subject masks.
 
-:func:`subject_cues` measures, at about 320 px, what the candidates' scores need beyond colour
+`subject_cues` measures, at about 320 px, what the candidates' scores need beyond colour
 and edges (which pixels move unlike the camera, how salient each pixel is) and the whole-subject
 candidates (moving blobs and their figure-ground cuts, optionally the centre and salient cuts),
 and brings them back to the working resolution.
@@ -40,7 +40,7 @@ class SubjectCues:
         ``(h, w)`` float32 border-contrast saliency in ``[0, 1]``.
     colour_bins
         ``(h, w)`` coarse colour bin of every pixel
-        (:func:`~sam2_autotrack.backends.local.features.colour_bins`).
+        (`colour_bins`).
     colour_histogram
         How many pixels of the frame fall in each bin (the colour-repeat term).
     """

@@ -1,8 +1,8 @@
 """Per-pixel features of the working image that the proposal generator measures regions with.
 
-:func:`texture_features` (Lab means and spreads over a window, so a striped object reads as one
-texture), :func:`edge_strength` (their gradient magnitude: high on outlines, low inside
-textures) and :func:`colour_bins` (a coarse Lab colour per pixel, for the colour-repeat term).
+`texture_features` (Lab means and spreads over a window, so a striped object reads as one
+texture), `edge_strength` (their gradient magnitude: high on outlines, low inside
+textures) and `colour_bins` (a coarse Lab colour per pixel, for the colour-repeat term).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ MIN_EDGE_REF = 20.0
 """Floor of the reference edge strength (Sobel of Lab), for flat images."""
 
 REPEAT_BIN_COUNT = 10 * 16 * 16
-"""Number of coarse colour bins of :func:`colour_bins` (10 lightness × 16 × 16 chroma)."""
+"""Number of coarse colour bins of `colour_bins` (10 lightness × 16 × 16 chroma)."""
 
 
 def colour_bins(lab_image: NDArray[np.uint8]) -> NDArray[np.int64]:

@@ -1,8 +1,8 @@
 """GrabCut cut-outs on one frame: around clicks, or inside a box (no proposal needed).
 
 The embedded engine falls back to GrabCut when no proposal fits what the user gave: a set of
-clicks (:func:`grabcut_clicks`, the tracker's initial region for an object no proposal holds) or a
-box (:func:`grabcut_box`, a box prompt no proposal matches). Both run OpenCV's GrabCut on a crop
+clicks (`grabcut_clicks`, the tracker's initial region for an object no proposal holds) or a
+box (`grabcut_box`, a box prompt no proposal matches). Both run OpenCV's GrabCut on a crop
 with the same core: seeded labels in, the foreground out at full frame size, of which the
 connected parts that belong to the object are kept. Deterministic (OpenCV's RNG is seeded).
 """

@@ -3,7 +3,7 @@
 The region is the proposal that holds all the object's positive clicks and none of the negatives
 (or other objects' positives) and whose own seeds the clicks are; without one, GrabCut on a
 crop, seeded by the clicks (positives sure-foreground, negatives and the crop border
-sure-background). :class:`~sam2_autotrack.backends.local.propagation.LabelPropagator` carries
+sure-background). `LabelPropagator` carries
 the regions through the video.
 """
 
@@ -46,12 +46,13 @@ def initial_masks_from_clicks(
     proposals
         Candidate masks of this frame. The chosen one holds all of the object's positive clicks,
         none of its negative clicks and none of the other objects' positive clicks; among those,
-        the one *whose own seeds these clicks are* wins: :func:`~sam2_autotrack.seeds.find_seeds`
-        is run on each holder and the holder whose seeds lie closest to the clicks is chosen
-        (ties: the better score, then the smaller area). Automatic clicks are the seeds of the
-        selected mask, so this recovers it, while larger holders (the object plus neighbours,
-        whole-subject blobs the selection turned down) and parts that happen to hold every
-        click have their deepest points elsewhere. Without a match, GrabCut.
+        the one *whose own seeds these clicks are* wins:
+        [`find_seeds`][sam2_autotrack.seeds.find_seeds] is run on each holder and the holder whose
+        seeds lie closest to the clicks is chosen (ties: the better score, then the smaller area).
+        Automatic clicks are the seeds of the selected mask, so this recovers it, while larger
+        holders (the object plus neighbours, whole-subject blobs the selection turned down) and
+        parts that happen to hold every click have their deepest points elsewhere. Without a match,
+        GrabCut.
 
     Returns
     -------

@@ -1,14 +1,15 @@
 """Motion relative to the camera, measured with dense optical flow (DIS) from frame 0.
 
-:func:`camera_residual_flow`
+`camera_residual_flow`
     The flow from frame 0 to one later frame minus a similarity fit of the camera motion: a
     per-pixel residual *vector*, used by the superpixel merge and the candidates' motion
     contrast.
-:func:`residual_motion`
+[`residual_motion`][sam2_autotrack.backends.local.residual_motion]
     The flow from frame 0 to several later frames minus a homography fit of the camera motion,
     normalised by the noise of each fit: a per-pixel *motion evidence* (how many noise levels a
-    pixel moves unlike the camera, :class:`MotionEvidence`). Small offsets catch fast movers
-    before the flow loses them, large ones catch slow movers.
+    pixel moves unlike the camera,
+    [`MotionEvidence`][sam2_autotrack.backends.local.MotionEvidence]). Small offsets catch fast
+    movers before the flow loses them, large ones catch slow movers.
 
 Everything is deterministic (seeded RANSAC).
 """
@@ -131,7 +132,7 @@ def residual_motion(
     ----------
     frames
         ``(T, H, W, 3)`` uint8 RGB frames of one shot, frame 0 first (cut them with
-        :func:`~sam2_autotrack.video.cuts.first_cut`).
+        [`first_cut`][sam2_autotrack.video.first_cut]).
     offsets
         Frame offsets ``k`` at which the flow ``0 → k`` is measured (those ``< T`` are used).
     work_max_side

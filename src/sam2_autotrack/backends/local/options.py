@@ -1,9 +1,9 @@
 """Settings of the embedded engine: the proposal generator and the tracker.
 
-:class:`ProposalOptions` sets :func:`~sam2_autotrack.backends.local.proposals.propose_masks`
+[`ProposalOptions`][sam2_autotrack.backends.local.ProposalOptions] sets `propose_masks`
 (superpixel merging, candidate scoring with colour, edge, motion and subject cues, pruning);
-:class:`TrackerOptions` sets the label propagation of
-:class:`~sam2_autotrack.backends.local.propagation.LabelPropagator`. Both are one fixed set for
+[`TrackerOptions`][sam2_autotrack.backends.local.TrackerOptions] sets the label propagation of
+`LabelPropagator`. Both are one fixed set for
 every clip, frozen, and checked when given.
 """
 
@@ -21,7 +21,7 @@ __all__ = ["ProposalOptions", "TrackerOptions"]
 class ProposalOptions(Options):
     """Parameters of the classical proposal generator (one fixed set; not tuned per clip).
 
-    Parameters
+    Attributes
     ----------
     work_max_side
         Longest side, in pixels, of the working copy segmented into superpixels. 640 keeps a
@@ -106,7 +106,7 @@ class ProposalOptions(Options):
     max_proposals
         At most this many candidates are returned (best score first).
     subjects
-        Also propose whole *subjects* (:mod:`~sam2_autotrack.backends.local.subjects`): blobs
+        Also propose whole *subjects* (`subjects`): blobs
         moving unlike the camera over the frames given (up to the first scene cut), their GrabCut
         figure-ground cuts, and the cuts grown from salient blobs (colours unlike the backdrop
         seen on the border). They join differently coloured parts that move or stand out
@@ -122,8 +122,8 @@ class ProposalOptions(Options):
         colours are close to its surroundings.
     moving_evidence
         Motion evidence (noise levels,
-        :func:`~sam2_autotrack.backends.local.motion.residual_motion`) above which a pixel moves
-        unlike the camera.
+        [`residual_motion`][sam2_autotrack.backends.local.residual_motion]) above which a pixel
+        moves unlike the camera.
     salient_subjects
         Also grow subject candidates from salient blobs (off by default: on the real clips they
         were mostly grass and sky, and on the generated suite they merged neighbours).
@@ -207,7 +207,7 @@ class ProposalOptions(Options):
 class TrackerOptions(Options):
     """Parameters of the propagation (one fixed set for every clip).
 
-    Parameters
+    Attributes
     ----------
     work_max_side
         Longest side of the working resolution of flow and label map (a 854×480 video is tracked

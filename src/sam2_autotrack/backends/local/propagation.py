@@ -1,9 +1,9 @@
 """The embedded engine's tracker: initial regions → label-map propagation through the video.
 
 The initial regions come from
-:func:`~sam2_autotrack.backends.local.initial.initial_masks_from_clicks`.
+`initial_masks_from_clicks`.
 
-Propagation (:class:`LabelPropagator`)
+Propagation (`LabelPropagator`)
     One label map (0 = background, ``k`` = object ``k``) at a working resolution. Per frame:
 
     1. DIS optical flow from the new frame back to the previous one; the previous label map is
@@ -118,7 +118,8 @@ class LabelPropagator:
     masks
         ``(K, H, W)`` bool initial masks, one per object (overlaps go to the later object).
     options
-        Tracking parameters; :class:`TrackerOptions` defaults when ``None``.
+        Tracking parameters; [`TrackerOptions`][sam2_autotrack.backends.local.TrackerOptions]
+        defaults when ``None``.
 
     Examples
     --------
@@ -291,14 +292,14 @@ class LabelPropagator:
         """Start tracking more objects from their masks on the frame last given.
 
         The new objects get the next labels (object ``count``, ``count + 1``, ...; the masks
-        :meth:`step` returns grow by as many) and take their pixels from any object that held
+        ``step`` returns grow by as many) and take their pixels from any object that held
         them; their colour models are fit on the last frame, like the first objects' on frame 0.
 
         Parameters
         ----------
         masks
             ``(K, H, W)`` bool masks on the last frame given (``first_rgb`` or the last
-            :meth:`step`'s), at its full size.
+            ``step``'s), at its full size.
 
         Examples
         --------

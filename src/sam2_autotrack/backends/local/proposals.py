@@ -22,20 +22,20 @@ The embedded engine's answer to SAM 2's automatic mask generator:
    default low: flow in weakly textured background next to a moving object is dragged along
    with it, which misleads more often than it helps.
 5. With ``subjects`` (the default), *subject cues* are measured on up to the first scene cut of
-   the frames that follow (:mod:`~sam2_autotrack.backends.local.cues`): which pixels move
+   the frames that follow (`cues`): which pixels move
    unlike the camera over several frame offsets, colour saliency; whole-subject candidates
    (moving blobs and their figure-ground cuts) join the superpixel ones, and every candidate's
    score gains from moving unlike its surroundings and loses when it is a static pattern
    element (colour repeat) or a static backdrop reaching two borders
-   (:mod:`~sam2_autotrack.backends.local.scoring`).
+   (`scoring`).
 6. Best first, a candidate nested in a better one (a part or duplicate) or swallowing a clearly
    better one (object plus background) is dropped; one swallowing a barely better one replaces
    it (the whole of which it is a part). The proposals are nearly disjoint, except the subject
    candidates, which overlap their parts on purpose: the selection decides
-   (:mod:`~sam2_autotrack.backends.local.pruning`).
+   (`pruning`).
 
-One job per module: :mod:`~sam2_autotrack.backends.local.features` (per-pixel features),
-:mod:`~sam2_autotrack.backends.local.superpixels` (merging), ``scoring``, ``cues``, ``pruning``;
+One job per module: `features` (per-pixel features),
+`superpixels` (merging), ``scoring``, ``cues``, ``pruning``;
 this module composes them. Everything is deterministic (SLIC, DIS and the seeded RANSAC, k-means
 and GrabCut have no free randomness here).
 """
@@ -83,7 +83,8 @@ def propose_masks(
         Optional ``(T, H, W, 3)`` uint8 RGB frames that *follow* ``image_rgb`` (frame 1, 2, ...).
         When given, regions moving differently from the camera become strong candidates.
     options
-        Generator parameters; :class:`ProposalOptions` defaults when ``None``.
+        Generator parameters; [`ProposalOptions`][sam2_autotrack.backends.local.ProposalOptions]
+        defaults when ``None``.
 
     Returns
     -------

@@ -7,7 +7,7 @@ Then, in this order:
 
 - **flow contrast** (one later frame): moving unlike its ring raises the score by
   ``motion_weight``, not moving lowers it by half that;
-- **subject cues** (:class:`~sam2_autotrack.backends.local.cues.SubjectCues`): moving unlike the
+- **subject cues** (`SubjectCues`): moving unlike the
   camera while the ring does not (``subject_weight``) and saliency contrast
   (``saliency_weight``) raise it;
 - **colour repeat**: a static candidate whose colours are as common in the rest of the frame
@@ -16,7 +16,7 @@ Then, in this order:
   borders (a corner wall, a pillar) loses ``static_backdrop_weight`` of its score.
 
 Candidates scoring below ``min_score`` are dropped. Candidates are kept as bounding-box crops
-(:class:`Candidate`): full masks of hundreds of candidates would not fit in memory.
+(`Candidate`): full masks of hundreds of candidates would not fit in memory.
 """
 
 from __future__ import annotations

@@ -1,20 +1,19 @@
 """The embedded engine's frame loop: propagate, end tracks at scene cuts, add objects found later.
 
-:class:`TrackingSession` takes the frames after the first one by one. Per frame it
+``TrackingSession`` takes the frames after the first one by one. Per frame it
 
-1. asks a :class:`~sam2_autotrack.video.CutDetector` whether the frame starts a new shot (with
-   ``stop_at_cut``): then every track ends there (the engine cannot follow an object into another
-   shot: what it would carry across is whatever lies under the old masks) and the rest of that
-   object's masks are empty;
-2. steps the :class:`~sam2_autotrack.backends.local.propagation.LabelPropagator` of the live
-   objects;
+1. asks a [`CutDetector`][sam2_autotrack.video.CutDetector] whether the frame starts a new
+   shot (with ``stop_at_cut``): then every track ends there (the engine cannot follow an object
+   into another shot: what it would carry across is whatever lies under the old masks) and the
+   rest of that object's masks are empty;
+2. steps the ``LabelPropagator`` of the live objects;
 3. on a keyframe (every ``every`` frames, and at every cut) with a ``discover`` callback, hands it
    the live masks; the objects it returns join the propagator on that frame (their masks on that
    frame are the regions given; they take those pixels from any older object) and get empty
    masks on every earlier frame.
 
-Each object's masks go into its :class:`~sam2_autotrack.masks.MaskSequence` as soon as they are
-made, so memory does not grow with the length of the video.
+Each object's masks go into its [`MaskSequence`][sam2_autotrack.masks.MaskSequence] as soon as they
+are made, so memory does not grow with the length of the video.
 """
 
 from __future__ import annotations
@@ -51,7 +50,7 @@ class TrackingSession:
         End every track at a scene cut (see the module docstring). Without it no cut is looked
         for and the propagator runs on across them.
     discover
-        Called on keyframes (see :data:`~sam2_autotrack.backends.DiscoverCallback`); ``None``:
+        Called on keyframes (see ``DiscoverCallback``); ``None``:
         only the frame-0 objects are tracked and the first cut ends the run's tracking.
     every
         Keyframe spacing in frames (``0``: only the frames that start a shot).

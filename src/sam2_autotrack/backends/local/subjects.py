@@ -1,22 +1,22 @@
 """Whole-subject candidates: what moves unlike the camera or stands out from the backdrop.
 
 Pure array functions used by the embedded proposal generator
-(:mod:`~sam2_autotrack.backends.local.proposals`), all at a working resolution of ~320 px:
+(`proposals`), all at a working resolution of ~320 px:
 
-:func:`border_contrast_saliency`
+[`border_contrast_saliency`][sam2_autotrack.backends.local.border_contrast_saliency]
     Colour saliency with a background prior: the colours seen along the image border (k-means
     clusters of the border strip, weighted by how many of the four borders each one reaches) are
     background; a pixel is salient as far as its colour is unlike all of them. A subject touching
     one border keeps its saliency, a backdrop reaching two or more does not.
-:func:`figure_ground`
+[`figure_ground`][sam2_autotrack.backends.local.figure_ground]
     GrabCut initialised from a prior map (motion and saliency): sure foreground where the prior
     is high, probable foreground/background around it.
-:func:`moving_subjects`
+[`moving_subjects`][sam2_autotrack.backends.local.moving_subjects]
     The blobs moving unlike the camera (motion evidence of
-    :func:`~sam2_autotrack.backends.local.motion.residual_motion`) and their GrabCut cuts: they
+    [`residual_motion`][sam2_autotrack.backends.local.residual_motion]) and their GrabCut cuts: they
     join the differently coloured parts of one subject that move together (a face, a white shirt
     and a dark suit).
-:func:`centre_subject`
+[`centre_subject`][sam2_autotrack.backends.local.centre_subject]
     The figure-ground cut of the frame's centre, where a shot puts its subject.
 
 Everything is deterministic (seeded k-means and GrabCut).
@@ -198,10 +198,11 @@ def moving_subjects(
         ``(h, w, 3)`` uint8 RGB frame 0 at the resolution of ``evidence``.
     evidence
         ``(h, w)`` motion evidence
-        (:attr:`~sam2_autotrack.backends.local.motion.MotionEvidence.evidence`).
+        (`evidence`).
     saliency
-        Optional ``(h, w)`` saliency in ``[0, 1]`` (:func:`border_contrast_saliency`); without
-        it, static pixels are only probable background.
+        Optional ``(h, w)`` saliency in ``[0, 1]``
+        ([`border_contrast_saliency`][sam2_autotrack.backends.local.border_contrast_saliency]);
+        without it, static pixels are only probable background.
     moving
         Evidence above which a pixel surely moves unlike the camera (a blob needs some).
     grow

@@ -3,7 +3,7 @@
 SLIC superpixels of the working image are the nodes of a region adjacency graph; neighbours are
 merged closest first (colour statistics, edge strength along the shared boundary, optionally
 residual motion) and every region formed along the way is a candidate
-(:func:`merge_superpixels`).
+(`merge_superpixels`).
 """
 
 from __future__ import annotations

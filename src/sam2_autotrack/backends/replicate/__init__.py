@@ -1,16 +1,24 @@
 """Replicate's hosted SAM 2 as a backend: the client, its options, and the backend itself.
 
-:class:`ReplicateBackend` runs ``meta/sam-2`` (proposals) and ``meta/sam-2-video`` (tracking);
-:class:`ReplicateClient` is the HTTP side it composes: the ``replicate`` SDK creates, uploads and
-cancels, on our transport (one rate gate, one retry policy, wall-clock deadlines, the token
-scrubbed), which also carries the raw-JSON polls and the bounded downloads; the resume journal
-finds every paid prediction again. Settings are small frozen option objects:
-:class:`Timeouts`, :class:`Retries`, :class:`Limits` (client), :class:`ModelVersions`,
-:class:`ImageModelInputs`, :class:`VideoModelInputs`, :class:`UploadOptions`,
-:class:`AutoOptions` (backend). The union split of the per-object strategies lives in
-:mod:`sam2_autotrack.backends.replicate.split`.
-:class:`GroundingDinoDetector` runs ``adirik/grounding-dino`` for text prompts (a
-:class:`~sam2_autotrack.prompts.Detector`), through the same client.
+[`ReplicateBackend`][sam2_autotrack.ReplicateBackend] runs ``meta/sam-2`` (proposals) and
+``meta/sam-2-video`` (tracking);
+[`ReplicateClient`][sam2_autotrack.backends.replicate.ReplicateClient] is the HTTP side it composes:
+the ``replicate`` SDK creates, uploads and cancels, on our transport (one rate gate, one retry
+policy, wall-clock deadlines, the token scrubbed), which also carries the raw-JSON polls and the
+bounded downloads; the resume journal finds every paid prediction again. Settings are small frozen
+option objects: [`Timeouts`][sam2_autotrack.backends.replicate.Timeouts],
+[`Retries`][sam2_autotrack.backends.replicate.Retries],
+[`Limits`][sam2_autotrack.backends.replicate.Limits] (client),
+[`ModelVersions`][sam2_autotrack.backends.replicate.ModelVersions],
+[`ImageModelInputs`][sam2_autotrack.backends.replicate.ImageModelInputs],
+[`VideoModelInputs`][sam2_autotrack.backends.replicate.VideoModelInputs],
+[`UploadOptions`][sam2_autotrack.backends.replicate.UploadOptions],
+[`AutoOptions`][sam2_autotrack.backends.replicate.AutoOptions] (backend). The union split of the
+per-object strategies lives in
+[`sam2_autotrack.backends.replicate.split`][sam2_autotrack.backends.replicate.split].
+[`GroundingDinoDetector`][sam2_autotrack.backends.replicate.GroundingDinoDetector] runs
+``adirik/grounding-dino`` for text prompts (a [`Detector`][sam2_autotrack.prompts.Detector]),
+through the same client.
 """
 
 from sam2_autotrack.backends.replicate.backend import ReplicateBackend

@@ -1,14 +1,14 @@
-"""Replicate's hosted SAM 2 as a :class:`~sam2_autotrack.Backend`: :class:`ReplicateBackend`.
+"""Replicate's hosted SAM 2 as a `Backend`: [`ReplicateBackend`][sam2_autotrack.ReplicateBackend].
 
 ``propose`` runs ``meta/sam-2`` on frame 0 and decodes its ``individual_masks``; ``track`` runs
 ``meta/sam-2-video`` from a click set and returns per-object masks by one of the per-object
-strategies of :mod:`~sam2_autotrack.backends.replicate.strategies` (one prediction whose union is
-split locally by :mod:`~sam2_autotrack.backends.replicate.split`, plus short per-object re-runs
+strategies of `strategies` (one prediction whose union is
+split locally by [`split`][sam2_autotrack.backends.replicate.split], plus short per-object re-runs
 where that split is unsure, or one prediction per object). The HTTP side — retries, polling,
 cancel, resume journal, downloads — is
-:class:`~sam2_autotrack.backends.replicate.client.ReplicateClient`; what is sent is configured by
-the option objects of :mod:`~sam2_autotrack.backends.replicate.options` and
-:class:`~sam2_autotrack.backends.replicate.models.ModelVersions`.
+[`ReplicateClient`][sam2_autotrack.backends.replicate.ReplicateClient]; what is sent is configured
+by the option objects of `options` and
+[`ModelVersions`][sam2_autotrack.backends.replicate.ModelVersions].
 """
 
 from __future__ import annotations
@@ -83,54 +83,56 @@ class ReplicateBackend:
         component, an object that vanishes and comes back, low colour purity — are grouped into
         short windows, and only those are re-run per object on trimmed uploads (each object's
         clicks on the window's first frame, from its confident split mask there) and stitched
-        back (:class:`~sam2_autotrack.backends.replicate.split.AutoOptions` sets the rules and
-        the budget: at most ``max_extra_frames`` times the union's uploaded frames). Cost: one
+        back ([`AutoOptions`][sam2_autotrack.backends.replicate.split.AutoOptions] sets the rules
+        and the budget: at most ``max_extra_frames`` times the union's uploaded frames). Cost: one
         prediction plus a few short ones. J&F within 0.01 of ``"separate"`` on the benchmark.
     ``"image"``
         One prediction; the union is divided with image evidence: the embedded engine's flow
         and colour propagation runs *inside* the union (SAM 2 says where the foreground is, the
         propagation whose it is), with per-object colour models that re-identify an object when
-        it reappears (:class:`~sam2_autotrack.backends.replicate.split.ImageSplitter`).
+        it reappears ([`ImageSplitter`][sam2_autotrack.backends.replicate.split.ImageSplitter]).
     ``"split"``
         One prediction; the union is divided by geometry alone
-        (:func:`~sam2_autotrack.backends.replicate.split_union`: identity carried forward from
-        the frame-0 clicks). Exact while objects stay apart; loses identity where one passes
+        ([`split_union`][sam2_autotrack.backends.replicate.split_union]: identity carried forward
+        from the frame-0 clicks). Exact while objects stay apart; loses identity where one passes
         behind another or they cross.
     ``"separate"``
         One prediction per object, run concurrently: exact per-object masks, N times the cost
         (and N cold starts worst case).
 
     Every strategy decodes the mask frames one at a time and appends them to each object's
-    :class:`~sam2_autotrack.masks.store.MaskSequence`, so memory does not grow with the clip.
-    The tracks carry a :class:`~sam2_autotrack.backends.CostReport` of every prediction made.
+    [`MaskSequence`][sam2_autotrack.masks.MaskSequence], so memory does not grow with the clip.
+    The tracks carry a [`CostReport`][sam2_autotrack.backends.CostReport] of every prediction made.
 
     Every option object is also accepted as a dict of its fields, and validated here, before
-    any work (a bad value raises :class:`~sam2_autotrack.ConfigError`).
+    any work (a bad value raises [`ConfigError`][sam2_autotrack.ConfigError]).
 
     Parameters
     ----------
     api_token, base_url, transport, timeouts, retries, limits
-        Settings of the :class:`~sam2_autotrack.backends.replicate.client.ReplicateClient` the
+        Settings of the [`ReplicateClient`][sam2_autotrack.backends.replicate.ReplicateClient] the
         backend builds (token from ``$REPLICATE_API_TOKEN``, checked before any upload; API
         root from ``$REPLICATE_BASE_URL``; ``Timeouts.prediction`` bounds each prediction).
     client
         A shared, ready client instead (then none of the settings above may be given).
     models
-        :class:`~sam2_autotrack.backends.replicate.models.ModelVersions` (pinned by default).
+        [`ModelVersions`][sam2_autotrack.backends.replicate.ModelVersions] (pinned by default).
     image_inputs
-        :class:`~sam2_autotrack.backends.replicate.options.ImageModelInputs` for ``meta/sam-2``.
+        [`ImageModelInputs`][sam2_autotrack.backends.replicate.ImageModelInputs] for ``meta/sam-2``.
     video_inputs
-        :class:`~sam2_autotrack.backends.replicate.options.VideoModelInputs` for
+        [`VideoModelInputs`][sam2_autotrack.backends.replicate.VideoModelInputs] for
         ``meta/sam-2-video``.
     upload
-        :class:`~sam2_autotrack.backends.replicate.options.UploadOptions`: off by default (the
+        [`UploadOptions`][sam2_autotrack.backends.replicate.UploadOptions]: off by default (the
         original file is uploaded, never re-encoded); trims and/or downscales the upload.
     per_object
         ``"auto"``, ``"image"``, ``"split"`` or ``"separate"``, see above.
     auto
-        :class:`~sam2_autotrack.backends.replicate.split.AutoOptions` of the ``"auto"`` strategy.
+        [`AutoOptions`][sam2_autotrack.backends.replicate.split.AutoOptions] of the ``"auto"``
+        strategy.
     resume
-        Reuse journaled predictions in ``work_dir`` (see :meth:`ReplicateClient.run`).
+        Reuse journaled predictions in ``work_dir`` (see
+        [`ReplicateClient.run`][sam2_autotrack.backends.replicate.ReplicateClient.run]).
 
     Examples
     --------
@@ -324,19 +326,19 @@ output_quality=80)
         """Track every object of ``clicks`` through ``video`` with ``meta/sam-2-video``.
 
         With ``frames=(start, stop)`` only those source frames are uploaded (trimmed, and
-        downscaled as :class:`UploadOptions` says): the masks cover them only
-        (``frame_indices`` from ``start``) and every click must lie in them. Re-discovery
-        tracks the objects it finds on a keyframe this way.
+        downscaled as [`UploadOptions`][sam2_autotrack.backends.replicate.UploadOptions] says):
+        the masks cover them only (``frame_indices`` from ``start``) and every click must lie in
+        them. Re-discovery tracks the objects it finds on a keyframe this way.
 
-        By default the original file is uploaded (never re-encoded). With :class:`UploadOptions`
-        set, the upload is prepared by
-        :func:`~sam2_autotrack.backends.replicate.upload.prepare_upload` (kept in ``work_dir``
-        and reused), the clicks are moved into it and the masks brought back to the source's
-        size and frame numbering. The four click strings come from ``clicks.to_replicate()``.
-        The mask frames are downloaded, then decoded one at a time, split per object by
-        ``per_object`` and appended to each object's
-        :class:`~sam2_autotrack.masks.store.MaskSequence`. The returned tracks carry a
-        :class:`~sam2_autotrack.backends.CostReport` of every prediction made.
+        By default the original file is uploaded (never re-encoded). With
+        [`UploadOptions`][sam2_autotrack.backends.replicate.UploadOptions] set, the upload is
+        prepared by [`prepare_upload`][sam2_autotrack.backends.replicate.prepare_upload] (kept in
+        ``work_dir`` and reused), the clicks are moved into it and the masks brought back to the
+        source's size and frame numbering. The four click strings come from
+        ``clicks.to_replicate()``. The mask frames are downloaded, then decoded one at a time, split
+        per object by ``per_object`` and appended to each object's
+        [`MaskSequence`][sam2_autotrack.masks.MaskSequence]. The returned tracks carry a
+        [`CostReport`][sam2_autotrack.backends.CostReport] of every prediction made.
         """
         video = Path(video)
         if not video.is_file():

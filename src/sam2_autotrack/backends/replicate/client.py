@@ -1,38 +1,42 @@
 """``ReplicateClient``: upload, create, get, cancel, wait and run predictions on Replicate's API.
 
 The client composes the pieces a batch pipeline needs: the
-:class:`~sam2_autotrack.backends.replicate.transport.Transport` (rate gate, retries, wall-clock
+`Transport` (rate gate, retries, wall-clock
 deadlines, token scrubbing) beneath every request, the
-:class:`~sam2_autotrack.backends.replicate.journal.Journal` (resume instead of paying twice,
-driven by :func:`~sam2_autotrack.backends.replicate.runs.run_prediction`), the orphan search of
-:mod:`~sam2_autotrack.backends.replicate.orphans` and the
-:class:`~sam2_autotrack.backends.replicate.downloads.Downloader`.
+`Journal` (resume instead of paying twice,
+driven by `run_prediction`), the orphan search of
+`orphans` and the
+`Downloader`.
 
 Through the ``replicate`` SDK (a ``replicate.Client`` running on our transport, see
-:mod:`~sam2_autotrack.backends.replicate.sdk`):
+`sdk`):
 
 * ``predictions.create(version=..., input=...)`` creates a prediction
-  (:meth:`~ReplicateClient.create`); when the SDK cannot read the answer (pydantic's
-  ``ValidationError`` for a status it does not know, ``JSONDecodeError`` for an HTML page,
-  ``ReplicateError``) or the answer is lost, the prediction is looked for in the listing, so
-  none is paid for and forgotten;
-* ``files.create(...)`` uploads a file input (:meth:`~ReplicateClient.upload`);
-* ``predictions.cancel(id)`` cancels (:meth:`~ReplicateClient.cancel`).
+  ([`create`][sam2_autotrack.backends.replicate.ReplicateClient.create]); when the SDK cannot read
+  the answer (pydantic's ``ValidationError`` for a status it does not know, ``JSONDecodeError`` for
+  an HTML page, ``ReplicateError``) or the answer is lost, the prediction is looked for in the
+  listing, so none is paid for and forgotten;
+* ``files.create(...)`` uploads a file input
+  ([`upload`][sam2_autotrack.backends.replicate.ReplicateClient.upload]);
+* ``predictions.cancel(id)`` cancels
+  ([`cancel`][sam2_autotrack.backends.replicate.ReplicateClient.cancel]).
 
 Not through the SDK, as raw JSON over the same transport:
 
-* reading a prediction (the polls of :meth:`~ReplicateClient.wait`) and listing predictions
-  (:meth:`~ReplicateClient.find`): the SDK's ``Prediction`` model has a closed set of statuses, so
-  ``aborted`` (Replicate stopping a prediction before it ran) or any status added later is a
-  ``ValidationError`` — one such prediction would hide a whole listing page — and an unknown id
-  is an exception rather than "gone"; the raw JSON is read NaN-safe and token-scrubbed instead;
+* reading a prediction (the polls of
+  [`wait`][sam2_autotrack.backends.replicate.ReplicateClient.wait]) and listing predictions
+  ([`find`][sam2_autotrack.backends.replicate.ReplicateClient.find]): the SDK's ``Prediction`` model
+  has a closed set of statuses, so ``aborted`` (Replicate stopping a prediction before it ran) or
+  any status added later is a ``ValidationError`` — one such prediction would hide a whole listing
+  page — and an unknown id is an exception rather than "gone"; the raw JSON is read NaN-safe and
+  token-scrubbed instead;
 * waiting: the SDK's ``wait()`` and ``run()`` poll without a deadline (and ``run()`` returns
   ``None`` when the create answer says ``processing``);
 * downloads: the SDK's ``FileOutput`` covers only ``https:`` and ``data:`` outputs, with no size
   cap, deadline, atomic file or stopping of siblings.
 
 A ``timeout`` and Ctrl-C cancel the remote prediction. The token is checked before anything is
-uploaded (:class:`~sam2_autotrack.MissingTokenError`).
+uploaded ([`MissingTokenError`][sam2_autotrack.MissingTokenError]).
 """
 
 from __future__ import annotations
@@ -132,17 +136,17 @@ class ReplicateClient:
     ----------
     api_token
         Replicate API token; defaults to ``$REPLICATE_API_TOKEN``, read at the first request. A
-        missing token raises :class:`~sam2_autotrack.MissingTokenError` before anything is
-        uploaded.
+        missing token raises [`MissingTokenError`][sam2_autotrack.MissingTokenError] before anything
+        is uploaded.
     base_url
         API root; defaults to ``$REPLICATE_BASE_URL``, then ``https://api.replicate.com``.
     transport
         An ``httpx.BaseTransport`` used for the API *and* for downloads (tests inject
         ``httpx.MockTransport``); default: a fresh ``httpx.HTTPTransport``.
     timeouts, retries, limits
-        :class:`~sam2_autotrack.backends.replicate.options.Timeouts`,
-        :class:`~sam2_autotrack.backends.replicate.options.Retries`,
-        :class:`~sam2_autotrack.backends.replicate.options.Limits` (or dicts of their fields).
+        [`Timeouts`][sam2_autotrack.backends.replicate.Timeouts],
+        [`Retries`][sam2_autotrack.backends.replicate.Retries],
+        [`Limits`][sam2_autotrack.backends.replicate.Limits] (or dicts of their fields).
     rng
         Randomness for the backoff jitter.
 
@@ -242,17 +246,22 @@ class ReplicateClient:
 
         Sent by the SDK's ``predictions.create(version=..., input=...)`` (``POST
         /v1/predictions``, which serves community models such as ``meta/sam-2``). ``inputs``
-        must already be JSON (upload files first with :meth:`upload`). Each attempt has the
-        ``Timeouts.request`` budget; throttling (429) and 5xx answers are retried. The request
-        is never repeated once it may have reached Replicate: when its answer is lost (no answer
-        in time, a broken connection, a gateway error) or unreadable (the SDK raises on it), the
-        prediction is looked for with :meth:`find` instead, and adopted when found.
+        must already be JSON (upload files first with
+        [`upload`][sam2_autotrack.backends.replicate.ReplicateClient.upload]). Each attempt has the
+        ``Timeouts.request`` budget; throttling (429) and 5xx answers are retried. The request is
+        never repeated once it may have reached Replicate: when its answer is lost (no answer in
+        time, a broken connection, a gateway error) or unreadable (the SDK raises on it), the
+        prediction is looked for with
+        [`find`][sam2_autotrack.backends.replicate.ReplicateClient.find] instead, and adopted when
+        found.
 
         Raises
         ------
         ReplicateAPIError
             The create failed, or its answer was lost and the prediction could not be found
-            (the message says so: it may exist; a :meth:`run` re-run looks for it again).
+            (the message says so: it may exist; a
+            [`run`][sam2_autotrack.backends.replicate.ReplicateClient.run] re-run looks for it
+            again).
         """
         sdk = self._connections.open().sdk
         since = datetime.now(timezone.utc)
@@ -478,8 +487,9 @@ class ReplicateClient:
         timeout
             Seconds the whole call may take (default ``Timeouts.prediction``): upload, create,
             wait and downloads. When it passes while the prediction runs, the prediction is
-            canceled; in every case :class:`~sam2_autotrack.PredictionTimeoutError` is raised
-            (naming the prediction once it exists: it stays journaled, so a re-run resumes it).
+            canceled; in every case
+            [`PredictionTimeoutError`][sam2_autotrack.PredictionTimeoutError] is raised (naming the
+            prediction once it exists: it stays journaled, so a re-run resumes it).
         progress
             Called with ``("upload"|"predict"|"download", done, total)``.
         stop
@@ -497,7 +507,8 @@ class ReplicateClient:
             The prediction's outputs were deleted (``data_removed``, or 404/410 on download).
         KeyboardInterrupt
             Re-raised after a best-effort cancel of the remote prediction (during the create
-            request, the prediction is first looked for in the listing, see :meth:`find`).
+            request, the prediction is first looked for in the listing, see
+            [`find`][sam2_autotrack.backends.replicate.ReplicateClient.find]).
         """
         self._connections.open()  # a missing token fails before anything is uploaded
         return run_prediction(

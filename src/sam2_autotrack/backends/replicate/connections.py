@@ -1,8 +1,8 @@
 """The connections of one client: the API pool, the file-host pool, and the SDK on the API pool.
 
 They are opened at the first request, when the token is read (a missing token raises
-:class:`~sam2_autotrack.MissingTokenError` before anything is uploaded), and opened again after
-:meth:`Connections.close`. Only the API's own host gets the token: output files are fetched on
+[`MissingTokenError`][sam2_autotrack.MissingTokenError] before anything is uploaded), and opened
+again after `Connections.close`. Only the API's own host gets the token: output files are fetched on
 a pool without it, and redirects drop it when they leave the API's origin (httpx does).
 """
 

@@ -1,4 +1,4 @@
-"""Grounding DINO on Replicate (``adirik/grounding-dino``) as a text-prompt :class:`Detector`.
+"""Grounding DINO on Replicate (``adirik/grounding-dino``) as a text-prompt `Detector`.
 
 What is sent and what comes back (the schema of the pinned version, verified from the model's
 public cog source and published outputs):
@@ -10,10 +10,10 @@ public cog source and published outputs):
 - output ``{"detections": [{"label", "confidence", "bbox": [x1, y1, x2, y2]}], "result_image"}``:
   ``bbox`` in integer pixels of the uploaded image, not clamped (clipped here), no
   non-maximum suppression; ``label`` is the lower-cased words that scored, not the query item
-  (mapped back with :func:`~sam2_autotrack.prompts.map_label`).
+  (mapped back with [`map_label`][sam2_autotrack.prompts.map_label]).
 
-It runs through the same :class:`~sam2_autotrack.backends.replicate.ReplicateClient` as the
-backend (journaled: a re-run resumes instead of paying again).
+It runs through the same [`ReplicateClient`][sam2_autotrack.backends.replicate.ReplicateClient] as
+the backend (journaled: a re-run resumes instead of paying again).
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ _PHRASE_SEPARATOR = " . "
 class GroundingDinoOptions(Options):
     """Which Grounding DINO to run, and its two thresholds.
 
-    Parameters
+    Attributes
     ----------
     model, version
         ``adirik/grounding-dino`` and its 64-hex version id (pinned by default).
@@ -127,7 +127,7 @@ def parse_detections(
 
     Boxes are clipped to the image (the model does not clamp them); a box with no area left is
     dropped. Each label is mapped to a query item with
-    :func:`~sam2_autotrack.prompts.map_label` (``None`` when none fits).
+    [`map_label`][sam2_autotrack.prompts.map_label] (``None`` when none fits).
 
     Raises
     ------
@@ -181,9 +181,10 @@ class GroundingDinoDetector:
     Parameters
     ----------
     options
-        :class:`GroundingDinoOptions` (or a dict of its fields): version and thresholds.
+        [`GroundingDinoOptions`][sam2_autotrack.backends.replicate.GroundingDinoOptions] (or a dict
+        of its fields): version and thresholds.
     client
-        A shared :class:`~sam2_autotrack.backends.replicate.ReplicateClient` (e.g. the
+        A shared [`ReplicateClient`][sam2_autotrack.backends.replicate.ReplicateClient] (e.g. the
         backend's); then ``api_token``, ``base_url`` and ``transport`` may not be given.
     api_token, base_url, transport
         Settings of the client built otherwise (token from ``$REPLICATE_API_TOKEN``, checked

@@ -3,7 +3,7 @@
 Every output goes to a name chosen here (``output_00000.png``, ...; never one taken from the
 URL), through a temporary sibling renamed into place once complete, so a crash never leaves a
 half-written file under a final name and a re-run keeps the files already complete. HTTP requests
-go through the client's :class:`~sam2_autotrack.backends.replicate.transport.Transport` (rate
+go through the client's `Transport` (rate
 gate, retries); ``data:`` URIs are decoded locally with the same size cap.
 """
 

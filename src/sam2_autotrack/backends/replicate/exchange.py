@@ -1,7 +1,7 @@
 """One HTTP exchange under a wall-clock deadline: send, read the answer, give up on time.
 
 httpx's timeouts are per operation: a peer that drips one byte every few seconds never trips the
-read timeout, so a request (or a download) could take forever. :func:`exchange` runs the request
+read timeout, so a request (or a download) could take forever. `exchange` runs the request
 and the reading of its answer on a daemon worker thread and waits for it only until the deadline
 (or until a sibling cancels it); then it aborts the exchange: the reader is told to stop and the
 connection's socket is shut down, which wakes the worker at once. The worker's per-operation
@@ -254,7 +254,7 @@ def exchange(
     -------
     Outcome
         Status, headers and the reader's value; or the error: httpx's, the reader's,
-        :class:`WallClockTimeoutError` or :class:`CanceledExchangeError`. A Ctrl-C while
+        `WallClockTimeoutError` or `CanceledExchangeError`. A Ctrl-C while
         waiting aborts the exchange and propagates.
     """
     left = until.remaining()

@@ -1,4 +1,4 @@
-"""Turning a request's :class:`~.transport.Failure` into the library's typed errors.
+"""Turning a request's `Failure` into the library's typed errors.
 
 Every message names what was being done, what went wrong (the server's own text, token
 scrubbed), the prediction when one is known, and the fix.

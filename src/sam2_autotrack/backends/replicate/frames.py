@@ -1,7 +1,7 @@
 """The mask frames of a ``meta/sam-2-video`` prediction: counted, then decoded one at a time.
 
-:func:`check_frame_count` refuses an answer with the wrong number of frames (a video the hosted
-model decoded differently); :func:`mask_frames` decodes the downloaded files lazily, one per
+`check_frame_count` refuses an answer with the wrong number of frames (a video the hosted
+model decoded differently); `mask_frames` decodes the downloaded files lazily, one per
 ``next()``, and brings each mask back to the source's size, so a caller can append frame by
 frame and never hold the whole clip's masks.
 """
@@ -25,7 +25,7 @@ __all__ = ["check_frame_count", "mask_frames"]
 
 
 def check_frame_count(result: PredictionResult, frame_count: int, frame_interval: int) -> None:
-    """Raise :class:`~sam2_autotrack.PredictionError` unless ``result`` has one file per mask frame.
+    """Raise `PredictionError` unless ``result`` has one file per mask frame.
 
     ``ceil(frame_count / frame_interval)`` files are expected for an upload of ``frame_count``
     frames.

@@ -100,7 +100,7 @@ class Journal:
     work_dir
         The run's work directory (entries go to ``work_dir/replicate_journal/<key>.json``).
     version, inputs, file_sha256, extra
-        The request's identity (see :func:`journal_key`).
+        The request's identity (see `journal_key`).
 
     Examples
     --------
@@ -144,7 +144,7 @@ class Journal:
         return None
 
     def write(self, entry: Mapping[str, Any]) -> Json:
-        """Write ``entry`` (atomically, as strict JSON: see :func:`json_safe`); return it."""
+        """Write ``entry`` (atomically, as strict JSON: see `json_safe`); return it."""
         written: Json = json_safe(dict(entry))
         write_json_atomic(self.path, written)
         return written

@@ -1,7 +1,8 @@
 """The hosted models the backend runs, pinned to exact versions (overridable).
 
 A version id names one immutable build of a model on Replicate, so a pinned version gives the same
-answers (and output schema) next year; :class:`ModelVersions` bundles the two the backend uses.
+answers (and output schema) next year;
+[`ModelVersions`][sam2_autotrack.backends.replicate.ModelVersions] bundles the two the backend uses.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ _VERSION_ID = re.compile(r"[0-9a-f]{64}")
 class ModelVersions(Options):
     """Which models, at which versions, the backend runs.
 
-    Parameters
+    Attributes
     ----------
     image_model, image_version
         The proposal model (``meta/sam-2``) and its 64-hex version id.

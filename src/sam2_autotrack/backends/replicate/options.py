@@ -1,11 +1,16 @@
 """The settings of the Replicate client and backend, one frozen options object per concern.
 
-In the spirit of httpx's ``Timeout`` and ``Limits``: :class:`Timeouts`, :class:`Retries` and
-:class:`Limits` configure :class:`~sam2_autotrack.backends.replicate.ReplicateClient`;
-:class:`ImageModelInputs`, :class:`VideoModelInputs` and :class:`UploadOptions` configure what
-:class:`~sam2_autotrack.backends.replicate.ReplicateBackend` sends. Each is validated when it is
-built (a bad value raises :class:`~sam2_autotrack.ConfigError` naming the option) and is accepted
-as a plain dict wherever it is a parameter.
+In the spirit of httpx's ``Timeout`` and ``Limits``:
+[`Timeouts`][sam2_autotrack.backends.replicate.Timeouts],
+[`Retries`][sam2_autotrack.backends.replicate.Retries] and
+[`Limits`][sam2_autotrack.backends.replicate.Limits] configure
+[`ReplicateClient`][sam2_autotrack.backends.replicate.ReplicateClient];
+[`ImageModelInputs`][sam2_autotrack.backends.replicate.ImageModelInputs],
+[`VideoModelInputs`][sam2_autotrack.backends.replicate.VideoModelInputs] and
+[`UploadOptions`][sam2_autotrack.backends.replicate.UploadOptions] configure what
+[`ReplicateBackend`][sam2_autotrack.backends.replicate.ReplicateBackend] sends. Each is validated
+when it is built (a bad value raises [`ConfigError`][sam2_autotrack.ConfigError] naming the option)
+and is accepted as a plain dict wherever it is a parameter.
 """
 
 from __future__ import annotations
@@ -44,7 +49,7 @@ def _seconds(default: float) -> Any:
 class Timeouts(Options):
     """How long each step may take, in seconds (wall clock unless said otherwise).
 
-    Parameters
+    Attributes
     ----------
     connect, read, write, pool
         httpx's per-operation timeouts: establishing a connection, waiting for *each* chunk of a
@@ -60,7 +65,7 @@ class Timeouts(Options):
     cancel
         Wall-clock deadline of a best-effort cancel (sent on timeouts and Ctrl-C).
     prediction
-        Deadline of a whole :meth:`~sam2_autotrack.backends.replicate.ReplicateClient.run`:
+        Deadline of a whole [`run`][sam2_autotrack.backends.replicate.ReplicateClient.run]:
         upload, create, wait and downloads. When it passes while the prediction runs, the
         prediction is canceled; after it succeeded, its id stays in the journal and a re-run
         downloads the outputs (within the hour Replicate keeps them). ``None``: no bound on the
@@ -90,7 +95,7 @@ class Timeouts(Options):
 class Retries(Options):
     """When and how long to retry: 429, 5xx and connection errors, with backoff and jitter.
 
-    Parameters
+    Attributes
     ----------
     max_retries
         Retries of one request after a 429, a 5xx or a network error (then it fails).
@@ -100,7 +105,7 @@ class Retries(Options):
     max_retry_after
         Largest wait the server may ask for (``Retry-After`` on 429/503/504, or Replicate's
         "resets in ~Ns"); a longer ask is cut to this. No wait ever outlasts the deadlines of
-        :class:`Timeouts`: the request fails instead.
+        [`Timeouts`][sam2_autotrack.backends.replicate.Timeouts]: the request fails instead.
 
     Examples
     --------
@@ -117,7 +122,7 @@ class Retries(Options):
 class Limits(Options):
     """Concurrency, sizes and polling pace.
 
-    Parameters
+    Attributes
     ----------
     download_concurrency
         Output files downloaded at once.
@@ -151,7 +156,7 @@ class Limits(Options):
 class ImageModelInputs(Options):
     """What ``meta/sam-2`` (frame-0 proposals) is asked for.
 
-    Parameters
+    Attributes
     ----------
     points_per_side
         Sent, but has **no effect** on the hosted model: its point grid is fixed when the model
@@ -180,7 +185,7 @@ class ImageModelInputs(Options):
 class VideoModelInputs(Options):
     """What ``meta/sam-2-video`` (tracking from clicks) is asked for, besides the clicks.
 
-    Parameters
+    Attributes
     ----------
     mask_type
         ``"binary"`` (union masks, exact) or ``"greenscreen"`` (frames composited on green,
@@ -219,7 +224,7 @@ class VideoModelInputs(Options):
 class UploadOptions(Options):
     """How the video is prepared for upload (off by default: the original file is sent).
 
-    Parameters
+    Attributes
     ----------
     max_side
         When set, a video whose larger side exceeds it is re-encoded (H.264, CRF 16) down to that

@@ -1,9 +1,9 @@
 """One prediction end to end, journaled: resume or upload, create, wait, download.
 
-:func:`run_prediction` is :meth:`ReplicateClient.run <.client.ReplicateClient.run>`'s body. It
-writes the journal at every step that costs money (before the create request, the moment the id is
-known, when the outputs are on disk), so whatever fails after a create — a lost answer, a crash,
-the deadline, Ctrl-C — the prediction is either canceled or found again by the next run.
+`run_prediction` is [`ReplicateClient.run`][sam2_autotrack.backends.replicate.ReplicateClient.run]'s
+body. It writes the journal at every step that costs money (before the create request, the moment
+the id is known, when the outputs are on disk), so whatever fails after a create — a lost answer, a
+crash, the deadline, Ctrl-C — the prediction is either canceled or found again by the next run.
 """
 
 from __future__ import annotations
@@ -111,7 +111,7 @@ def run_prediction(
     stop: threading.Event | None = None,
     journal_extra: Mapping[str, Any] | None = None,
 ) -> PredictionResult:
-    """Run one prediction end to end (see :meth:`.client.ReplicateClient.run`)."""
+    """Run one prediction end to end (see `run`)."""
     started = time.monotonic()
     deadline = Deadline.after(client.timeouts.prediction if timeout is None else timeout)
     files = dict(files or {})

@@ -1,23 +1,23 @@
 """The ``replicate`` SDK, running on our transport: it builds and parses, we send.
 
-:func:`sdk_client` returns a ``replicate.Client`` whose ``httpx`` transport is an
-:class:`SdkTransport`. The SDK builds each request (URL, headers, JSON or multipart body) and parses
+`sdk_client` returns a ``replicate.Client`` whose ``httpx`` transport is an
+`SdkTransport`. The SDK builds each request (URL, headers, JSON or multipart body) and parses
 each answer into its models; every request it sends goes through
-:meth:`Transport.send <.transport.Transport.send>`, exactly like the requests the client sends
+`Transport.send`, exactly like the requests the client sends
 itself: the shared rate gate, a wall-clock deadline per attempt, retries of what is safe to
 repeat, the token scrubbed from every reason. The SDK sends some requests with ``timeout=None``
 (create, file uploads): the per-operation timeouts are put back beneath it, and the wall clock
-of :func:`~.exchange.exchange` bounds each attempt whatever they are.
+of `exchange` bounds each attempt whatever they are.
 
 What the SDK sees: a 2xx answer (its body read in full, at most ``answer_bytes``), or an
 exception. Every other outcome — an error status after the retries, a timeout, the deadline, a
-lost answer — raises :class:`RequestFailedError` carrying the :class:`~.transport.Failure`,
+lost answer — raises `RequestFailedError` carrying the `Failure`,
 which goes straight through the SDK to the caller. So the ``RetryTransport`` the SDK wraps
 around its transport (which retries 429/503/504 of GET requests, honouring any ``Retry-After``
 uncapped) never sees a status to retry, and the SDK never raises ``ReplicateError`` for an
 error status.
 
-Each SDK call states what it is doing in a :class:`Call` (:func:`calling`): what to say in
+Each SDK call states what it is doing in a `Call` (`calling`): what to say in
 messages, the budget of one attempt, the caller's deadline, whether the request may be repeated.
 A create may not: an attempt that may have reached Replicate is never sent again; it fails with
 ``Failure.maybe_sent`` and the caller looks for the prediction instead.
@@ -120,7 +120,7 @@ def _read_answer(limit: int) -> Reader[tuple[str, bytes]]:
 
 
 class SdkTransport(httpx.BaseTransport):
-    """The ``httpx`` transport beneath the SDK: each request goes through :class:`Transport`.
+    """The ``httpx`` transport beneath the SDK: each request goes through `Transport`.
 
     Parameters
     ----------
@@ -140,7 +140,7 @@ class SdkTransport(httpx.BaseTransport):
         self._answer_bytes = answer_bytes
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        """Send ``request`` as the current :class:`Call` says; return its 2xx answer.
+        """Send ``request`` as the current `Call` says; return its 2xx answer.
 
         Raises
         ------
@@ -194,7 +194,7 @@ def sdk_client(
 
 
 def unreadable(what: str, error: Exception, redact: Callable[[str], str]) -> Failure:
-    """Return the :class:`Failure` of an SDK call whose 2xx answer the SDK could not read.
+    """Return the `Failure` of an SDK call whose 2xx answer the SDK could not read.
 
     The request reached the server (``maybe_sent``): a create may have made a prediction.
 

@@ -1,17 +1,17 @@
 """The per-object strategies of ``meta/sam-2-video``: from clicks to each object's MaskSequence.
 
-:class:`VideoTracking` holds what every prediction of one
-:meth:`~sam2_autotrack.ReplicateBackend.track` call shares (client, model, inputs, work folder)
+`VideoTracking` holds what every prediction of one
+[`track`][sam2_autotrack.ReplicateBackend.track] call shares (client, model, inputs, work folder)
 and runs a strategy:
 
-- :meth:`VideoTracking.union` — one prediction for all objects; its union mask split per object
+- `VideoTracking.union` — one prediction for all objects; its union mask split per object
   by geometry (``"split"``), with the image (``"image"``), or with the image and then short
-  per-object re-runs of the unsure stretches (``"auto"``: :meth:`VideoTracking.rerun_windows`);
-- :meth:`VideoTracking.separately` — one prediction per object, run concurrently.
+  per-object re-runs of the unsure stretches (``"auto"``: `VideoTracking.rerun_windows`);
+- `VideoTracking.separately` — one prediction per object, run concurrently.
 
-Mask frames are decoded one at a time (:func:`~sam2_autotrack.backends.replicate.frames.
-mask_frames`) and appended to each object's sequence; every prediction's cost is returned as a
-:class:`~sam2_autotrack.backends.PredictionCost`.
+Mask frames are decoded one at a time (`mask_frames`) and appended to each object's sequence; every
+prediction's cost is returned as a
+[`PredictionCost`][sam2_autotrack.backends.PredictionCost].
 """
 
 from __future__ import annotations

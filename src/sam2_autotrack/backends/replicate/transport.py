@@ -1,19 +1,19 @@
 """How every request to Replicate is sent: one rate gate and one retry policy, for every request.
 
-:class:`Transport` sends every request of a
-:class:`~sam2_autotrack.backends.replicate.ReplicateClient`: the ones the ``replicate`` SDK makes
-(create, upload, cancel; through :class:`~.sdk.SdkTransport`) and the ones the client makes itself
+`Transport` sends every request of a
+[`ReplicateClient`][sam2_autotrack.backends.replicate.ReplicateClient]: the ones the ``replicate``
+SDK makes (create, upload, cancel; through `SdkTransport`) and the ones the client makes itself
 (polls, the listing, downloads). For each request it
 
-* waits on the shared :class:`RateGate` (when one request is throttled, every request waits);
-* gives each attempt a wall-clock deadline (:func:`~.exchange.exchange`) and never sleeps or
+* waits on the shared `RateGate` (when one request is throttled, every request waits);
+* gives each attempt a wall-clock deadline (`exchange`) and never sleeps or
   retries past the caller's overall deadline;
 * retries 429, 5xx and network errors with exponential backoff and jitter, honouring the server's
   ``Retry-After`` (or Replicate's "resets in ~Ns"), capped by ``Retries.max_retry_after``;
 * retries only what is safe to repeat: a request the server may have acted on (a create whose
   answer was lost) is never sent twice; it fails with ``Failure.maybe_sent`` and the caller
   looks for what it did;
-* turns every failure into one :class:`Failure` value, which the caller maps to the library's
+* turns every failure into one `Failure` value, which the caller maps to the library's
   typed errors, with the token scrubbed from any text the server sent.
 """
 
@@ -253,7 +253,7 @@ class Transport:
                 setattr(error, name, self.redact(value))
 
     def httpx_timeout(self) -> httpx.Timeout:
-        """Return the per-operation httpx timeout of the configured :class:`Timeouts`."""
+        """Return the per-operation httpx timeout of the configured `Timeouts`."""
         t = self.timeouts
         return httpx.Timeout(connect=t.connect, read=t.read, write=t.write, pool=t.pool)
 
@@ -310,7 +310,7 @@ class Transport:
         read
             Consumes a 2xx answer; raising ``MalformedAnswerError`` marks it malformed.
         fail
-            Turns the final :class:`Failure` into the exception raised.
+            Turns the final `Failure` into the exception raised.
         budget
             Wall-clock seconds of one attempt, answer included (``Timeouts.request``,
             ``.upload``, ``.download`` or ``.cancel``).
@@ -319,7 +319,7 @@ class Transport:
             reached the server is never repeated: it fails with ``maybe_sent=True`` (the
             caller looks for what it did).
         accept
-            Error statuses answered as a :class:`Reply` instead of failing (e.g. 404).
+            Error statuses answered as a `Reply` instead of failing (e.g. 404).
         deadline
             The caller's overall deadline: no attempt, backoff or rate-limit wait goes past it
             (``Failure.kind == "deadline"``).

@@ -1,11 +1,14 @@
 """Opt-in trimming and downscaling of the video uploaded to Replicate, with the coordinate maps.
 
 By default the hosted model gets the *original* file, byte for byte. When a frame range or a
-largest side is asked for, :func:`prepare_upload` re-encodes the clip once with ffmpeg (H.264
-yuv420p, CRF 16, even dimensions, aspect ratio kept, audio dropped, display rotation applied) and
-returns a :class:`PreparedVideo` that knows how to move clicks *into* the upload
-(:meth:`PreparedVideo.to_upload`) and masks *back* to the source
-(:meth:`PreparedVideo.masks_to_source`).
+largest side is asked for, [`prepare_upload`][sam2_autotrack.backends.replicate.prepare_upload]
+re-encodes the clip once with ffmpeg (H.264 yuv420p, CRF 16, even dimensions, aspect ratio kept,
+audio dropped, display rotation applied) and returns a
+[`PreparedVideo`][sam2_autotrack.backends.replicate.PreparedVideo] that knows how to move clicks
+*into* the upload
+([`PreparedVideo.to_upload`][sam2_autotrack.backends.replicate.PreparedVideo.to_upload]) and masks
+*back* to the source
+([`PreparedVideo.masks_to_source`][sam2_autotrack.backends.replicate.PreparedVideo.masks_to_source]).
 
 Geometry: a pixel's centre ``x + 0.5`` in the source maps to ``(x + 0.5) * sx`` in the upload, with
 ``sx = upload_width / source_width`` (likewise ``y``), which is the convention of OpenCV's and
@@ -338,7 +341,7 @@ def prepare_upload(
     stop_frame
         Source frame to stop before (``None``: the end; values past the end are clamped).
     ffmpeg
-        The ffmpeg executable, or ``None`` for :func:`~sam2_autotrack.video.ffmpeg.find_ffmpeg`'s
+        The ffmpeg executable, or ``None`` for [`find_ffmpeg`][sam2_autotrack.video.find_ffmpeg]'s
         choice.
     timeout
         Seconds the re-encode may take before ffmpeg is killed.

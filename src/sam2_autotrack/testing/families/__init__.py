@@ -1,9 +1,10 @@
 """Seeded randomized families of synthetic clips, with exact per-object visible-pixel ground truth.
 
-The fixed suite (:func:`~sam2_autotrack.testing.make_clip`) is seven hand-placed scenes: an engine
-tuned on it learns those scenes. A *family* is a distribution of scenes that share one
-difficulty; every clip is drawn from ``(family, seed)`` by :func:`make_family_clip`, so a
-benchmark can score an engine on as many unseen clips as it likes. The families (:data:`FAMILIES`):
+The fixed suite ([`make_clip`][sam2_autotrack.testing.make_clip]) is seven hand-placed scenes: an
+engine tuned on it learns those scenes. A *family* is a distribution of scenes that share one
+difficulty; every clip is drawn from ``(family, seed)`` by
+[`make_family_clip`][sam2_autotrack.testing.make_family_clip], so a benchmark can score an engine on
+as many unseen clips as it likes. The families ([`FAMILIES`][sam2_autotrack.testing.FAMILIES]):
 
 ``textured_bg``
     Textured backgrounds whose palette sits on the objects' own hue, saturation and brightness
@@ -32,11 +33,11 @@ sausages, stars, polygons, ...), textures (stripes, checker, dots, noise, flat),
 (bouncing, curving paths; spin; breathing scale), with a lighting drift (global gain, left-right
 and top-bottom gradients) and sensor noise, in frames of 320×240, 640×360 or 854×480, 30-48
 frames at 25 fps. Sprites are rendered and composited by the helpers of
-:mod:`sam2_autotrack.testing.render`, back to front, so each object's mask holds exactly its
+`sam2_autotrack.testing.render`, back to front, so each object's mask holds exactly its
 *visible* pixels (what an occluder covers is not in it). Non-object regions (walls, floors,
-bars) are reported separately in :attr:`FamilyClip.regions` and are never ground-truth objects.
+bars) are reported separately in `FamilyClip.regions` and are never ground-truth objects.
 
-Determinism: every random choice comes from one :class:`numpy.random.Generator` seeded by
+Determinism: every random choice comes from one `numpy.random.Generator` seeded by
 ``(family, seed)``; the same pair gives identical bytes on every run. Draws do not depend on the
 number of frames asked for (up to 48), so a short render is the prefix of the full clip.
 
@@ -44,15 +45,17 @@ Seed convention
 ---------------
 Seeds ``0 <= seed < 1000`` are for **tuning** (look at them, fit parameters to them). Seeds
 ``>= 1000`` are **held out**: use them only to report figures, never to choose a parameter, or
-the figures stop measuring generalization. :func:`family_seeds` hands out either set.
+the figures stop measuring generalization. [`family_seeds`][sam2_autotrack.testing.family_seeds]
+hands out either set.
 
 Modules
 -------
-``make`` (:func:`make_family_clip`, :func:`family_seeds`, drawing a scene from its seed),
+``make`` ([`make_family_clip`][sam2_autotrack.testing.make_family_clip],
+[`family_seeds`][sam2_autotrack.testing.family_seeds], drawing a scene from its seed),
 ``definitions`` (one builder per family), ``scene`` and ``objects`` (layers, world, lighting,
-placing objects and occluders), ``regions`` (walls and floors), ``sprites`` (shapes),
-``palettes`` (colours and textures), ``motion`` (paths), ``render`` and ``clip``
-(:class:`FamilyClip`).
+placing objects and occluders), ``regions`` (walls and floors), ``sprites`` (shapes), ``palettes``
+(colours and textures), ``motion`` (paths), ``render`` and ``clip``
+([`FamilyClip`][sam2_autotrack.testing.FamilyClip]).
 """
 
 from sam2_autotrack.testing.families.clip import HELD_OUT_SEED_START, FamilyClip

@@ -1,4 +1,4 @@
-"""The clip a family draws: :class:`FamilyClip`, a synthetic clip plus what was drawn."""
+"""The clip a family draws: `FamilyClip`, a synthetic clip plus what was drawn."""
 
 from __future__ import annotations
 
@@ -21,16 +21,18 @@ HELD_OUT_SEED_START = 1000
 
 @dataclass(frozen=True)
 class FamilyClip(SyntheticClip):
-    """A clip drawn from a family: a :class:`SyntheticClip` plus what was drawn.
+    """A clip drawn from a family: a `SyntheticClip` plus what was drawn.
 
-    Being a :class:`SyntheticClip`, it is written with :meth:`~SyntheticClip.write` and scored with
-    :func:`~sam2_autotrack.evaluate` against :attr:`masks` like the fixed suite.
+    Being a [`SyntheticClip`][sam2_autotrack.testing.SyntheticClip], it is written with
+    [`write`][sam2_autotrack.testing.SyntheticClip.write] and scored with `evaluate` against
+    [`masks`][sam2_autotrack.masks] like the fixed suite.
 
     Parameters
     ----------
     name, frames, masks, fps
-        As in :class:`SyntheticClip`; ``name`` is ``"<family>_s<seed>"`` and the masks are
-        ``{"gt_1": ..., "gt_k": ...}`` in z-order (back to front).
+        As in [`SyntheticClip`][sam2_autotrack.testing.SyntheticClip]; ``name`` is
+        ``"<family>_s<seed>"`` and the masks are ``{"gt_1": ..., "gt_k": ...}`` in z-order (back to
+        front).
     family
         The family the clip was drawn from.
     seed
@@ -44,7 +46,8 @@ class FamilyClip(SyntheticClip):
         JSON-ready description of every drawn parameter (frame size, objects, camera, lighting,
         regions).
     files
-        Where :func:`make_family_clip` wrote the clip when it was given ``out_dir``, else ``None``.
+        Where [`make_family_clip`][sam2_autotrack.testing.make_family_clip] wrote the clip when it
+        was given ``out_dir``, else ``None``.
     """
 
     family: str = ""

@@ -1,4 +1,4 @@
-"""The families: one builder per difficulty (see :mod:`sam2_autotrack.testing.families`)."""
+"""The families: one builder per difficulty (see `sam2_autotrack.testing.families`)."""
 
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ FAMILIES: tuple[str, ...] = (
     "occlusion",
     "mixed",
 )
-"""Family names accepted by :func:`make_family_clip` (see the module notes)."""
+"""Family names accepted by `make_family_clip` (see the module notes)."""
 
 
 _BG_KINDS = ("noise_stripes", "blotches", "fibres", "smooth")

@@ -1,7 +1,7 @@
-"""Drawing a clip: ``(family, seed)`` → every random choice → the rendered :class:`FamilyClip`.
+"""Drawing a clip: ``(family, seed)`` → every random choice → the rendered `FamilyClip`.
 
-Every random choice comes from one :class:`numpy.random.Generator` seeded by ``(family, seed)``
-(:func:`build_scene`); the same pair gives identical bytes on every run, and draws do not depend on
+Every random choice comes from one `numpy.random.Generator` seeded by ``(family, seed)``
+(`build_scene`); the same pair gives identical bytes on every run, and draws do not depend on
 the number of frames asked for (up to 48), so a short render is the prefix of the full clip.
 """
 
@@ -79,12 +79,13 @@ def make_family_clip(
     Parameters
     ----------
     family
-        One of :data:`FAMILIES`.
+        One of [`FAMILIES`][sam2_autotrack.testing.FAMILIES].
     seed
         Non-negative integer; ``< 1000`` for tuning, ``>= 1000`` held out (see the module notes).
     out_dir
         When given, the clip is also written there (``<name>.mp4`` and ``<name>_gt/``, see
-        :meth:`SyntheticClip.write`) and :attr:`FamilyClip.files` says where.
+        [`SyntheticClip.write`][sam2_autotrack.testing.SyntheticClip.write]) and `FamilyClip.files`
+        says where.
     frames
         Number of frames; ``None`` (default) uses the clip's own drawn length (30-48). Asking for
         fewer frames renders a prefix of the same clip.

@@ -2,7 +2,7 @@
 
 Textures: ``blotches`` (rock, foliage, camouflage), ``fibres`` (grass, wood, fabric), ``smooth``
 (a painted wall, a sky), ``stripes`` (a sunshade, planks) and ``noise_stripes`` (the fixed
-suite's background, :func:`~sam2_autotrack.testing.textures.background`, in the palette's hue).
+suite's background, `background`, in the palette's hue).
 """
 
 from __future__ import annotations

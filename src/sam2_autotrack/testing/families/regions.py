@@ -1,7 +1,7 @@
 """Background regions (floors, backdrops, panels, corner walls, pillars, bands): not objects.
 
-Each touches only its own image borders (:data:`REGION_KINDS`) and is painted into the world
-canvas with a texture of its own (:func:`add_region`).
+Each touches only its own image borders (`REGION_KINDS`) and is painted into the world
+canvas with a texture of its own (`add_region`).
 """
 
 from __future__ import annotations

@@ -1,9 +1,9 @@
 """A family scene being drawn: the world canvas, the camera, the layers, the lighting.
 
-:class:`Draft` is the scene under construction (:func:`draw_world` starts it; objects, occluders
-and regions are added by :mod:`~sam2_autotrack.testing.families.objects` and
-:mod:`~sam2_autotrack.testing.families.regions`); :func:`finish` draws the lighting and noise and
-freezes it into a :class:`FamilyScene` of named :class:`Layer` s. :func:`visible_enough` checks
+`Draft` is the scene under construction (`draw_world` starts it; objects, occluders
+and regions are added by `objects` and
+`regions`); `finish` draws the lighting and noise and
+freezes it into a `FamilyScene` of named `Layer` s. `visible_enough` checks
 that no object hides another on frame 0.
 """
 
@@ -84,7 +84,7 @@ class FamilyScene:
 
 @dataclass
 class Draft:
-    """A scene under construction (mutable; frozen into a :class:`FamilyScene` at the end)."""
+    """A scene under construction (mutable; frozen into a `FamilyScene` at the end)."""
 
     size_wh: tuple[int, int]
     n: int
@@ -107,7 +107,7 @@ class Draft:
 
 
 def draw_size(rng: np.random.Generator) -> tuple[int, int]:
-    """Draw a frame size among :data:`RESOLUTIONS`."""
+    """Draw a frame size among `RESOLUTIONS`."""
     return RESOLUTIONS[int(rng.integers(len(RESOLUTIONS)))]
 
 

@@ -1,6 +1,6 @@
 """Shapes and sprites of the families, textured into RGBA sprites of a given area.
 
-The suite's shapes (:func:`~sam2_autotrack.testing.shapes.shape_mask`) plus elongated sausages and
+The suite's shapes (`shape_mask`) plus elongated sausages and
 head-and-shoulders outlines.
 """
 

@@ -1,17 +1,25 @@
 """Dividing the hosted video model's per-frame union mask back into objects.
 
 ``meta/sam-2-video`` returns one union mask per frame for all objects. This subpackage is the
-local side of :class:`~sam2_autotrack.ReplicateBackend`'s per-object strategies:
+local side of [`ReplicateBackend`][sam2_autotrack.ReplicateBackend]'s per-object strategies:
 
-- ``geometric``: the geometric split (:class:`GeometricSplitter`, :func:`split_union`);
-- ``image``: the image-guided split (:class:`ImageSplitter`: the embedded engine's propagation
-  constrained to the union), with per-object :class:`ColourModels` (``appearance``);
+- ``geometric``: the geometric split
+  ([`GeometricSplitter`][sam2_autotrack.backends.replicate.split.GeometricSplitter],
+  [`split_union`][sam2_autotrack.backends.replicate.split_union]);
+- ``image``: the image-guided split
+  ([`ImageSplitter`][sam2_autotrack.backends.replicate.split.ImageSplitter]: the embedded engine's
+  propagation constrained to the union), with per-object
+  [`ColourModels`][sam2_autotrack.backends.replicate.split.ColourModels] (``appearance``);
 - ``stream``: either split run over a stream of mask frames into
-  :class:`~sam2_autotrack.masks.store.MaskSequence` s (:func:`split_by_image` also returns each
-  frame's :class:`FrameSignals`, from ``signals``);
-- the ``auto`` strategy: :class:`AutoOptions` (``options``), :func:`plan_windows` of the
-  :class:`Window` s to re-run per object (``windows``), their clicks (:func:`reruns_of`,
-  ``reruns``) and their stitching back into the split (:func:`stitch_sequences`, ``stitch``).
+  [`MaskSequence`][sam2_autotrack.masks.MaskSequence] s
+  ([`split_by_image`][sam2_autotrack.backends.replicate.split.split_by_image] also returns each
+  frame's [`FrameSignals`][sam2_autotrack.backends.replicate.split.FrameSignals], from ``signals``);
+- the ``auto`` strategy: [`AutoOptions`][sam2_autotrack.backends.replicate.AutoOptions]
+  (``options``), [`plan_windows`][sam2_autotrack.backends.replicate.split.plan_windows] of the
+  [`Window`][sam2_autotrack.backends.replicate.split.Window] s to re-run per object (``windows``),
+  their clicks ([`reruns_of`][sam2_autotrack.backends.replicate.split.reruns_of], ``reruns``) and
+  their stitching back into the split
+  ([`stitch_sequences`][sam2_autotrack.backends.replicate.split.stitch_sequences], ``stitch``).
 
 Nothing here talks to the network: the backend runs the predictions.
 """

@@ -1,12 +1,13 @@
 """Per-object colour models: how well each object's pixels look like that object.
 
-:class:`ColourModels` keeps one smoothed RGB histogram per object, fit on the first frame's
-split. :meth:`ColourModels.purity` asks, for every pixel an object was given, which object's
-colour explains the pixel best; an object's *purity* is the fraction of its pixels that its own
-model wins. A split that hands one object's pixels to another shows up as a purity drop of the
-receiving object, which is one of the signals of the ``auto`` strategy's identity confidence
-(:mod:`~sam2_autotrack.backends.replicate.split.windows`). Purity is measured relative to the
-first frame's (two objects of similar colours never reach 1.0 there either).
+[`ColourModels`][sam2_autotrack.backends.replicate.split.ColourModels] keeps one smoothed RGB
+histogram per object, fit on the first frame's split.
+[`ColourModels.purity`][sam2_autotrack.backends.replicate.split.ColourModels.purity] asks, for every
+pixel an object was given, which object's colour explains the pixel best; an object's *purity* is
+the fraction of its pixels that its own model wins. A split that hands one object's pixels to
+another shows up as a purity drop of the receiving object, which is one of the signals of the
+``auto`` strategy's identity confidence (`windows`). Purity is measured relative to the first
+frame's (two objects of similar colours never reach 1.0 there either).
 """
 
 from __future__ import annotations

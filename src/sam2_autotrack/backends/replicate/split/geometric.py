@@ -1,8 +1,10 @@
 """The geometric union split: divide each frame's union mask by carrying identity forward.
 
 ``meta/sam-2-video`` with ``mask_type="binary"`` returns one mask per frame for all objects
-together. :class:`GeometricSplitter` recovers per-object masks from that union, frame by frame,
-and the frame-0 seeds (:func:`split_union` does a whole ``(T, H, W)`` stack at once):
+together. [`GeometricSplitter`][sam2_autotrack.backends.replicate.split.GeometricSplitter] recovers
+per-object masks from that union, frame by frame, and the frame-0 seeds
+([`split_union`][sam2_autotrack.backends.replicate.split_union] does a whole ``(T, H, W)`` stack at
+once):
 
 1. Frame 0: every connected component of the union goes to the object whose seeds (clicks or
    initial masks) it contains; a component holding several objects is divided by nearest seed.
@@ -18,7 +20,7 @@ and the frame-0 seeds (:func:`split_union` does a whole ``(T, H, W)`` stack at o
 
 It is exact while objects stay apart, and an approximation where they touch: the cut between
 touching objects follows the previous frame's geometry, not image evidence (the image-guided
-split of :mod:`~sam2_autotrack.backends.replicate.split.image` uses the frames too).
+split of `image` uses the frames too).
 """
 
 from __future__ import annotations
@@ -153,8 +155,10 @@ def _assign_frame(
 class GeometricSplitter:
     """Split union masks frame by frame by geometry alone (see the module docstring).
 
-    Feed every frame's union, in order, to :meth:`step`; it returns that frame's label map. Only
-    the previous frame's labels are kept, so memory does not grow with the clip.
+    Feed every frame's union, in order, to
+    [`step`][sam2_autotrack.backends.replicate.split.GeometricSplitter.step]; it returns that
+    frame's label map. Only the previous frame's labels are kept, so memory does not grow with the
+    clip.
 
     Parameters
     ----------
@@ -250,7 +254,9 @@ def split_union(
 ) -> dict[str, NDArray[np.bool_]]:
     """Split a ``(T, H, W)`` union mask sequence into one ``(T, H, W)`` sequence per object.
 
-    A whole-stack convenience over :class:`GeometricSplitter` (the backend streams instead).
+    A whole-stack convenience over
+    [`GeometricSplitter`][sam2_autotrack.backends.replicate.split.GeometricSplitter] (the backend
+    streams instead).
 
     Parameters
     ----------

@@ -1,11 +1,11 @@
 """The image-guided union split: SAM 2 says where the foreground is, our tracker says whose it is.
 
-:class:`ImageSplitter` divides each frame's union mask with image evidence instead of geometry
-alone. It runs the embedded engine's propagation
-(:class:`~sam2_autotrack.backends.local.propagation.LabelPropagator`: DIS optical flow, per-object
-colour models anchored on the first frame, occlusion templates moved at constant velocity, leak
-control) *constrained to the union*: the union decides which pixels are foreground, the
-propagation decides which object each of them belongs to. So:
+[`ImageSplitter`][sam2_autotrack.backends.replicate.split.ImageSplitter] divides each frame's union
+mask with image evidence instead of geometry alone. It runs the embedded engine's propagation
+(`LabelPropagator`: DIS optical flow, per-object colour models anchored on the first frame,
+occlusion templates moved at constant velocity, leak control) *constrained to the union*: the union
+decides which pixels are foreground, the propagation decides which object each of them belongs to.
+So:
 
 * the cut between touching or crossing objects follows their colours and motion, not the
   previous frame's outline;
@@ -80,7 +80,7 @@ def first_frame_labels(
         ``(H, W)`` bool union mask.
     seeds
         ``(H, W)`` label map of the seeds (0 nowhere, ``k`` where object ``k`` is seeded), as
-        :func:`~sam2_autotrack.backends.replicate.split.geometric.seed_label_map` builds it.
+        [`seed_label_map`][sam2_autotrack.backends.replicate.split.seed_label_map] builds it.
     image_rgb
         ``(H, W, 3)`` uint8 RGB frame.
 
@@ -88,8 +88,9 @@ def first_frame_labels(
     -------
     numpy.ndarray
         ``(H, W)`` int32 labels covering exactly the union (all 0 when nothing is seeded). The
-        watershed's cut can sit one pixel off a colour edge; :class:`ImageSplitter` refines it
-        with one still propagation step on the frame.
+        watershed's cut can sit one pixel off a colour edge;
+        [`ImageSplitter`][sam2_autotrack.backends.replicate.split.ImageSplitter] refines it with one
+        still propagation step on the frame.
 
     Examples
     --------
@@ -142,7 +143,8 @@ def _watershed(
 class ImageSplitter:
     """Split union masks frame by frame with the image (see the module docstring).
 
-    Feed every frame's union mask and RGB frame, in order, to :meth:`step`.
+    Feed every frame's union mask and RGB frame, in order, to
+    [`step`][sam2_autotrack.backends.replicate.split.ImageSplitter.step].
 
     Parameters
     ----------
@@ -152,8 +154,8 @@ class ImageSplitter:
     resolution_wh
         ``(width, height)`` of the frames and masks.
     options
-        Parameters of the propagation (:class:`~sam2_autotrack.backends.local.TrackerOptions`
-        defaults when ``None``).
+        Parameters of the propagation
+        ([`TrackerOptions`][sam2_autotrack.backends.local.TrackerOptions] defaults when ``None``).
 
     Examples
     --------
@@ -228,9 +230,10 @@ class ImageSplitter:
         return labels
 
     def purity(self, frame_rgb: ArrayLike, labels: NDArray[np.integer]) -> NDArray[np.float64]:
-        """Return each object's colour purity on a frame (see :class:`ColourModels`).
+        """Return each object's colour purity on a frame (see `ColourModels`).
 
-        ``nan`` for objects without pixels; all ``nan`` before the first :meth:`step`.
+        ``nan`` for objects without pixels; all ``nan`` before the first
+        [`step`][sam2_autotrack.backends.replicate.split.ImageSplitter.step].
         """
         if self._colours is None:
             return np.full(len(self.object_ids), np.nan)

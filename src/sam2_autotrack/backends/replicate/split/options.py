@@ -1,8 +1,8 @@
 """The settings of the ``auto`` strategy: when a stretch of the clip is re-run per object.
 
-:class:`AutoOptions` is validated when built (a bad value raises
-:class:`~sam2_autotrack.ConfigError` naming the option) and accepted as a plain dict by
-:class:`~sam2_autotrack.ReplicateBackend` (``auto={...}``).
+[`AutoOptions`][sam2_autotrack.backends.replicate.AutoOptions] is validated when built (a bad value
+raises [`ConfigError`][sam2_autotrack.ConfigError] naming the option) and accepted as a plain dict
+by [`ReplicateBackend`][sam2_autotrack.ReplicateBackend] (``auto={...}``).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ class AutoOptions(Options):
     ``merge_gap`` mask frames apart form one run; its window starts one mask frame before the
     run (the confident frame the clicks are placed on) and ends ``margin`` mask frames after it.
 
-    Parameters
+    Attributes
     ----------
     merge_gap
         Unsure mask frames at most this many frames apart are re-run in one window.

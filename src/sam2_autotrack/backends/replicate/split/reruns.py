@@ -1,11 +1,11 @@
 """What each of a window's per-object predictions sends: its frame range and its clicks.
 
-A :class:`~sam2_autotrack.backends.replicate.split.windows.Window` is re-run as one prediction per
+A [`Window`][sam2_autotrack.backends.replicate.split.Window] is re-run as one prediction per
 re-run object on a trimmed upload of the window's source frames. Each object's clicks are placed
 on the window's first frame — the confident frame just before the unsure run — from its split
 mask there (interior positives, negatives in the touching objects, by
-:func:`~sam2_autotrack.seeds.clicks_from_selection`); a window that starts on the clip's first
-mask frame uses the original clicks instead.
+[`clicks_from_selection`][sam2_autotrack.seeds.clicks_from_selection]); a window that starts on the
+clip's first mask frame uses the original clicks instead.
 """
 
 from __future__ import annotations
@@ -85,7 +85,7 @@ def reruns_of(
     frame_interval
         Source frames per mask frame.
     seeds
-        How clicks are placed on a mask (default :class:`~sam2_autotrack.seeds.SeedOptions`).
+        How clicks are placed on a mask (default [`SeedOptions`][sam2_autotrack.seeds.SeedOptions]).
 
     Raises
     ------

@@ -1,8 +1,9 @@
 """What a union split saw on one frame: areas, objects sharing a component, colour purity.
 
-:func:`frame_signals` condenses a frame's label map into a :class:`FrameSignals` (a few numbers
-per object), from which :func:`~sam2_autotrack.backends.replicate.split.windows.plan_windows`
-finds the frames where the split is unsure. Holding one per frame costs a few bytes per object.
+[`frame_signals`][sam2_autotrack.backends.replicate.split.frame_signals] condenses a frame's label
+map into a [`FrameSignals`][sam2_autotrack.backends.replicate.split.FrameSignals] (a few numbers per
+object), from which [`plan_windows`][sam2_autotrack.backends.replicate.split.plan_windows] finds the
+frames where the split is unsure. Holding one per frame costs a few bytes per object.
 """
 
 from __future__ import annotations
@@ -37,7 +38,8 @@ class FrameSignals:
         objects; objects alone in their components are not listed).
     purity
         Colour purity of each object (see
-        :class:`~sam2_autotrack.backends.replicate.split.ColourModels`), ``nan`` when unknown.
+        [`ColourModels`][sam2_autotrack.backends.replicate.split.ColourModels]), ``nan`` when
+        unknown.
     """
 
     areas: tuple[int, ...]

@@ -1,8 +1,9 @@
 """Stitching the ``auto`` strategy's per-object windows back into the split, frame by frame.
 
-Inside a :class:`~sam2_autotrack.backends.replicate.split.windows.Window`, each re-run object has
-its own exact mask from the hosted model. :func:`stitch_frame` lets those masks decide, within the
-union, the pixels of the window's objects:
+Inside a [`Window`][sam2_autotrack.backends.replicate.split.Window], each re-run object has
+its own exact mask from the hosted model.
+[`stitch_frame`][sam2_autotrack.backends.replicate.split.stitch_frame] lets those masks decide,
+within the union, the pixels of the window's objects:
 
 * a union pixel claimed by exactly one re-run object is that object's;
 * claimed by several (the model's per-object masks may overlap), it stays with the split's
@@ -17,9 +18,10 @@ union, the pixels of the window's objects:
 The union — the single prediction's answer of where the foreground is — is never changed, so
 the objects still partition it exactly.
 
-A split that swapped two objects inside a window stays swapped after it. :func:`identity_map`
-matches the split's objects to the stitched ones on the window's last frame (largest overlap,
-one to one), so every later frame can be relabelled.
+A split that swapped two objects inside a window stays swapped after it.
+[`identity_map`][sam2_autotrack.backends.replicate.split.identity_map] matches the split's objects
+to the stitched ones on the window's last frame (largest overlap, one to one), so every later frame
+can be relabelled.
 """
 
 from __future__ import annotations
@@ -177,9 +179,11 @@ def stitch_sequences(
 ) -> dict[str, MaskSequence]:
     """Return the final sequences: the split, with each window stitched in and identities fixed.
 
-    Frame by frame: inside a window, :func:`stitch_frame` with the re-run objects' masks;
-    on its last frame, :func:`identity_map` says how the split's objects are named from then on;
-    outside windows, the split's labels renamed accordingly.
+    Frame by frame: inside a window,
+    [`stitch_frame`][sam2_autotrack.backends.replicate.split.stitch_frame] with the re-run objects'
+    masks; on its last frame, [`identity_map`][sam2_autotrack.backends.replicate.split.identity_map]
+    says how the split's objects are named from then on; outside windows, the split's labels renamed
+    accordingly.
 
     Parameters
     ----------

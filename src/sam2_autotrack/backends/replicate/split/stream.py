@@ -2,11 +2,14 @@
 
 The hosted model's mask frames are decoded one at a time and handed here as an iterator; each
 frame is split and appended to the objects' compressed
-:class:`~sam2_autotrack.masks.store.MaskSequence` s, so memory does not grow with the clip (no
-``(T, H, W)`` stack is ever built). :func:`split_by_geometry` runs the
-:class:`~sam2_autotrack.backends.replicate.split.GeometricSplitter`; :func:`split_by_image` runs the
-:class:`~sam2_autotrack.backends.replicate.split.ImageSplitter` on the video's frames alongside and
-also returns each frame's :class:`~sam2_autotrack.backends.replicate.split.signals.FrameSignals`.
+[`MaskSequence`][sam2_autotrack.masks.MaskSequence] s, so memory does not grow with the clip (no
+``(T, H, W)`` stack is ever built).
+[`split_by_geometry`][sam2_autotrack.backends.replicate.split.split_by_geometry] runs the
+[`GeometricSplitter`][sam2_autotrack.backends.replicate.split.GeometricSplitter];
+[`split_by_image`][sam2_autotrack.backends.replicate.split.split_by_image] runs the
+[`ImageSplitter`][sam2_autotrack.backends.replicate.split.ImageSplitter] on the video's frames
+alongside and also returns each frame's
+[`FrameSignals`][sam2_autotrack.backends.replicate.split.FrameSignals].
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """The ``auto`` strategy's plan: which short windows of the clip to re-run per object.
 
-:func:`plan_windows` reads the per-frame :class:`~sam2_autotrack.backends.replicate.split.signals.
-FrameSignals` of the image-guided split and returns the :class:`Window` s to re-run:
+[`plan_windows`][sam2_autotrack.backends.replicate.split.plan_windows] reads the per-frame
+`FrameSignals` of the image-guided split
+and returns the [`Window`][sam2_autotrack.backends.replicate.split.Window]s to re-run:
 
 1. **Unsure frames.** An object is unsure on a mask frame when it shares a union component with
    another object (``merge``), when it is lost (area below ``vanish_ratio`` of its last area
@@ -152,7 +153,8 @@ def plan_windows(
     Parameters
     ----------
     signals
-        One :class:`FrameSignals` per mask frame of the union prediction.
+        One [`FrameSignals`][sam2_autotrack.backends.replicate.split.FrameSignals] per mask frame of
+        the union prediction.
     options
         The thresholds and the budget.
     upload_frames
