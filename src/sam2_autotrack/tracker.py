@@ -190,7 +190,13 @@ class AutoTracker:
         self.close()
 
     def parameters(self) -> dict[str, Any]:
-        """Return the settings of this tracker, as recorded in the manifest."""
+        """Return the settings of this tracker, as recorded in the manifest.
+
+        Returns
+        -------
+        dict[str, Any]
+            ``{"selection": ..., "seeds": ...}``: the selection and seed options as JSON.
+        """
         return {
             "selection": self.selection_options.model_dump(mode="json"),
             "seeds": self.seed_options.model_dump(mode="json"),
@@ -618,6 +624,12 @@ class AutoTracker:
         ConfigError
             Invalid ``concurrency``, ``exports`` or ``prompts``; a backend instance with an
             ``executor`` but no ``backend_options``.
+
+        Returns
+        -------
+        BatchReport
+            One item per video, in input order (``ok``, ``skipped`` or ``failed`` with its
+            error), with its run folder; ``report.table()`` prints them.
         """
         if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
             raise ConfigError(f"concurrency must be an integer >= 1; got {concurrency!r}")
