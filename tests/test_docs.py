@@ -116,3 +116,16 @@ def test_combined_docstring_entries_do_not_borrow_a_type(site: Path) -> None:
         (site / "reference" / "evaluation" / "index.html").read_text("utf-8")
     )
     assert not re.search(r"bound_th\s*\(\s*ObjectsMode", re.sub(r"<[^>]+>", "", evaluation))
+
+
+def test_pictures_the_pages_show_exist_and_are_small() -> None:
+    shown = [
+        (page, match)
+        for page in sorted((ROOT / "docs").rglob("*.md"))
+        for match in re.findall(r"!\[[^\]]*\]\(([^)]+)\)", page.read_text(encoding="utf-8"))
+    ]
+    assert any(page.name == "notebooks.md" for page, _ in shown), "the notebooks page shows none"
+    for page, target in shown:
+        path = (page.parent / target).resolve()
+        assert path.is_file(), f"{page.name} shows {target}, which does not exist"
+        assert path.stat().st_size < 200_000, f"{target} is over 200 KB"

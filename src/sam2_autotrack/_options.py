@@ -84,6 +84,16 @@ class Options(BaseModel):
     def coerce(cls, value: Self | dict[str, Any] | None) -> Self | None:
         """Return ``value`` as this options type: itself, built from a mapping, or ``None``.
 
+        Parameters
+        ----------
+        value
+            An instance of this type, a dict of its fields, or ``None``.
+
+        Returns
+        -------
+        Self or None
+            ``value`` itself when it is an instance or ``None``; else a new, validated instance.
+
         Raises
         ------
         ConfigError
@@ -98,5 +108,21 @@ class Options(BaseModel):
         )
 
     def replace(self, **changes: Any) -> Self:
-        """Return a copy with ``changes`` applied and validated (the original is unchanged)."""
+        """Return a copy with ``changes`` applied and validated (the original is unchanged).
+
+        Parameters
+        ----------
+        **changes
+            New values of fields, by name.
+
+        Returns
+        -------
+        Self
+            The changed copy.
+
+        Raises
+        ------
+        ConfigError
+            An unknown field or an invalid value.
+        """
         return type(self)(**{**self.model_dump(), **changes})

@@ -137,7 +137,13 @@ class ReplicateClickStrings(BaseModel):
     click_object_ids: str
 
     def as_input(self) -> dict[str, str]:
-        """Return the four strings as a dict ready to merge into a prediction's ``input``."""
+        """Return the four strings as a dict ready to merge into a prediction's ``input``.
+
+        Returns
+        -------
+        dict[str, str]
+            ``click_coordinates``, ``click_labels``, ``click_frames`` and ``click_object_ids``.
+        """
         return {
             "click_coordinates": self.click_coordinates,
             "click_labels": self.click_labels,
@@ -249,6 +255,25 @@ class ClickSet(BaseModel):
     ) -> ClickSet:
         """Validate ``clicks`` into a click set, raising `ClickError` on bad input.
 
+        Parameters
+        ----------
+        clicks
+            The [`Click`][sam2_autotrack.Click]s, in order (object ids in order of first
+            appearance).
+        resolution_wh
+            ``(width, height)`` of the frame the clicks were made on; if given, clicks outside it
+            are rejected.
+
+        Returns
+        -------
+        ClickSet
+            The validated click set.
+
+        Raises
+        ------
+        ClickError
+            No clicks, an invalid click, or a click outside ``resolution_wh``.
+
         Examples
         --------
         >>> ClickSet.build([Click(x=1, y=1)]).object_ids
@@ -277,6 +302,11 @@ class ClickSet(BaseModel):
         ------
         ClickError
             When the strings are malformed, of unequal lengths, or out of range.
+
+        Returns
+        -------
+        ClickSet
+            The parsed clicks, in the strings' order.
 
         Examples
         --------
@@ -329,7 +359,14 @@ class ClickSet(BaseModel):
     # -- rendering ----------------------------------------------------------------------------
 
     def to_replicate(self) -> ReplicateClickStrings:
-        """Render the four strings of ``meta/sam-2-video`` (full lists, no spaces)."""
+        """Render the four strings of ``meta/sam-2-video`` (full lists, no spaces).
+
+        Returns
+        -------
+        ReplicateClickStrings
+            ``click_coordinates`` ``"[x,y],..."``, ``click_labels`` ``"1,0,..."``,
+            ``click_frames`` and ``click_object_ids``, one entry per click.
+        """
         return ReplicateClickStrings(
             click_coordinates=",".join(f"[{c.x},{c.y}]" for c in self.clicks),
             click_labels=",".join(str(c.label) for c in self.clicks),
@@ -338,7 +375,13 @@ class ClickSet(BaseModel):
         )
 
     def to_json_dict(self) -> dict[str, Any]:
-        """Return a JSON-ready dict: the four strings plus the structured clicks."""
+        """Return a JSON-ready dict: the four strings plus the structured clicks.
+
+        Returns
+        -------
+        dict[str, Any]
+            The four Replicate strings, ``num_points``, ``clicks`` and ``resolution_wh``.
+        """
         return {
             **self.to_replicate().as_input(),
             "num_points": len(self.clicks),
@@ -353,14 +396,36 @@ class ClickSet(BaseModel):
         return tuple(dict.fromkeys(c.object_id for c in self.clicks))
 
     def by_object(self) -> dict[str, tuple[Click, ...]]:
-        """Group the clicks per object id (objects in order of first appearance)."""
+        """Group the clicks per object id (objects in order of first appearance).
+
+        Returns
+        -------
+        dict[str, tuple[Click, ...]]
+            ``{object_id: clicks}``, each object's clicks in their order in the set.
+        """
         groups: dict[str, list[Click]] = {oid: [] for oid in self.object_ids}
         for click in self.clicks:
             groups[click.object_id].append(click)
         return {oid: tuple(group) for oid, group in groups.items()}
 
     def for_object(self, object_id: str) -> ClickSet:
-        """Return the clicks of one object as their own click set."""
+        """Return the clicks of one object as their own click set.
+
+        Parameters
+        ----------
+        object_id
+            One of [`object_ids`][sam2_autotrack.ClickSet.object_ids].
+
+        Returns
+        -------
+        ClickSet
+            That object's clicks, with this set's ``resolution_wh``.
+
+        Raises
+        ------
+        ClickError
+            No clicks for ``object_id``; the message lists the known ids.
+        """
         chosen = [c for c in self.clicks if c.object_id == object_id]
         if not chosen:
             raise ClickError(

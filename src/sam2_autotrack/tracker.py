@@ -185,7 +185,21 @@ class AutoTracker:
     def parameters(
         self, *, exports: ExportOptions | None = None, prompts: Prompts | None = None
     ) -> dict[str, Any]:
-        """Return the settings of this tracker (and a run's), as recorded in the manifest."""
+        """Return the settings of this tracker (and of a run), as recorded in the manifest.
+
+        Parameters
+        ----------
+        exports
+            A run's export options, recorded under ``"exports"`` when given.
+        prompts
+            A run's prompts, recorded under ``"prompts"`` (with the detector for text) when given.
+
+        Returns
+        -------
+        dict[str, Any]
+            ``{"selection": ..., "seeds": ...}``: the selection and seed options as JSON, plus
+            ``"rediscovery"`` when it is on and the run's ``exports`` and ``prompts``.
+        """
         recorded: dict[str, Any] = {
             "selection": self.selection_options.model_dump(mode="json"),
             "seeds": self.seed_options.model_dump(mode="json"),
@@ -539,6 +553,12 @@ class AutoTracker:
         ConfigError
             Invalid ``concurrency``, ``exports`` or ``prompts``; a backend instance with an
             ``executor`` but no ``backend_options``.
+
+        Returns
+        -------
+        BatchReport
+            One item per video, in input order (``ok``, ``skipped`` or ``failed`` with its
+            error), with its run folder; ``report.table()`` prints them.
         """
         if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
             raise ConfigError(f"concurrency must be an integer >= 1; got {concurrency!r}")

@@ -202,8 +202,20 @@ class Backend(Protocol):
     ) -> MaskProposals:
         """Propose object masks on one ``(H, W, 3)`` RGB image at its native size.
 
-        ``video`` is the clip the image is frame 0 of, for engines that use motion cues;
-        ``work_dir`` is where a backend may keep journals and downloads.
+        Parameters
+        ----------
+        image_rgb
+            ``(H, W, 3)`` uint8 RGB image, at the video's own size.
+        video
+            The clip the image is frame 0 of, for engines that use motion cues.
+        work_dir
+            Where a backend may keep journals and downloads (``None``: a temporary folder or
+            nothing).
+
+        Returns
+        -------
+        MaskProposals
+            Candidate masks at the image's size, possibly overlapping, with optional scores.
         """
         ...
 
@@ -215,11 +227,34 @@ class Backend(Protocol):
         work_dir: Path | None = None,
         progress: ProgressCallback | None = None,
     ) -> ObjectTracks:
-        """Track every object of ``clicks`` through ``video``."""
+        """Track every object of ``clicks`` through ``video``.
+
+        Parameters
+        ----------
+        video
+            The video file.
+        clicks
+            The seed clicks, grouped by object id, in the video's own pixel space.
+        work_dir
+            Where a backend may keep journals, uploads and downloads (and resume from them).
+        progress
+            Called as ``progress(stage, done, total)`` while the work goes on.
+
+        Returns
+        -------
+        ObjectTracks
+            One mask sequence per object id of ``clicks``, with the tracked frame indices.
+        """
         ...
 
     def describe(self) -> dict[str, Any]:
-        """Backend name, versions and settings, for the run manifest (never a secret)."""
+        """Backend name, versions and settings, for the run manifest (never a secret).
+
+        Returns
+        -------
+        dict[str, Any]
+            A JSON-ready record; ``"name"`` is the backend's [`name`][sam2_autotrack.Backend.name].
+        """
         ...
 
     def close(self) -> None:

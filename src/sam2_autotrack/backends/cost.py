@@ -71,7 +71,14 @@ class PredictionCost:
             object.__setattr__(self, "predict_time", float(seconds))
 
     def to_json(self) -> dict[str, Any]:
-        """Return the JSON record of the manifest."""
+        """Return the JSON record of the manifest.
+
+        Returns
+        -------
+        dict[str, Any]
+            ``prediction_id``, ``model``, ``purpose``, ``frames_uploaded``, ``predict_time`` and
+            ``resumed``.
+        """
         return {
             "prediction_id": self.prediction_id,
             "model": self.model,
@@ -83,7 +90,23 @@ class PredictionCost:
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> PredictionCost:
-        """Rebuild a record written by `to_json`."""
+        """Rebuild a record written by `to_json`.
+
+        Parameters
+        ----------
+        data
+            The record (``predict_time`` and ``resumed`` may be missing).
+
+        Returns
+        -------
+        PredictionCost
+            The record, checked as a new one is.
+
+        Raises
+        ------
+        ConfigError
+            A field of the wrong type or range.
+        """
         return cls(
             prediction_id=str(data["prediction_id"]),
             model=str(data["model"]),
@@ -132,7 +155,23 @@ class CostReport:
 
     @classmethod
     def of(cls, predictions: Iterable[PredictionCost]) -> CostReport:
-        """Build a report from any iterable of records."""
+        """Build a report from any iterable of records.
+
+        Parameters
+        ----------
+        predictions
+            [`PredictionCost`][sam2_autotrack.backends.PredictionCost] records, in order.
+
+        Returns
+        -------
+        CostReport
+            The report.
+
+        Raises
+        ------
+        ConfigError
+            An item that is not a ``PredictionCost``.
+        """
         return cls(tuple(predictions))
 
     def __add__(self, other: CostReport) -> CostReport:
@@ -160,7 +199,14 @@ class CostReport:
         return float(sum(times)) if times else None
 
     def summary(self) -> str:
-        """One line: predictions (by purpose), frames uploaded, predict time, resumed ones."""
+        """One line: predictions (by purpose), frames uploaded, predict time, resumed ones.
+
+        Returns
+        -------
+        str
+            ``"3 predictions (proposals, union, 1 window), 74 frames uploaded, predict time
+            15.0 s"``, or ``"no remote predictions"``.
+        """
         if not self.predictions:
             return "no remote predictions"
         kinds: dict[str, int] = {}
@@ -182,7 +228,14 @@ class CostReport:
         return text
 
     def to_json(self) -> dict[str, Any]:
-        """Return the manifest's ``cost`` record: totals and one entry per prediction."""
+        """Return the manifest's ``cost`` record: totals and one entry per prediction.
+
+        Returns
+        -------
+        dict[str, Any]
+            ``prediction_count``, ``frames_uploaded``, ``predict_time`` and ``predictions`` (each
+            [`PredictionCost.to_json`][sam2_autotrack.backends.PredictionCost.to_json]).
+        """
         return {
             "prediction_count": self.prediction_count,
             "frames_uploaded": self.frames_uploaded,
@@ -192,7 +245,23 @@ class CostReport:
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any] | None) -> CostReport:
-        """Rebuild a report written by `to_json` (``None``: an empty report)."""
+        """Rebuild a report written by `to_json` (``None``: an empty report).
+
+        Parameters
+        ----------
+        data
+            The manifest's ``cost`` record, or ``None`` (a run with no remote predictions).
+
+        Returns
+        -------
+        CostReport
+            The report; the totals are computed again from the predictions.
+
+        Raises
+        ------
+        ConfigError
+            A prediction record with a field of the wrong type or range.
+        """
         if not data:
             return cls()
         return cls(tuple(PredictionCost.from_json(p) for p in data.get("predictions", ())))

@@ -47,6 +47,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     0 success; 1 failure (one line on stderr saying why and what to do); 2 bad usage or an
     invalid option (argparse's message, or one ``ConfigError`` line); 130 interrupted (the run
     folder is marked incomplete, and the message says how to resume).
+
+    Parameters
+    ----------
+    argv
+        The arguments after the program name; ``None`` reads ``sys.argv[1:]``.
+
+    Returns
+    -------
+    int
+        The exit status (0, 1, 2 or 130), for ``sys.exit``.
     """
     _quiet_native_logs()
     args = build_parser().parse_args(argv)

@@ -44,6 +44,22 @@ _STATS = ("j_mean", "f_mean", "j_recall", "f_recall", "j_decay", "f_decay")
 def frame_statistics(values: Sequence[float] | NDArray[np.float64]) -> tuple[float, float, float]:
     """Return the DAVIS ``(mean, recall, decay)`` of one object's per-frame J or F values.
 
+    Parameters
+    ----------
+    values
+        Per-frame J or F values of one object, in 0..1.
+
+    Returns
+    -------
+    tuple[float, float, float]
+        The mean; the recall (share of frames above 0.5); the decay (mean of the first quarter
+        of the frames minus that of the last quarter).
+
+    Raises
+    ------
+    EvaluationError
+        ``values`` is empty or not 1-D.
+
     Examples
     --------
     >>> frame_statistics([1.0, 1.0, 0.4, 0.0])  # decay: mean(1, 1) - mean(0.4, 0)
@@ -107,6 +123,26 @@ class ObjectScore:
     ) -> ObjectScore:
         """Build the score from the per-frame values (copied, then made read-only).
 
+        Parameters
+        ----------
+        gt_id
+            The ground-truth object's id.
+        pred_id
+            The matched prediction's id, or ``None`` when none was matched.
+        j_per_frame, f_per_frame
+            Per-frame region similarity J and boundary accuracy F, in 0..1.
+
+        Returns
+        -------
+        ObjectScore
+            Mean, recall and decay of J and F (see
+            [`frame_statistics`][sam2_autotrack.evaluation.frame_statistics]).
+
+        Raises
+        ------
+        EvaluationError
+            Empty or non-1-D per-frame values.
+
         Examples
         --------
         >>> s = ObjectScore.from_frames("a", None, [1.0, 0.0], [1.0, 0.5])
@@ -124,7 +160,13 @@ class ObjectScore:
         return (self.j_mean + self.f_mean) / 2.0
 
     def to_dict(self) -> dict[str, Any]:
-        """Return the scores as JSON-ready values (per-frame arrays become lists)."""
+        """Return the scores as JSON-ready values (per-frame arrays become lists).
+
+        Returns
+        -------
+        dict[str, Any]
+            The ids, the J and F statistics and the per-frame values.
+        """
         return {
             "gt_id": self.gt_id,
             "pred_id": self.pred_id,
@@ -275,6 +317,13 @@ class EvaluationReport(_ObjectMeans):
     def to_dict(self) -> dict[str, Any]:
         """Return the report as JSON-ready values.
 
+        Returns
+        -------
+        dict[str, Any]
+            The protocol, the objects' scores (each as
+            [`ObjectScore.to_dict`][sam2_autotrack.evaluation.ObjectScore.to_dict]), their means
+            and the matching; no NaN (``json.dumps(..., allow_nan=False)`` works).
+
         Examples
         --------
         >>> import json, numpy as np
@@ -352,6 +401,12 @@ class EvaluationSummary(_ObjectMeans):
 
     def to_dict(self) -> dict[str, Any]:
         """Return the summary (and every clip's report) as JSON-ready values.
+
+        Returns
+        -------
+        dict[str, Any]
+            The protocol, the object count, the means over every object, and each clip's
+            [`EvaluationReport.to_dict`][sam2_autotrack.evaluation.EvaluationReport.to_dict].
 
         Examples
         --------

@@ -156,6 +156,16 @@ def _spec(codec: str) -> dict[str, Any]:
 def alpha_suffix(codec: AlphaCodec) -> str:
     """Return the file suffix an alpha video of ``codec`` is written with.
 
+    Parameters
+    ----------
+    codec
+        ``"webm"`` or ``"prores"``.
+
+    Returns
+    -------
+    str
+        ``".webm"`` or ``".mov"``.
+
     Examples
     --------
     >>> alpha_suffix("webm"), alpha_suffix("prores")
@@ -167,6 +177,18 @@ def alpha_suffix(codec: AlphaCodec) -> str:
 
 def alpha_encoder(codec: AlphaCodec, quality: Quality = DEFAULT_QUALITY) -> str:
     """Return the ffmpeg encoder ``codec`` needs at ``quality`` (as ``ffmpeg -encoders`` names it).
+
+    Parameters
+    ----------
+    codec
+        ``"webm"`` (VP9 with alpha) or ``"prores"`` (ProRes 4444).
+    quality
+        ``"draft"``, ``"good"`` or ``"best"``.
+
+    Returns
+    -------
+    str
+        The encoder's name, e.g. ``"libvpx-vp9"``.
 
     Examples
     --------
@@ -361,11 +383,22 @@ def write_alpha_videos(
         ``masks``; may be empty when only the union is wanted).
     union_path
         Also write the union of every object of ``masks`` there.
+    source_video, frame_indices, frame_count, codec, quality, fps
+        As [`write_alpha_video`][sam2_autotrack.export.write_alpha_video]'s.
+    cleanup, clear_hidden, ffmpeg, timeout, progress
+        As [`write_alpha_video`][sam2_autotrack.export.write_alpha_video]'s.
 
     Returns
     -------
     list of Path
         The union's path (when asked) then the objects' paths, in ``out_paths`` order.
+
+    Raises
+    ------
+    ExportError
+        ``out_paths`` names an object ``masks`` does not have, or as ``write_alpha_video``.
+    FFmpegError
+        As ``write_alpha_video``.
     """
     spec = _spec(codec)
     exe = require_encoders(ffmpeg, [alpha_encoder(codec, quality)])

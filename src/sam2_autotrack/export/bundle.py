@@ -80,12 +80,27 @@ class MaskedVideo(Protocol):
 
         A [`MaskSequence`][sam2_autotrack.masks.MaskSequence] keeps a long video's masks compressed;
         a ``(T, H, W)`` array also works (for short clips).
+
+        Parameters
+        ----------
+        object_id
+            One of the video's object ids.
+
+        Returns
+        -------
+        MaskSequence or numpy.ndarray
+            The object's masks, one per mask frame.
         """
         ...
 
 
 def require_export_tools(options: ExportOptions) -> Path | None:
     """Check, before any work, that ffmpeg has every encoder the video exports need.
+
+    Parameters
+    ----------
+    options
+        The exports asked for (their ``ffmpeg`` setting says which ffmpeg to use).
 
     Returns
     -------

@@ -74,6 +74,14 @@ def write_coco_json(
     Path
         ``out_path``.
 
+    Raises
+    ------
+    MaskError
+        Masks that are not ``(T, H, W)`` stacks of one shape, or ``frame_indices`` that do not
+        match them.
+    MaskSizeError
+        Masks of another size than ``resolution_wh``.
+
     Examples
     --------
     >>> import json, tempfile, pathlib

@@ -59,7 +59,13 @@ class ExportProgress:
             callback(stage, 0, total)
 
     def advance(self, units: int = 1) -> None:
-        """Record ``units`` more units done."""
+        """Record ``units`` more units done.
+
+        Parameters
+        ----------
+        units
+            How many units (frames) were finished since the last call.
+        """
         if self._callback is None:
             return
         with self._lock:

@@ -86,6 +86,20 @@ def encoder_settings(
     ``prores_aw`` only encodes even widths: for a source of odd width (``resolution_wh``) the
     ProRes presets that use it fall back to ``prores_ks`` with the same profile.
 
+    Parameters
+    ----------
+    kind
+        ``"webm"``, ``"prores"`` (alpha videos) or ``"overlay"`` (the MP4 preview).
+    quality
+        ``"draft"``, ``"good"`` or ``"best"``.
+    resolution_wh
+        ``(width, height)`` of the source, when known.
+
+    Returns
+    -------
+    tuple[str, ...]
+        The ffmpeg arguments (encoder, pixel format, rate control, speed).
+
     Raises
     ------
     ConfigError

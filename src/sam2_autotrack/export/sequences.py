@@ -157,6 +157,14 @@ def write_palette_pngs(
     list of Path
         The files written, in frame order.
 
+    Raises
+    ------
+    ExportError
+        More than 255 objects.
+    MaskError
+        Masks that are not ``(T, H, W)`` stacks of one shape, or ``frame_indices`` that do not
+        match them.
+
     Examples
     --------
     >>> import tempfile

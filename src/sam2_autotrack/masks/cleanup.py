@@ -123,6 +123,12 @@ def hold_indices(frame_indices: Any, frame_count: int) -> NDArray[np.intp]:
     numpy.ndarray
         ``(frame_count,)`` positions into the mask stack (``-1`` where nothing is held).
 
+    Raises
+    ------
+    MaskError
+        ``frame_indices`` not 1-D integers, not strictly increasing, negative or beyond
+        ``frame_count``; ``frame_count`` below 1.
+
     Examples
     --------
     >>> hold_indices([0, 3, 6], 8).tolist()
@@ -173,6 +179,12 @@ def hold_to_all_frames(masks: Any, frame_indices: Any, frame_count: int) -> NDAr
     numpy.ndarray
         ``(frame_count, H, W)`` bool, a new array.
 
+    Raises
+    ------
+    MaskError
+        ``masks`` is not 3-D, or ``frame_indices`` does not match it (see
+        [`hold_indices`][sam2_autotrack.masks.hold_indices]).
+
     Examples
     --------
     >>> masks = np.array([[[True]], [[False]]])
@@ -212,6 +224,11 @@ def clean_mask_sequence(
     -------
     numpy.ndarray
         ``(T, H, W)`` bool, a new array.
+
+    Raises
+    ------
+    MaskError
+        ``masks`` is not 3-D, or a negative size.
 
     Examples
     --------
@@ -372,6 +389,11 @@ def feather_alpha(mask: Any, *, radius_px: float) -> NDArray[np.uint8]:
     -------
     numpy.ndarray
         ``(H, W)`` uint8 alpha.
+
+    Raises
+    ------
+    MaskError
+        ``mask`` is not 2-D, or ``radius_px`` is negative.
 
     Examples
     --------

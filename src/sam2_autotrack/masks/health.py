@@ -116,7 +116,13 @@ class TrackHealth:
         return not self.issues
 
     def kinds(self) -> set[str]:
-        """Return the kinds of issue found."""
+        """Return the kinds of issue found.
+
+        Returns
+        -------
+        set[str]
+            Some of ``"lost"``, ``"drift"``, ``"leak"``, ``"jump"`` (empty: a healthy track).
+        """
         return {issue.kind for issue in self.issues}
 
 
@@ -189,6 +195,20 @@ def judge_track(
 
     ``others`` are its neighbours' series by object id (the ids of ``track.taken``), in a fixed
     order: a leak into the ``j``-th is reported as ``"other object #j"``.
+
+    Parameters
+    ----------
+    track
+        The object's measured [`TrackSeries`][sam2_autotrack.masks.TrackSeries].
+    others
+        The other objects' series, by object id.
+    options
+        Thresholds; default [`HealthOptions`][sam2_autotrack.masks.HealthOptions]'s.
+
+    Returns
+    -------
+    TrackHealth
+        The stretches of frames where the track should not be trusted, by kind.
     """
     opts = options if options is not None else HealthOptions()
     areas = track.areas

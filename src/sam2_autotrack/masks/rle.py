@@ -34,6 +34,11 @@ def encode_rle(mask: Any) -> dict[str, Any]:
         ``{"size": [H, W], "counts": str}``, the same as ``pycocotools.mask.encode`` gives (with
         ``counts`` as ``str`` instead of ``bytes``, as COCO JSON stores it).
 
+    Raises
+    ------
+    MaskError
+        ``mask`` is not 2-D.
+
     Examples
     --------
     >>> m = np.zeros((3, 3), dtype=bool); m[1, 1] = True

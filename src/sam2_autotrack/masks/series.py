@@ -62,6 +62,18 @@ def area_jumps(area: NDArray[np.integer[Any]], threshold: float) -> NDArray[np.i
     The change from ``t - 1`` to ``t`` is measured against the larger of the two areas, so it
     lies in 0..1 (1: the mask appeared or vanished).
 
+    Parameters
+    ----------
+    area
+        ``(T,)`` pixel counts of one mask, frame by frame.
+    threshold
+        Smallest relative change counted as a jump, in 0..1.
+
+    Returns
+    -------
+    numpy.ndarray
+        The positions ``t`` (``1 <= t < T``), increasing.
+
     Examples
     --------
     >>> import numpy as np
@@ -189,7 +201,18 @@ class TrackMeter:
         self._taken: list[list[list[int]]] = [[[] for _ in self._ids] for _ in self._ids]
 
     def add(self, masks: Any) -> None:
-        """Measure one frame: ``(K, H, W)`` masks in the order of the object ids."""
+        """Measure one frame: ``(K, H, W)`` masks in the order of the object ids.
+
+        Parameters
+        ----------
+        masks
+            ``(K, H, W)`` masks of this frame, one per object id, every frame of the same size.
+
+        Raises
+        ------
+        MaskError
+            Not one mask per object, or a frame of another size than the first.
+        """
         stack = as_mask_stack(masks, axes="(K, H, W)")
         if stack.shape[0] != len(self._ids):
             raise MaskError(f"expected {len(self._ids)} masks (one per object); got {len(stack)}")
@@ -207,7 +230,13 @@ class TrackMeter:
         self._previous = stack.copy()
 
     def series(self) -> dict[str, TrackSeries]:
-        """Return the series measured so far, per object id."""
+        """Return the series measured so far, per object id.
+
+        Returns
+        -------
+        dict[str, TrackSeries]
+            ``{object_id: series}``, one value per frame added.
+        """
         shape = (0, 0) if self._previous is None else self._previous.shape[1:]
         return {
             oid: TrackSeries(

@@ -96,6 +96,23 @@ class MaskSequence(Sequence[NDArray[np.bool_]]):
     def from_array(cls, masks: Any, *, name: str = "masks") -> MaskSequence:
         """Build a sequence from a ``(T, H, W)`` stack (checked like every mask stack).
 
+        Parameters
+        ----------
+        masks
+            ``(T, H, W)`` masks (non-bool values are tested for non-zero); not modified.
+        name
+            How the argument is called in error messages.
+
+        Returns
+        -------
+        MaskSequence
+            A new in-memory sequence holding the ``T`` frames, compressed.
+
+        Raises
+        ------
+        MaskError
+            ``masks`` is not a 3-D stack.
+
         Examples
         --------
         >>> MaskSequence.from_array(np.ones((2, 3, 4), bool)).shape
@@ -107,7 +124,18 @@ class MaskSequence(Sequence[NDArray[np.bool_]]):
     # -- filling ----------------------------------------------------------------------------
 
     def append(self, mask: Any) -> None:
-        """Add the next frame's ``(H, W)`` mask (copied and compressed; the input is untouched)."""
+        """Add the next frame's ``(H, W)`` mask (copied and compressed; the input is untouched).
+
+        Parameters
+        ----------
+        mask
+            ``(H, W)`` mask of this sequence's size (non-bool values are tested for non-zero).
+
+        Raises
+        ------
+        MaskError
+            A mask of another size or not 2-D, or a sequence read from a file (read-only).
+        """
         if not isinstance(self._blobs, MemoryBlobs):
             raise MaskError(
                 f"this sequence reads its frames from {self._blobs.path} and cannot be appended "
@@ -124,7 +152,19 @@ class MaskSequence(Sequence[NDArray[np.bool_]]):
         self._areas.append(int(np.count_nonzero(frame)))
 
     def extend(self, masks: NDArray[np.bool_] | Iterable[NDArray[np.bool_]]) -> None:
-        """Append every mask of a ``(T, H, W)`` stack or an iterable of ``(H, W)`` masks."""
+        """Append every mask of a ``(T, H, W)`` stack or an iterable of ``(H, W)`` masks.
+
+        Parameters
+        ----------
+        masks
+            The masks, in frame order, each as [`append`][sam2_autotrack.masks.MaskSequence.append]
+            takes it.
+
+        Raises
+        ------
+        MaskError
+            As ``append``; the masks before the bad one stay appended.
+        """
         if isinstance(masks, np.ndarray) and masks.ndim == 3:
             masks = as_mask_stack(masks)
         for mask in masks:
@@ -169,7 +209,13 @@ class MaskSequence(Sequence[NDArray[np.bool_]]):
         return array if dtype is None else array.astype(dtype)
 
     def to_array(self) -> NDArray[np.bool_]:
-        """Return the whole ``(T, H, W)`` bool stack (for short clips; it costs ``T·H·W`` bytes)."""
+        """Return the whole ``(T, H, W)`` bool stack (for short clips; it costs ``T·H·W`` bytes).
+
+        Returns
+        -------
+        numpy.ndarray
+            ``(T, H, W)`` bool, a new array.
+        """
         out = np.zeros((len(self), self._height, self._width), dtype=bool)
         for t in range(len(self)):
             out[t] = self[t]

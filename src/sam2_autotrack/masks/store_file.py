@@ -57,6 +57,18 @@ def write_mask_file(path: str | Path, sequence: MaskSequence) -> Path:
     The frames are copied as they are stored (already compressed): writing costs about the
     file's size in I/O and holds one frame at a time.
 
+    Parameters
+    ----------
+    path
+        Where to write (its folder is created; an existing file is replaced).
+    sequence
+        The masks to write.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+
     Examples
     --------
     >>> import tempfile, pathlib
@@ -95,6 +107,16 @@ def open_mask_file(path: str | Path) -> MaskSequence:
 
     Only the header and the index (24 bytes per frame) are read now; each frame is read from the
     file when it is asked for. The sequence is read-only.
+
+    Parameters
+    ----------
+    path
+        A file written by [`write_mask_file`][sam2_autotrack.masks.write_mask_file] (``.msq``).
+
+    Returns
+    -------
+    MaskSequence
+        A read-only sequence whose ``source`` is ``path``.
 
     Raises
     ------

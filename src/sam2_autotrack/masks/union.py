@@ -78,7 +78,13 @@ class UnionSequence(Sequence[NDArray[np.bool_]]):
         return array if dtype is None else array.astype(dtype)
 
     def to_array(self) -> NDArray[np.bool_]:
-        """Return the whole ``(T, H, W)`` bool union (for short clips; ``T·H·W`` bytes)."""
+        """Return the whole ``(T, H, W)`` bool union (for short clips; ``T·H·W`` bytes).
+
+        Returns
+        -------
+        numpy.ndarray
+            ``(T, H, W)`` bool, a new array.
+        """
         height, width = self.shape[1:]
         out = np.zeros((len(self), height, width), dtype=bool)
         for t in range(len(self)):

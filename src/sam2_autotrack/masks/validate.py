@@ -78,6 +78,23 @@ def as_rgb_image(
 def as_rgb_frames(frames: Any, *, name: str = "frames") -> NDArray[np.uint8]:
     """Return ``frames`` as a ``(T, H, W, 3)`` uint8 RGB array, or raise MaskError.
 
+    Parameters
+    ----------
+    frames
+        Array-like of ``(T, H, W, 3)`` uint8 RGB frames.
+    name
+        How the argument is called in error messages.
+
+    Returns
+    -------
+    numpy.ndarray
+        The frames (the input itself when it already is such an array; never modified).
+
+    Raises
+    ------
+    MaskError
+        Not a 4-D uint8 array with 3 channels.
+
     Examples
     --------
     >>> as_rgb_frames(np.zeros((2, 4, 6, 3), np.uint8)).shape
@@ -110,6 +127,11 @@ def as_mask(mask: Any, *, name: str = "mask", strict: bool = False) -> NDArray[n
     -------
     numpy.ndarray
         ``(H, W)`` bool (the input itself when it already is one).
+
+    Raises
+    ------
+    MaskError
+        Not one non-empty 2-D array, or (``strict``) values other than 0 and 1.
 
     Examples
     --------
@@ -162,6 +184,13 @@ def as_mask_stack(
     numpy.ndarray
         ``(T, H, W)`` bool (the input itself when it already is one; never modified).
 
+    Raises
+    ------
+    MaskError
+        ``masks`` is not 3-D.
+    MaskSizeError
+        The masks are not of ``expected_hw``.
+
     Examples
     --------
     >>> as_mask_stack(np.zeros((2, 3, 4), dtype=np.uint8)).dtype
@@ -186,6 +215,21 @@ def as_mask_stack(
 
 def checked_mask_stacks(masks: Mapping[str, Any]) -> dict[str, NDArray[np.bool_]]:
     """Validate ``{object_id: (T, H, W)}`` masks: non-empty, every stack 3-D and the same shape.
+
+    Parameters
+    ----------
+    masks
+        ``{object_id: (T, H, W)}`` masks (non-bool values are tested for non-zero).
+
+    Returns
+    -------
+    dict[str, numpy.ndarray]
+        ``{str(object_id): (T, H, W) bool}``, in the input's order.
+
+    Raises
+    ------
+    MaskError
+        No objects, a stack that is not 3-D, or stacks of different shapes.
 
     Examples
     --------

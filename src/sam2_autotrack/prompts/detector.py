@@ -64,12 +64,24 @@ class Detection:
         object.__setattr__(self, "confidence", float(self.confidence))
 
     def describe(self) -> str:
-        """Name the detection in messages: ``"'person' at (10, 20, 60, 90), confidence 0.81"``."""
+        """Name the detection in messages: ``"'person' at (10, 20, 60, 90), confidence 0.81"``.
+
+        Returns
+        -------
+        str
+            The description.
+        """
         box = tuple(round(v) for v in self.box_xyxy)
         return f"{self.label or self.query or '?'!r} at {box}, confidence {self.confidence:.2f}"
 
     def to_json_dict(self) -> dict[str, Any]:
-        """Return the detection as JSON (for ``prompts.json``)."""
+        """Return the detection as JSON (for ``prompts.json``).
+
+        Returns
+        -------
+        dict[str, Any]
+            ``box_xyxy``, ``confidence``, ``label`` and ``query``.
+        """
         return {
             "box_xyxy": list(self.box_xyxy),
             "confidence": self.confidence,
@@ -101,12 +113,32 @@ class Detector(Protocol):
         """Find the ``queries`` items in one ``(H, W, 3)`` RGB image.
 
         Every detection's ``query`` is the item it was mapped to (``None`` when none fits); boxes
-        are in the image's pixels. ``work_dir`` is where the detector may keep journals.
+        are in the image's pixels.
+
+        Parameters
+        ----------
+        image_rgb
+            ``(H, W, 3)`` uint8 RGB image (frame 0).
+        queries
+            The items to find (see [`split_query`][sam2_autotrack.prompts.split_query]).
+        work_dir
+            Where the detector may keep journals and downloads.
+
+        Returns
+        -------
+        tuple[Detection, ...]
+            Every detection, before overlap suppression.
         """
         ...
 
     def describe(self) -> dict[str, Any]:
-        """Name, model, version and thresholds, for the run record (never a secret)."""
+        """Name, model, version and thresholds, for the run record (never a secret).
+
+        Returns
+        -------
+        dict[str, Any]
+            A JSON-ready record.
+        """
         ...
 
     def close(self) -> None:

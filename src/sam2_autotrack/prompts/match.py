@@ -27,6 +27,16 @@ BoxLike = Sequence[float]
 def mask_boxes(masks: NDArray[np.bool_]) -> NDArray[np.int64]:
     """``(N, 4)`` tight bounding boxes ``(x0, y0, x1, y1)`` (end-exclusive; zeros when empty).
 
+    Parameters
+    ----------
+    masks
+        ``(N, H, W)`` bool masks.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(N, 4)`` int64, one box per mask.
+
     Examples
     --------
     >>> m = np.zeros((2, 5, 8), bool); m[0, 1:3, 2:6] = True
@@ -47,6 +57,16 @@ def mask_boxes(masks: NDArray[np.bool_]) -> NDArray[np.int64]:
 
 def box_iou(a: BoxLike, b: BoxLike) -> float:
     """Intersection over union of two boxes (0 when either is empty).
+
+    Parameters
+    ----------
+    a, b
+        Boxes ``(x0, y0, x1, y1)``, end-exclusive.
+
+    Returns
+    -------
+    float
+        The IoU, in 0..1.
 
     Examples
     --------
@@ -74,6 +94,22 @@ def point_candidates(
     A candidate holds every positive point and no forbidden one (the group's negative points and
     the other groups' positive points), and covers at most ``max_area_fraction`` of the frame.
     Larger candidates come first: the whole object rather than one of its parts.
+
+    Parameters
+    ----------
+    masks
+        ``(N, H, W)`` bool proposals.
+    positives_xy
+        ``(k, 2)`` ``(x, y)`` points every candidate must hold.
+    forbidden_xy
+        ``(m, 2)`` ``(x, y)`` points no candidate may hold.
+    max_area_fraction
+        Largest share of the frame a candidate may cover.
+
+    Returns
+    -------
+    list[int]
+        Indices into ``masks``, largest area first (empty: no proposal fits).
 
     Examples
     --------
@@ -107,6 +143,20 @@ def rank_for_box(
     [`mask_boxes`][sam2_autotrack.prompts.mask_boxes]); ties go to the proposal with more of its
     area inside the box, then to the lower index. Proposals that do not meet the box are left out.
 
+    Parameters
+    ----------
+    masks
+        ``(N, H, W)`` bool proposals.
+    boxes
+        Their ``(N, 4)`` bounding boxes.
+    box_xyxy
+        The prompt's box ``(x0, y0, x1, y1)``.
+
+    Returns
+    -------
+    list[tuple[int, float]]
+        ``(index, IoU)`` pairs, best first.
+
     Examples
     --------
     >>> m = np.zeros((2, 10, 10), bool); m[0, 2:6, 2:6] = True; m[1, 1:9, 1:9] = True
@@ -131,7 +181,19 @@ def suppress_overlaps(
 ) -> tuple[list[Detection], list[tuple[Detection, Detection]]]:
     """Non-maximum suppression, whatever the labels: keep the most confident of overlapping boxes.
 
-    Returns the kept detections (most confident first) and ``(dropped, kept)`` pairs.
+    Parameters
+    ----------
+    detections
+        The detections, any labels.
+    iou
+        A detection whose box overlaps a more confident kept one by at least this IoU is
+        dropped.
+
+    Returns
+    -------
+    tuple[list[Detection], list[tuple[Detection, Detection]]]
+        The kept detections (most confident first) and ``(dropped, kept)`` pairs, each dropped
+        one with the detection that won over it.
 
     Examples
     --------

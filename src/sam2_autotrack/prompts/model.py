@@ -105,7 +105,13 @@ class PointPrompt(_PromptModel):
         return (self.x, self.y)
 
     def describe(self) -> str:
-        """Name the point in messages: ``"negative point (5, 6) on frame 30 of 'car'"``."""
+        """Name the point in messages: ``"negative point (5, 6) on frame 30 of 'car'"``.
+
+        Returns
+        -------
+        str
+            The description.
+        """
         text = f"{'point' if self.label else 'negative point'} ({self.x}, {self.y})"
         if self.frame:
             text += f" on frame {self.frame}"
@@ -114,7 +120,18 @@ class PointPrompt(_PromptModel):
         return text
 
     def click(self, object_id: str) -> Click:
-        """Return the point as a [`Click`][sam2_autotrack.Click] of ``object_id``."""
+        """Return the point as a [`Click`][sam2_autotrack.Click] of ``object_id``.
+
+        Parameters
+        ----------
+        object_id
+            The object the click seeds (the point's own ``object_id`` is not used).
+
+        Returns
+        -------
+        Click
+            The click, with this point's position, label and frame.
+        """
         return Click(x=self.x, y=self.y, label=self.label, frame=self.frame, object_id=object_id)
 
 
@@ -166,7 +183,13 @@ class BoxPrompt(_PromptModel):
         return (self.x0, self.y0, self.x1, self.y1)
 
     def describe(self) -> str:
-        """Name the box in messages: ``"box (10, 20, 60, 90) on frame 3"``."""
+        """Name the box in messages: ``"box (10, 20, 60, 90) on frame 3"``.
+
+        Returns
+        -------
+        str
+            The description, with the frame when it is not 0 and the object id when given.
+        """
         text = f"box {self.box_xyxy}"
         if self.frame:
             text += f" on frame {self.frame}"
@@ -199,12 +222,24 @@ class PointGroup:
         return min(p.frame for p in self.positives)
 
     def describe(self) -> str:
-        """Name the group in messages by its first positive point."""
+        """Name the group in messages by its first positive point.
+
+        Returns
+        -------
+        str
+            The first positive point's description.
+        """
         first = self.positives[0].describe()
         return first if self.positives[0].object_id is not None else f"{first} ({self.object_id})"
 
     def clicks(self) -> tuple[Click, ...]:
-        """Every point of the group as clicks of its object (positives first)."""
+        """Every point of the group as clicks of its object (positives first).
+
+        Returns
+        -------
+        tuple[Click, ...]
+            One [`Click`][sam2_autotrack.Click] per point, with the group's ``object_id``.
+        """
         return tuple(p.click(self.object_id) for p in (*self.positives, *self.negatives))
 
 
@@ -342,7 +377,13 @@ class Prompts(_PromptModel):
         return not (self.points or self.boxes or self.picks or self.text)
 
     def describe(self) -> str:
-        """One line naming every prompt (for messages and the run record)."""
+        """One line naming every prompt (for messages and the run record).
+
+        Returns
+        -------
+        str
+            The prompts' descriptions joined by ``; ``, or ``"no prompts"``.
+        """
         parts = [p.describe() for p in self.points] + [b.describe() for b in self.boxes]
         if self.picks:
             parts.append(
@@ -362,6 +403,11 @@ class Prompts(_PromptModel):
         Points sharing an ``object_id`` are one group; every unnamed positive point is a group
         of its own, named ``point_1``, ``point_2``... (skipping ids given to other prompts);
         unnamed negative points join every group.
+
+        Returns
+        -------
+        list[PointGroup]
+            The groups, in order of their first point (empty: no points).
         """
         taken = self._taken_ids()
         shared = tuple(p for p in self.points if p.label == 0 and p.object_id is None)
@@ -386,7 +432,13 @@ class Prompts(_PromptModel):
         return [PointGroup(oid, tuple(positives[oid]), (*negatives[oid], *shared)) for oid in order]
 
     def box_ids(self) -> list[str]:
-        """Return the object id of each box: its own, or ``box_1``, ``box_2``... in order."""
+        """Return the object id of each box: its own, or ``box_1``, ``box_2``... in order.
+
+        Returns
+        -------
+        list[str]
+            One id per box, in the order of ``boxes``.
+        """
         taken = self._taken_ids()
         ids: list[str] = []
         counter = 0
@@ -401,16 +453,35 @@ class Prompts(_PromptModel):
         return ids
 
     def pick_ids(self) -> list[str]:
-        """Return the object id of each pick: ``proposal_<number>``."""
+        """Return the object id of each pick: ``proposal_<number>``.
+
+        Returns
+        -------
+        list[str]
+            One id per pick, in the order of ``picks``.
+        """
         return [f"proposal_{n}" for n in self.picks]
 
     def later_frames(self) -> list[str]:
-        """Describe every point and box on a frame after 0 (the embedded engine refuses them)."""
+        """Describe every point and box on a frame after 0 (the embedded engine refuses them).
+
+        Returns
+        -------
+        list[str]
+            One description per such prompt (empty: every prompt is on frame 0).
+        """
         prompts: list[PointPrompt | BoxPrompt] = [*self.points, *self.boxes]
         return [p.describe() for p in prompts if p.frame > 0]
 
     def check_video(self, *, resolution_wh: tuple[int, int], frame_count: int | None) -> None:
         """Check every point and box against the video's frame size and frame count.
+
+        Parameters
+        ----------
+        resolution_wh
+            ``(width, height)`` of the video.
+        frame_count
+            Its number of frames, or ``None`` when unknown (frames are then not checked).
 
         Raises
         ------

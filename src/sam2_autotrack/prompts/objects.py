@@ -92,7 +92,13 @@ class PromptedObject:
             raise ConfigError(f"object {self.object_id!r} carries clicks of another object")
 
     def to_json_dict(self) -> dict[str, Any]:
-        """Return the object as JSON, without its mask (that is ``masks_selected/<id>.png``)."""
+        """Return the object as JSON, without its mask (that is ``masks_selected/<id>.png``).
+
+        Returns
+        -------
+        dict[str, Any]
+            The object's id, kind, prompt, frame, source, proposal, box IoU and the like.
+        """
         return {
             "object_id": self.object_id,
             "kind": self.kind,
@@ -176,11 +182,25 @@ class PromptedObjects:
         return out
 
     def frame0_masks(self) -> dict[str, NDArray[np.bool_]]:
-        """``{object_id: (H, W) bool}`` of every object with a mask on frame 0."""
+        """``{object_id: (H, W) bool}`` of every object with a mask on frame 0.
+
+        Returns
+        -------
+        dict[str, numpy.ndarray]
+            The masks, in object order (objects made of clicks only have none).
+        """
         return {o.object_id: o.mask for o in self.objects if o.mask is not None and o.frame == 0}
 
     def to_json_dict(self) -> dict[str, Any]:
-        """Return the objects, notes and detections as JSON (a run folder's ``prompts.json``)."""
+        """Return the objects, notes and detections as JSON (a run folder's ``prompts.json``).
+
+        Returns
+        -------
+        dict[str, Any]
+            ``resolution_wh``, ``objects`` (each
+            [`PromptedObject.to_json_dict`][sam2_autotrack.prompts.PromptedObject.to_json_dict]),
+            ``notes`` and ``detections``.
+        """
         return {
             "resolution_wh": list(self.resolution_wh),
             "objects": [o.to_json_dict() for o in self.objects],

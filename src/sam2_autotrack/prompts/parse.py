@@ -29,6 +29,25 @@ def parse_point(text: str, *, label: int = 1, flag: str = "--point") -> PointPro
     Points with the same ``ID`` make one object; without one, a positive point is an object of
     its own and a negative point refines every point's object.
 
+    Parameters
+    ----------
+    text
+        The flag's value, such as ``"120,80@30:car"`` (pixels of the video's own frame).
+    label
+        ``1`` for a positive point (``--point``), ``0`` for a negative one (``--negative-point``).
+    flag
+        The flag's name, for error messages.
+
+    Returns
+    -------
+    PointPrompt
+        The point.
+
+    Raises
+    ------
+    ConfigError
+        ``text`` is malformed, or a coordinate or frame is negative.
+
     Examples
     --------
     >>> parse_point("120,80")
@@ -60,6 +79,23 @@ def parse_point(text: str, *, label: int = 1, flag: str = "--point") -> PointPro
 def parse_box(text: str, *, flag: str = "--box") -> BoxPrompt:
     """Parse ``X0,Y0,X1,Y1``, optionally with ``@FRAME`` and ``:ID``, into a box.
 
+    Parameters
+    ----------
+    text
+        The flag's value, such as ``"10,20,60,90@4:car"`` (pixels of the video's own frame).
+    flag
+        The flag's name, for error messages.
+
+    Returns
+    -------
+    BoxPrompt
+        The box.
+
+    Raises
+    ------
+    ConfigError
+        ``text`` is malformed, or the box is empty or has negative coordinates.
+
     Examples
     --------
     >>> parse_box("10,20,60,90@4").describe()
@@ -85,6 +121,23 @@ def parse_box(text: str, *, flag: str = "--box") -> BoxPrompt:
 
 def parse_picks(text: str, *, flag: str = "--pick") -> tuple[int, ...]:
     """Parse ``N`` or ``N,N,...``: proposal numbers as drawn by ``viz.show_proposals``.
+
+    Parameters
+    ----------
+    text
+        The flag's value.
+    flag
+        The flag's name, for error messages.
+
+    Returns
+    -------
+    tuple[int, ...]
+        The proposal numbers, in order.
+
+    Raises
+    ------
+    ConfigError
+        ``text`` is not comma-separated whole numbers.
 
     Examples
     --------

@@ -28,6 +28,20 @@ def write_prompt_stage(
     ``prompts.json`` names; none for an object made of clicks only) and ``prompts.json`` the
     objects, the notes and the detections, plus ``record`` (the prompts as given, the detector).
     Written atomically.
+
+    Parameters
+    ----------
+    run_dir
+        The run folder (created).
+    objects
+        The prompted objects.
+    record
+        Extra entries for ``prompts.json`` (the prompts as given, the detector's record).
+
+    Returns
+    -------
+    list[pathlib.Path]
+        The files written.
     """
     out = Path(run_dir)
     files = [

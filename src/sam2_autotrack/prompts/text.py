@@ -30,6 +30,16 @@ def split_query(text: str) -> tuple[str, ...]:
 
     Whitespace is collapsed and an item repeated (whatever its case) is kept once.
 
+    Parameters
+    ----------
+    text
+        The prompt, such as ``"person, dog"``.
+
+    Returns
+    -------
+    tuple[str, ...]
+        The items, in order (empty for a blank prompt).
+
     Examples
     --------
     >>> split_query("person, dog")
@@ -49,6 +59,16 @@ def split_query(text: str) -> tuple[str, ...]:
 
 def words(text: str) -> tuple[str, ...]:
     """Return the lower-case words of ``text`` without articles; word pieces (``##``) re-joined.
+
+    Parameters
+    ----------
+    text
+        A label or a query item.
+
+    Returns
+    -------
+    tuple[str, ...]
+        The words, in order.
 
     Examples
     --------
@@ -77,6 +97,18 @@ def map_label(label: str, queries: Sequence[str]) -> str | None:
     whose words the label holds; then the earlier item. Articles, case, punctuation and word
     pieces are ignored. A label sharing no word with any item (or an empty label) maps to
     ``None``.
+
+    Parameters
+    ----------
+    label
+        The detector's label.
+    queries
+        The query items, in the order they were given.
+
+    Returns
+    -------
+    str or None
+        The item, as written in ``queries``, or ``None``.
 
     Examples
     --------
@@ -109,6 +141,16 @@ def map_label(label: str, queries: Sequence[str]) -> str | None:
 
 def object_name(item: str) -> str:
     """Turn a query item into the base of an object id: lower-case ASCII words joined by ``_``.
+
+    Parameters
+    ----------
+    item
+        One query item.
+
+    Returns
+    -------
+    str
+        The name; ``"object"`` when no ASCII word is left.
 
     Examples
     --------

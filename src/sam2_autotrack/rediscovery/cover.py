@@ -95,6 +95,26 @@ def new_objects(
     [`covered`][sam2_autotrack.rediscovery.covered] by a live track are dropped, and at most
     ``selection.max_objects`` remain.
 
+    Parameters
+    ----------
+    masks
+        ``(N, H, W)`` bool proposals of the keyframe.
+    live_masks
+        ``(H, W)`` bool masks of the objects tracked there.
+    scores
+        ``(N,)`` proposal scores, or ``None``.
+    image_rgb
+        The keyframe, for the selection rules that look at it.
+    selection
+        The selection rules (default options when ``None``).
+    cover
+        The covered share (see [`covered`][sam2_autotrack.rediscovery.covered]).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(K, H, W)`` bool new objects.
+
     Examples
     --------
     >>> import numpy as np
@@ -127,6 +147,22 @@ def keyframes(
     Every ``every``-th source frame (``0``: none) and, with ``at_cuts``, the first frame of every
     shot; each moved to the first of ``frame_indices`` at or after it (a backend may return a mask
     every ``k`` frames only).
+
+    Parameters
+    ----------
+    frame_indices
+        The source frames that have masks.
+    every
+        Keyframe spacing in frames (``0``: none).
+    cuts
+        Frames that start a new shot.
+    at_cuts
+        Also look on those.
+
+    Returns
+    -------
+    list[int]
+        The keyframes, ascending.
 
     Examples
     --------

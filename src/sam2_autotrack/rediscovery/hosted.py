@@ -61,8 +61,20 @@ def end_lost_at_cuts(
 ) -> tuple[dict[str, MaskSequence], dict[str, int]]:
     """End every track that is lost at a cut (see the module docstring).
 
-    Returns the sequences (a track that ends has empty masks from its cut on) and, per ended
-    object, its last source frame.
+    Parameters
+    ----------
+    masks
+        ``{object_id: MaskSequence}`` through the clip.
+    frame_indices
+        Source frame of each mask frame.
+    cuts
+        Frames that start a new shot.
+
+    Returns
+    -------
+    tuple
+        The sequences (a track that ends has empty masks from its cut on) and, per ended
+        object, its last source frame.
 
     Examples
     --------
@@ -116,7 +128,27 @@ def rediscover_hosted(
 ) -> tuple[ObjectTracks, ClickSet | None]:
     """Add the objects found on keyframes to ``first`` (see the module docstring).
 
-    Returns the merged tracks and the new objects' clicks (``None`` when none were found).
+    Parameters
+    ----------
+    backend
+        The hosted backend (its ``track`` takes ``frames=`` to trim the upload).
+    video
+        The clip.
+    first
+        The frame-0 objects' tracks.
+    search
+        Proposes on keyframes and names the new objects.
+    every
+        Keyframe spacing in frames (``0``: cuts only).
+    work_dir, progress
+        As for the backend's ``track``.
+
+    Returns
+    -------
+    tuple
+        The merged tracks (``info``: ``scene_cuts``, ``keyframes``, ``first_frames``,
+        ``last_frames``, ``rediscovered``; ``cost``: every prediction) and the new objects'
+        clicks (``None`` when none were found).
     """
     indices = first.frame_indices
     positions = {int(f): p for p, f in enumerate(indices.tolist())}

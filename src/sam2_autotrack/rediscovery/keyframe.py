@@ -33,6 +33,16 @@ __all__ = ["KeyframeSearch", "next_object_number"]
 def next_object_number(object_ids: list[str] | tuple[str, ...]) -> int:
     """Return the ``n`` of the first unused ``obj_<n>`` after ``object_ids`` (numbering continues).
 
+    Parameters
+    ----------
+    object_ids
+        The ids in use.
+
+    Returns
+    -------
+    int
+        One more than the largest ``n`` of an ``obj_<n>`` id (``1`` when there is none).
+
     Examples
     --------
     >>> next_object_number(("obj_1", "obj_3", "person"))
@@ -103,6 +113,21 @@ class KeyframeSearch:
         """Return the backend's proposals on keyframe ``frame_index`` (downscaled if ``scaled``).
 
         The embedded engine also sees the frames after it (motion cues, downscaled alike).
+
+        Parameters
+        ----------
+        frame_rgb
+            ``(H, W, 3)`` uint8 keyframe.
+        scaled
+            Propose on the keyframe downscaled to ``propose_max_side`` (masks brought back to
+            full size).
+        frame_index
+            Which frame of the clip it is.
+
+        Returns
+        -------
+        MaskProposals
+            The proposals, at the keyframe's full size.
         """
         height, width = frame_rgb.shape[:2]
         side = self.options.propose_max_side
@@ -135,6 +160,22 @@ class KeyframeSearch:
 
         Their seed clicks (on ``frame_index``, by the run's seed options) are added to
         ``clicks``.
+
+        Parameters
+        ----------
+        proposals
+            The keyframe's proposals.
+        frame_index
+            Which frame of the clip the keyframe is.
+        frame_rgb
+            ``(H, W, 3)`` uint8 keyframe (the selection rules look at it).
+        live_masks
+            ``{object_id: (H, W) bool}``: what is tracked on the keyframe.
+
+        Returns
+        -------
+        dict[str, numpy.ndarray]
+            ``{new_object_id: (H, W) bool}``, best first.
         """
         found = new_objects(
             proposals.masks,

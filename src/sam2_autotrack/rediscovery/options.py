@@ -57,7 +57,18 @@ class RediscoveryOptions(Options):
     propose_max_side: int | None = Field(320, ge=64)
 
     def frames_between(self, fps: float | None) -> int:
-        """Keyframe spacing in frames for a clip at ``fps`` (25 when unknown); 0: cuts only."""
+        """Return the keyframe spacing in frames for a clip at ``fps``.
+
+        Parameters
+        ----------
+        fps
+            The clip's frame rate (25 when unknown).
+
+        Returns
+        -------
+        int
+            Frames between keyframes; ``0``: cuts only.
+        """
         if self.every == "auto":
             rate = fps if fps is not None and fps > 0 else 25.0
             return max(1, round(AUTO_SECONDS * rate))
@@ -70,6 +81,16 @@ def coerce_rediscovery(
     """Return the re-discovery options a tracker was given; ``None`` (off) for ``None`` or ``0``.
 
     An int (or ``"auto"``) is the keyframe spacing, a dict the fields.
+
+    Parameters
+    ----------
+    value
+        Options, a dict of their fields, a keyframe spacing, ``"auto"``, or ``None``.
+
+    Returns
+    -------
+    RediscoveryOptions or None
+        The options; ``None`` when re-discovery is off.
 
     Raises
     ------

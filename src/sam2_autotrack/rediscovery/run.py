@@ -129,10 +129,31 @@ def track_objects(
 ) -> tuple[ObjectTracks, ClickSet]:
     """Track ``clicks``' objects, and with ``rediscovery`` the later ones too.
 
-    ``regions`` are known frame-0 masks (prompted objects) the embedded engine starts from. Returns
-    the tracks and the click set of every tracked object
-    ([`track_rediscovering`][sam2_autotrack.rediscovery.track_rediscovering]; without re-discovery,
-    ``clicks`` itself).
+    Parameters
+    ----------
+    backend
+        The engine.
+    video
+        The clip.
+    clicks
+        The frame-0 objects' clicks.
+    regions
+        Known frame-0 masks (prompted objects) the embedded engine starts from.
+    rediscovery
+        Re-discovery options, or ``None`` (off).
+    selection, seeds
+        The run's selection rules and seed options (for keyframes).
+    fps
+        The clip's frame rate.
+    work_dir, progress
+        As for the backend's ``track``.
+
+    Returns
+    -------
+    tuple
+        The tracks and the click set of every tracked object
+        ([`track_rediscovering`][sam2_autotrack.rediscovery.track_rediscovering]; without
+        re-discovery, ``clicks`` itself).
     """
     if rediscovery is not None:
         return track_rediscovering(

@@ -96,6 +96,12 @@ class BatchReport:
     def table(self) -> str:
         """Return a plain-text summary: video, objects, frames, seconds, status.
 
+        Returns
+        -------
+        str
+            A header line and one aligned line per video; the status carries the error of a
+            failed video and the note of a skipped one.
+
         Examples
         --------
         >>> from pathlib import Path
@@ -139,6 +145,18 @@ def one_line(exc: BaseException) -> str:
 def unique_run_dirs(videos: Sequence[Path], out_dir: Path) -> list[Path]:
     """One sub-folder of ``out_dir`` per video, named after its stem, made unique.
 
+    Parameters
+    ----------
+    videos
+        The input videos.
+    out_dir
+        The parent folder (nothing is created).
+
+    Returns
+    -------
+    list[pathlib.Path]
+        ``out_dir/<stem>`` per video, in input order; a repeated stem gets ``-2``, ``-3``, ...
+
     Examples
     --------
     >>> from pathlib import Path
@@ -167,6 +185,28 @@ def run_batch(
     ``job`` returns the video's result, or a ready [`BatchItem`][sam2_autotrack.run.BatchItem] (e.g.
     a skipped one). An [`AutotrackError`][sam2_autotrack.AutotrackError] or ``OSError`` fails only
     its own video; Ctrl-C stops the batch.
+
+    Parameters
+    ----------
+    videos
+        The input videos.
+    job
+        Called as ``job(video, run_dir)`` in a worker thread; returns the video's
+        [`TrackResult`][sam2_autotrack.TrackResult] or a ready ``BatchItem``.
+    out_dir
+        Parent of the run folders (see [`unique_run_dirs`][sam2_autotrack.run.unique_run_dirs]).
+    concurrency
+        Number of threads (>= 1).
+
+    Returns
+    -------
+    BatchReport
+        One item per video, in input order.
+
+    Raises
+    ------
+    ConfigError
+        ``concurrency`` below 1.
     """
     if concurrency < 1:
         raise ConfigError(f"concurrency must be ≥ 1; got {concurrency}")

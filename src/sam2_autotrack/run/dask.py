@@ -87,6 +87,12 @@ def dask_executor(
     AutotrackError
         The scheduler cannot be reached.
 
+    Yields
+    ------
+    DaskExecutor
+        A `concurrent.futures.Executor` for
+        [`AutoTracker.track_many`][sam2_autotrack.AutoTracker.track_many]'s ``executor``.
+
     Examples
     --------
     >>> with dask_executor("local", workers=1) as executor:  # doctest: +SKIP

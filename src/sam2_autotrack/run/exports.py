@@ -42,6 +42,11 @@ def export_run(
         A [`ProgressCallback`][sam2_autotrack.ProgressCallback], called as ``("export", done,
         total)`` per frame written (see [`write_exports`][sam2_autotrack.export.write_exports]).
 
+    Returns
+    -------
+    list[pathlib.Path]
+        The files written, in the order they were written.
+
     Raises
     ------
     ConfigError

@@ -115,7 +115,18 @@ def finish_run(run_dir: str | Path) -> None:
 
 
 def is_incomplete(run_dir: str | Path) -> bool:
-    """Whether ``run_dir`` holds an unfinished (interrupted or failed) run."""
+    """Whether ``run_dir`` holds an unfinished (interrupted or failed) run.
+
+    Parameters
+    ----------
+    run_dir
+        A run folder.
+
+    Returns
+    -------
+    bool
+        ``True`` when its ``INCOMPLETE`` marker is there.
+    """
     return (Path(run_dir) / INCOMPLETE_NAME).is_file()
 
 
@@ -132,6 +143,29 @@ def write_seed_stage(
     ``frame0.png`` (lossless, native size), ``masks_all/proposal_000.png``... (every proposal),
     ``masks_selected/<object_id>.png`` (the kept masks, in click order; with ``selection=None``,
     objects chosen by prompts, the caller writes them) and ``clicks.json``.
+
+    Parameters
+    ----------
+    run_dir
+        The run folder (created).
+    frame0_rgb
+        ``(H, W, 3)`` uint8 RGB frame 0 the proposals were made on.
+    proposals
+        Every frame-0 proposal.
+    selection
+        The selection made from ``proposals``, or ``None`` for objects chosen by prompts.
+    clicks
+        The seed clicks.
+
+    Returns
+    -------
+    list[pathlib.Path]
+        The files written.
+
+    Raises
+    ------
+    AutotrackError
+        A PNG could not be written (a full disk, say).
     """
     out = Path(run_dir)
     frame0 = out / "frame0.png"
@@ -157,6 +191,18 @@ def write_tracks(run_dir: str | Path, result: TrackResult) -> list[Path]:
     does not grow with the length of the video. The masks are not cleaned:
     [`load_run`][sam2_autotrack.load_run] reads back exactly what the tracker returned. Anything in
     the record whose key names a secret is scrubbed.
+
+    Parameters
+    ----------
+    run_dir
+        The run folder (created).
+    result
+        The tracking result.
+
+    Returns
+    -------
+    list[pathlib.Path]
+        The files written.
     """
     out = Path(run_dir)
     tracks = result.tracks

@@ -84,7 +84,13 @@ class VideoJob:
     rediscover: RediscoveryOptions | None = None
 
     def parameters(self) -> dict[str, Any]:
-        """Return the settings recorded in the manifest's ``parameters`` (the resume check)."""
+        """Return the settings recorded in the manifest's ``parameters`` (the resume check).
+
+        Returns
+        -------
+        dict[str, Any]
+            The selection, seed and export options as JSON, and the prompts when given.
+        """
         recorded = {
             "selection": self.selection.model_dump(mode="json"),
             "seeds": self.seeds.model_dump(mode="json"),
@@ -157,6 +163,16 @@ def completed_item(job: VideoJob) -> BatchItem | None:
     Complete means: ``manifest.json`` present, no ``INCOMPLETE`` marker, and the manifest records
     the same backend and the same selection, seed and export options. Anything else (a missing
     or interrupted folder, other settings, an unreadable manifest) is run again.
+
+    Parameters
+    ----------
+    job
+        The video's job (its run folder, backend and options).
+
+    Returns
+    -------
+    BatchItem or None
+        The ``"skipped"`` row, or ``None`` when the video must be run.
     """
     run_dir = Path(job.run_dir)
     if is_incomplete(run_dir) or not (run_dir / MANIFEST_NAME).is_file():

@@ -41,6 +41,16 @@ _SECRET_WORDS = ("token", "secret", "password", "authorization", "api_key")
 def scrub_secrets(value: Any) -> Any:
     """Return ``value`` with every mapping entry whose key names a secret replaced by ``"***"``.
 
+    Parameters
+    ----------
+    value
+        Any JSON-like value: mappings and lists are walked, other values kept.
+
+    Returns
+    -------
+    Any
+        A scrubbed copy (``value`` is not modified).
+
     Examples
     --------
     >>> scrub_secrets({"api_token": "r8_abc", "nested": [{"Authorization": "Bearer x"}], "n": 1})
@@ -77,6 +87,33 @@ def write_manifest(
     Files are recorded relative to ``run_dir``; anything whose key names a secret is scrubbed.
     ``cost`` (a [`to_json`][sam2_autotrack.backends.CostReport.to_json] record) is written under
     ``"cost"`` when given.
+
+    Parameters
+    ----------
+    run_dir
+        The run folder.
+    inputs
+        The input video's record (path, SHA-256, size, probed properties).
+    parameters
+        The selection, seed and export options (see
+        [`VideoJob.parameters`][sam2_autotrack.run.VideoJob.parameters]).
+    backend
+        The backend's [`describe`][sam2_autotrack.Backend.describe] record.
+    clicks
+        The click set's [`to_json_dict`][sam2_autotrack.ClickSet.to_json_dict].
+    tracks
+        Object ids, frame indices and the like of the tracks.
+    timings
+        Seconds per stage.
+    files
+        The files the run wrote.
+    cost
+        The remote predictions' cost record, if any.
+
+    Returns
+    -------
+    pathlib.Path
+        ``run_dir/manifest.json``.
     """
     from sam2_autotrack import __version__
 
@@ -134,6 +171,22 @@ def write_run_manifest(
     The input video is recorded by absolute path, SHA-256 and size (when it exists) and its probed
     properties; ``files`` are the files the run wrote; ``cost`` is the result's
     [`CostReport`][sam2_autotrack.backends.CostReport] (predictions, frames uploaded, predict time).
+
+    Parameters
+    ----------
+    result
+        The tracking result.
+    run_dir
+        The run folder.
+    files
+        The files the run wrote.
+    parameters
+        The selection, seed and export options, as recorded.
+
+    Returns
+    -------
+    pathlib.Path
+        ``run_dir/manifest.json``.
     """
     video = result.video
     inputs: dict[str, Any] = {"video": str(video.resolve()) if video else None}
@@ -166,6 +219,16 @@ def write_run_manifest(
 
 def read_manifest(run_dir: str | Path) -> dict[str, Any]:
     """Read the manifest of a finished run folder.
+
+    Parameters
+    ----------
+    run_dir
+        The run folder.
+
+    Returns
+    -------
+    dict[str, Any]
+        The parsed ``manifest.json``.
 
     Raises
     ------

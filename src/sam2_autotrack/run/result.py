@@ -66,6 +66,17 @@ class TrackResult:
     run_dir
         The folder the run was saved to, if any.
 
+    Raises
+    ------
+    ConfigError
+        ``tracks`` or ``clicks`` of the wrong type, an ``fps`` that is not a positive number, or a
+        negative or non-finite timing.
+    MaskError
+        Masks of another size than the video, a clicked object with no masks, or a selection
+        with another number of objects than the clicks.
+    MaskSizeError
+        Clicks made on a frame of another size than the masks.
+
     Examples
     --------
     >>> import numpy as np
@@ -152,11 +163,49 @@ class TrackResult:
         fps: float | None = None,
         video: Path | None = None,
     ) -> TrackResult:
-        """Wrap bare tracks (no probed video) in a result, e.g. in tests and notebooks."""
+        """Wrap bare tracks (no probed video) in a result, e.g. in tests and notebooks.
+
+        Parameters
+        ----------
+        tracks
+            Per-object masks and their frame indices.
+        clicks
+            The clicks that seeded them (their object ids must all have masks).
+        fps
+            Source frame rate, or ``None`` when unknown.
+        video
+            The source video, if there is one (the video exports read it).
+
+        Returns
+        -------
+        TrackResult
+            A result with no probed video info, backend record, timings, proposals or selection.
+
+        Raises
+        ------
+        ConfigError, MaskError
+            As the constructor: the checks are the same.
+        """
         return cls(tracks=tracks, clicks=clicks, fps=fps, video=video)
 
     def replace(self, **changes: Any) -> TrackResult:
-        """Return a copy with ``changes`` applied and checked (this result is unchanged)."""
+        """Return a copy with ``changes`` applied and checked (this result is unchanged).
+
+        Parameters
+        ----------
+        **changes
+            New values of the result's fields, by name (``timings={...}``, ``run_dir=...``).
+
+        Returns
+        -------
+        TrackResult
+            The changed copy, checked as a new result is.
+
+        Raises
+        ------
+        ConfigError, MaskError
+            As the constructor, when the changed fields do not fit together.
+        """
         return dataclasses.replace(self, **changes)
 
     # -- the shape of the result ----------------------------------------------------------------
@@ -246,6 +295,21 @@ class TrackResult:
         It costs ``T × H × W`` bytes (0.9 MB per 720p frame): for long videos use
         [`mask_sequence`][sam2_autotrack.TrackResult.mask_sequence] or
         [`iter_masks`][sam2_autotrack.TrackResult.iter_masks], which never hold the whole stack.
+
+        Parameters
+        ----------
+        object_id
+            One of [`object_ids`][sam2_autotrack.TrackResult.object_ids] (``"obj_1"``, ...).
+
+        Returns
+        -------
+        numpy.ndarray
+            ``(T, H, W)`` bool, one mask per tracked frame.
+
+        Raises
+        ------
+        KeyError
+            No object of that id; the message lists the ids there are.
         """
         return self.mask_sequence(object_id).to_array()
 
@@ -254,6 +318,21 @@ class TrackResult:
 
         Frame ``t`` (``seq[t]``) is decoded when it is asked for; a loaded run's sequences read
         it from the run folder. Nothing else is held in memory but a few bytes per frame.
+
+        Parameters
+        ----------
+        object_id
+            One of [`object_ids`][sam2_autotrack.TrackResult.object_ids].
+
+        Returns
+        -------
+        MaskSequence
+            The object's masks, one per tracked frame (the result's own, not a copy).
+
+        Raises
+        ------
+        KeyError
+            No object of that id; the message lists the ids there are.
         """
         try:
             return self.tracks.masks[object_id]
@@ -266,6 +345,12 @@ class TrackResult:
         """Yield ``(source_frame_index, {object_id: (H, W) bool})`` frame by frame.
 
         Only one frame's masks are in memory at a time, whatever the length of the video.
+
+        Yields
+        ------
+        tuple[int, dict[str, numpy.ndarray]]
+            The source frame index and each object's ``(H, W)`` bool mask on it, in
+            [`frame_indices`][sam2_autotrack.TrackResult.frame_indices] order.
         """
         sequences = self.tracks.masks
         for position, frame in enumerate(self.frame_indices.tolist()):
@@ -276,11 +361,22 @@ class TrackResult:
 
         ``union[t]`` computes frame ``t``'s ``(H, W)`` bool union when it is asked for; iterate it
         frame by frame, or take the whole stack with ``np.asarray(union)`` (short clips).
+
+        Returns
+        -------
+        UnionSequence
+            One ``(H, W)`` union per tracked frame, computed on demand.
         """
         return UnionSequence(self.tracks.masks.values())
 
     def areas(self) -> dict[str, NDArray[np.int64]]:
-        """Return each object's mask area in pixels per mask frame (drift shows up as a jump)."""
+        """Return each object's mask area in pixels per mask frame (drift shows up as a jump).
+
+        Returns
+        -------
+        dict[str, numpy.ndarray]
+            ``{object_id: (T,) int64}`` pixel counts, one per tracked frame.
+        """
         return {oid: seq.areas for oid, seq in self.tracks.masks.items()}
 
     def evaluate(
@@ -301,6 +397,32 @@ class TrackResult:
         [`mask_sequence`][sam2_autotrack.TrackResult.mask_sequence]) are accepted; the tracks and
         sequences are read frame by frame, never stacked. ``protocol`` and ``objects`` are those of
         [`sam2_autotrack.evaluation.evaluate`][sam2_autotrack.evaluation.evaluate].
+
+        Parameters
+        ----------
+        ground_truth
+            ``{gt_id: (F, H, W) bool}`` ground-truth masks, arrays or mask sequences.
+        protocol
+            ``"davis-unsupervised"`` (every frame, Hungarian matching of objects) or
+            ``"davis-semi-supervised"`` (object ``k`` compared with ground-truth object ``k``).
+        objects
+            Which ground-truth objects are scored: ``"all"``, ``"davis-frame0-labels"`` or
+            ``"present_at_start"``.
+        void
+            Optional ``(F, H, W)`` bool mask of pixels to ignore (DAVIS label 255).
+
+        Returns
+        -------
+        EvaluationReport
+            Per-object J and F scores, their means, and the matching used.
+
+        Raises
+        ------
+        ConfigError
+            An unknown ``protocol`` or ``objects`` mode.
+        EvaluationError
+            Ground truth that is not a ``(F, H, W)`` mask stack, of another shape or frame count
+            than the tracks, or none to score.
         """
         from sam2_autotrack.evaluation import evaluate
         from sam2_autotrack.evaluation.frames import as_mask_frames, picked_frames

@@ -56,6 +56,8 @@ def clicks_from_selection(
         There are no masks, or one of them is empty.
     ClickError
         ``object_ids`` has the wrong length or an invalid id.
+    MaskError
+        ``masks`` is not a ``(K, H, W)`` stack or a [`Selection`][sam2_autotrack.Selection].
 
     Examples
     --------

@@ -60,6 +60,13 @@ def negative_points(
     numpy.ndarray
         ``(k, 2)`` int64 ``(x, y)``, ``0 ≤ k ≤ max_points``, none inside ``mask``.
 
+    Raises
+    ------
+    MaskError
+        ``mask`` or a neighbour is not a 2-D mask.
+    MaskSizeError
+        A neighbour mask of another size than ``mask``.
+
     Examples
     --------
     >>> import numpy as np

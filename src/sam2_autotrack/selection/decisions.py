@@ -111,6 +111,11 @@ class Selection:
     def category_counts(self) -> dict[str, int]:
         """Count the decisions per category (for logs and error messages).
 
+        Returns
+        -------
+        dict[str, int]
+            ``{category: count}`` for the categories that occur (``"kept"``, ``"speck"``, ...).
+
         Examples
         --------
         >>> import numpy as np

@@ -172,6 +172,17 @@ class SelectionOptions(Options):
     def effective_min_area(self, resolution_wh: tuple[int, int]) -> int:
         """Minimum object area in pixels for a frame of ``resolution_wh``.
 
+        Parameters
+        ----------
+        resolution_wh
+            ``(width, height)`` of the frame.
+
+        Returns
+        -------
+        int
+            ``min_area`` when it is set, else ``min_area_fraction`` of the frame's pixels (at
+            least 64).
+
         Examples
         --------
         >>> SelectionOptions().effective_min_area((1920, 1080))
@@ -184,6 +195,17 @@ class SelectionOptions(Options):
 
     def effective_hole_area(self, resolution_wh: tuple[int, int]) -> int:
         """Holes with fewer pixels than this are filled, for a frame of ``resolution_wh``.
+
+        Parameters
+        ----------
+        resolution_wh
+            ``(width, height)`` of the frame.
+
+        Returns
+        -------
+        int
+            ``hole_area`` when it is set, else the
+            [`effective_min_area`][sam2_autotrack.SelectionOptions.effective_min_area].
 
         Examples
         --------

@@ -66,7 +66,17 @@ def _distance(a: NDArray[np.float32], b: NDArray[np.float32]) -> float:
 
 
 def frame_distance(previous: NDArray[np.uint8], current: NDArray[np.uint8]) -> float:
-    """Total-variation distance between two frames' colour histograms, in ``[0, 1]``.
+    """Return the total-variation distance between two frames' colour histograms, in ``[0, 1]``.
+
+    Parameters
+    ----------
+    previous, current
+        ``(H, W, 3)`` uint8 frames.
+
+    Returns
+    -------
+    float
+        Half the L1 distance of their normalised 8×8×8 RGB histograms.
 
     Examples
     --------
@@ -154,7 +164,18 @@ class CutDetector:
         return min(self.ceiling, max(self.floor, self.factor * level))
 
     def push(self, frame: NDArray[np.uint8]) -> bool:
-        """Take the next ``(H, W, 3)`` uint8 frame; return whether it starts a new shot."""
+        """Take the next frame; return whether it starts a new shot.
+
+        Parameters
+        ----------
+        frame
+            ``(H, W, 3)`` uint8, the frame after the last one pushed.
+
+        Returns
+        -------
+        bool
+            ``True`` when it starts a new shot (its index is added to ``cuts``).
+        """
         histogram = _histogram(frame)
         self._index += 1
         previous, self._previous = self._previous, histogram
@@ -176,6 +197,11 @@ def find_cuts(frames: Iterable[NDArray[np.uint8]]) -> list[int]:
     ----------
     frames
         ``(H, W, 3)`` uint8 frames in order (a ``(T, H, W, 3)`` array or any iterable).
+
+    Returns
+    -------
+    list[int]
+        Indices of the frames that start a new shot, ascending.
 
     Examples
     --------

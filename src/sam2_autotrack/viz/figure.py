@@ -55,7 +55,13 @@ class Figure:
         return (int(self.image.shape[1]), int(self.image.shape[0]))
 
     def to_png(self) -> bytes:
-        """Return the picture encoded as PNG bytes."""
+        """Return the picture encoded as PNG bytes.
+
+        Returns
+        -------
+        bytes
+            The PNG file's contents.
+        """
         return _encode(self.image, ".png")
 
     def _repr_png_(self) -> bytes:
@@ -63,6 +69,11 @@ class Figure:
 
     def save(self, path: str | Path) -> Path:
         """Write the picture to ``path`` (``.png``, ``.jpg`` or ``.webp``) atomically.
+
+        Parameters
+        ----------
+        path
+            The destination; its extension chooses the format (its folder is created).
 
         Returns
         -------

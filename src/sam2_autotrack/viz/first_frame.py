@@ -126,6 +126,14 @@ def show_proposals(
     Figure
         The picture (image on top, legend below when a selection is given).
 
+    Raises
+    ------
+    ConfigError
+        ``alpha`` outside 0..1.
+    MaskError
+        An image that is not ``(H, W, 3)`` uint8, masks of another size, or a selection with
+        decisions for proposals that were not given.
+
     Examples
     --------
     >>> import numpy as np
@@ -241,6 +249,14 @@ def show_selection(
     -------
     Figure
         The picture with a legend (one line per object: its clicks).
+
+    Raises
+    ------
+    ConfigError
+        ``alpha`` outside 0..1, or a ``marker_radius`` below 1.
+    MaskError
+        An image that is not ``(H, W, 3)`` uint8, masks of another size, or clicks made on a
+        frame of another size or outside the image.
 
     Examples
     --------

@@ -35,13 +35,41 @@ class TrackedVideo(Protocol):
         ...
 
     def masks(self, object_id: str) -> NDArray[np.bool_]:
-        """``(T, H, W)`` bool masks of one object."""
+        """``(T, H, W)`` bool masks of one object.
+
+        Parameters
+        ----------
+        object_id
+            One of ``object_ids``.
+
+        Returns
+        -------
+        numpy.ndarray
+            ``(T, H, W)`` bool, one mask per mask frame.
+        """
         ...
 
     def mask_sequence(self, object_id: str) -> MaskSequence:
-        """One object's masks, read frame by frame (what the pictures use: no whole stack)."""
+        """One object's masks, read frame by frame (what the pictures use: no whole stack).
+
+        Parameters
+        ----------
+        object_id
+            One of ``object_ids``.
+
+        Returns
+        -------
+        MaskSequence
+            The object's masks, one per mask frame.
+        """
         ...
 
     def areas(self) -> dict[str, NDArray[np.int64]]:
-        """Each object's mask area per mask frame."""
+        """Each object's mask area per mask frame.
+
+        Returns
+        -------
+        dict[str, numpy.ndarray]
+            ``{object_id: (T,) int64}`` pixel counts.
+        """
         ...

@@ -114,7 +114,14 @@ class LocalBackend:
         """Nothing to release (the embedded engine holds no connections)."""
 
     def describe(self) -> dict[str, Any]:
-        """Return the engine name and every setting, for the run manifest."""
+        """Return the engine name and every setting, for the run manifest.
+
+        Returns
+        -------
+        dict[str, Any]
+            ``name``, ``engine``, ``motion_frames``, ``stop_at_cut`` and the proposal and tracker
+            options, JSON-ready.
+        """
         return {
             "name": self.name,
             "engine": "classical CPU (SLIC + DIS optical flow + colour models)",
@@ -250,6 +257,18 @@ class LocalBackend:
         Memory does not grow with the length of the video: frames are decoded one at a time,
         the propagation keeps only the previous frame's state, and each frame's masks are
         compressed as soon as they are made (a few kilobytes per object and frame at 720p).
+
+        Raises
+        ------
+        ClickError
+            Clicks on a frame other than 0, clicks made on a frame of another size, or an
+            ``initial_masks`` entry for an object with no clicks.
+        MaskError
+            An ``initial_masks`` entry that is not a 2-D mask of the video's size.
+        BackendError
+            No frame-0 region could be found for an object from its clicks.
+        VideoError
+            The video cannot be read.
         """
         started = time.perf_counter()
         path = Path(video)

@@ -230,7 +230,14 @@ output_quality=80)
         self.close()
 
     def describe(self) -> dict[str, Any]:
-        """Models, versions and options for the run manifest (never the token)."""
+        """Models, versions and options for the run manifest (never the token).
+
+        Returns
+        -------
+        dict[str, Any]
+            ``name``, ``base_url`` (credentials removed), the models, every input and upload
+            option, ``per_object``, ``resume`` and the client's timeouts, retries and limits.
+        """
         client = self._client
         return {
             "name": self.name,
@@ -272,6 +279,32 @@ output_quality=80)
 
         ``video`` is unused (the hosted model sees one image). Masks come from the output's
         ``individual_masks`` (``combined_mask`` is a matplotlib figure, not input-sized).
+
+        Parameters
+        ----------
+        image_rgb
+            ``(H, W, 3)`` uint8 RGB image, at the video's own size.
+        video
+            Unused.
+        work_dir
+            Where the upload and the prediction's journal and downloads are kept; with
+            ``resume``, a prediction recorded there is resumed, not paid again. ``None``: a
+            temporary folder.
+
+        Returns
+        -------
+        MaskProposals
+            The model's masks at the image's size (no scores), with the prediction id and its
+            [`CostReport`][sam2_autotrack.backends.CostReport].
+
+        Raises
+        ------
+        MaskError
+            The image cannot be encoded, or a returned mask is not of the image's size.
+        BackendError
+            The prediction failed, timed out or was cancelled, the API refused the request, or
+            an output could not be downloaded (a subclass says which, e.g.
+            [`PredictionFailedError`][sam2_autotrack.PredictionFailedError]).
         """
         started = time.monotonic()
         image = as_rgb_image(image_rgb)
@@ -339,6 +372,41 @@ output_quality=80)
         per object by ``per_object`` and appended to each object's
         [`MaskSequence`][sam2_autotrack.masks.MaskSequence]. The returned tracks carry a
         [`CostReport`][sam2_autotrack.backends.CostReport] of every prediction made.
+
+        Parameters
+        ----------
+        video
+            The video file.
+        clicks
+            The seed clicks, grouped by object id, made on the video's own frames.
+        work_dir
+            Where the prepared upload, the predictions' journals and the downloads are kept; with
+            ``resume``, a prediction recorded there is resumed, not paid again. ``None``: a
+            temporary folder.
+        progress
+            Called as ``progress(stage, done, total)`` while uploading, predicting and
+            downloading.
+        frames
+            ``(start, stop)``: upload only these source frames (see above); ``None``: all of
+            them, as the upload options say.
+
+        Returns
+        -------
+        ObjectTracks
+            One mask sequence per object id at the source's size and frame numbering; ``cost``
+            lists every prediction made.
+
+        Raises
+        ------
+        VideoNotFoundError
+            ``video`` does not exist.
+        ClickError
+            Clicks made on a frame of another size than the video's.
+        BackendError
+            The prediction failed, timed out or was cancelled, the API refused the request, or
+            an output could not be downloaded.
+        MaskError
+            A returned mask cannot be decoded or is not of the video's size.
         """
         video = Path(video)
         if not video.is_file():

@@ -214,6 +214,25 @@ class ReplicateClient:
 
         Sent by the SDK's ``files.create`` (multipart field ``content``); each attempt has the
         ``Timeouts.upload`` wall-clock budget, and none goes past ``deadline``.
+
+        Parameters
+        ----------
+        path
+            The file to upload.
+        filename
+            The name Replicate records (default ``path``'s name); its suffix sets the content type.
+        deadline
+            A wall-clock limit for every attempt together (``None``: only the per-attempt budget).
+
+        Returns
+        -------
+        str
+            The file's URL, to send as a model input.
+
+        Raises
+        ------
+        ReplicateAPIError
+            The upload was refused or failed after the retries, or the answer has no URL.
         """
         sdk = self._connections.open().sdk
         name = filename or path.name
@@ -255,8 +274,24 @@ class ReplicateClient:
         [`find`][sam2_autotrack.backends.replicate.ReplicateClient.find] instead, and adopted when
         found.
 
+        Parameters
+        ----------
+        version
+            The model version id.
+        inputs
+            The prediction's JSON inputs.
+        deadline
+            A wall-clock limit for every attempt together.
+
+        Returns
+        -------
+        str
+            The new (or adopted) prediction's id.
+
         Raises
         ------
+        BackendError
+            The answer was read but holds no prediction id.
         ReplicateAPIError
             The create failed, or its answer was lost and the prediction could not be found
             (the message says so: it may exist; a
@@ -352,7 +387,26 @@ class ReplicateClient:
 
     @_scrubbing
     def get(self, prediction_id: str, *, deadline: Deadline | None = None) -> Json | None:
-        """Return a prediction's raw JSON, or ``None`` when Replicate does not know the id."""
+        """Return a prediction's raw JSON, or ``None`` when Replicate does not know the id.
+
+        Parameters
+        ----------
+        prediction_id
+            The prediction's id.
+        deadline
+            A wall-clock limit for every attempt together.
+
+        Returns
+        -------
+        Json or None
+            The prediction as the API returns it (status, output, metrics, ...), or ``None``
+            on a 404.
+
+        Raises
+        ------
+        ReplicateAPIError
+            The request failed after the retries, or the answer cannot be read.
+        """
         api = self._connections.open().api
         reply = self._transport.send(
             api,
@@ -383,6 +437,16 @@ class ReplicateClient:
 
         Sent by the SDK's ``predictions.cancel``, once. Returns whether the request was accepted
         (a 2xx answer, even one the SDK cannot read). Never raises for network problems.
+
+        Parameters
+        ----------
+        prediction_id
+            The prediction's id.
+
+        Returns
+        -------
+        bool
+            Whether Replicate accepted the request.
         """
         call = Call(f"canceling prediction {prediction_id}", self.timeouts.cancel, max_retries=0)
         try:
@@ -407,6 +471,22 @@ class ReplicateClient:
         stop: threading.Event | None = None,
     ) -> Json:
         """Poll until the prediction reaches a terminal status; return its JSON if it succeeded.
+
+        Parameters
+        ----------
+        prediction_id
+            The prediction's id.
+        timeout
+            Seconds to wait (default ``Timeouts.prediction``).
+        progress
+            Called with ``("predict", polls, None)`` after every poll (the total is unknown).
+        stop
+            When set (by a sibling job), the prediction is canceled and the wait ends.
+
+        Returns
+        -------
+        Json
+            The succeeded prediction's JSON.
 
         Raises
         ------
@@ -436,6 +516,30 @@ class ReplicateClient:
         ``source`` is a URL string, a ``data:`` URI or a ``replicate`` ``FileOutput``; existing
         destinations are kept (they were written atomically, so they are complete). Only the
         API's own host gets the token; file hosts (``replicate.delivery``) never see it.
+
+        Parameters
+        ----------
+        items
+            ``(source, destination)`` pairs.
+        prediction_id
+            The prediction the outputs belong to, named in error messages.
+        progress
+            Called with ``("download", done, total)`` per file.
+        deadline
+            A wall-clock limit for the downloads together.
+
+        Returns
+        -------
+        list[pathlib.Path]
+            The destinations, in the order of ``items``.
+
+        Raises
+        ------
+        DownloadError
+            A file could not be downloaded after the retries, or is larger than
+            ``Limits.max_download_bytes``.
+        OutputsExpiredError
+            The file host answered 404 or 410: the outputs were deleted.
         """
         connected = self._connections.open()
         api_root = self.base_url + "/"
@@ -509,6 +613,12 @@ class ReplicateClient:
             Re-raised after a best-effort cancel of the remote prediction (during the create
             request, the prediction is first looked for in the listing, see
             [`find`][sam2_autotrack.backends.replicate.ReplicateClient.find]).
+
+        Returns
+        -------
+        PredictionResult
+            The prediction's id, raw output, downloaded files (in output order), billed predict
+            time and whether it was resumed from the journal.
         """
         self._connections.open()  # a missing token fails before anything is uploaded
         return run_prediction(

@@ -253,11 +253,27 @@ class GroundingDinoDetector:
             self._client.close()
 
     def describe(self) -> dict[str, Any]:
-        """Name, model, version and thresholds, for the run record (never the token)."""
+        """Name, model, version and thresholds, for the run record (never the token).
+
+        Returns
+        -------
+        dict[str, Any]
+            A JSON-ready record.
+        """
         return {"name": self.name, **self.options.model_dump(mode="json")}
 
     def inputs(self, queries: Sequence[str]) -> dict[str, Any]:
         """Return the JSON inputs of one prediction (the image goes as a file).
+
+        Parameters
+        ----------
+        queries
+            The query items, joined into Grounding DINO's ``"a . b"`` query.
+
+        Returns
+        -------
+        dict[str, Any]
+            The query and the box and text thresholds.
 
         Examples
         --------
@@ -311,6 +327,10 @@ class GroundingDinoDetector:
             No Replicate token: before anything is uploaded.
         PredictionError
             The prediction failed, or its output is not Grounding DINO's.
+        ConfigError
+            No query item.
+        MaskError
+            The image cannot be encoded as PNG (not ``(H, W, 3)`` uint8).
         """
         if not queries:
             raise ConfigError("detect() needs at least one query item, e.g. ['person', 'dog']")

@@ -178,7 +178,13 @@ class ImageModelInputs(Options):
     use_m2m: StrictBool = True
 
     def as_input(self) -> dict[str, Any]:
-        """Return the model's JSON input."""
+        """Return the model's JSON input.
+
+        Returns
+        -------
+        dict[str, Any]
+            The ``meta/sam-2`` inputs, by the model's names.
+        """
         return self.model_dump()
 
 
@@ -217,7 +223,13 @@ class VideoModelInputs(Options):
         return value
 
     def as_input(self) -> dict[str, Any]:
-        """Return the model's JSON input (without the click strings; no output video)."""
+        """Return the model's JSON input (without the click strings; no output video).
+
+        Returns
+        -------
+        dict[str, Any]
+            The ``meta/sam-2-video`` inputs, by the model's names.
+        """
         return {**self.model_dump(), "output_video": False}
 
 

@@ -97,7 +97,22 @@ class PreparedVideo:
     def original(
         cls, video: Path, *, resolution_wh: tuple[int, int], frame_count: int
     ) -> PreparedVideo:
-        """Return the upload when nothing is trimmed or scaled: ``video`` itself, no mapping."""
+        """Return the upload when nothing is trimmed or scaled: ``video`` itself, no mapping.
+
+        Parameters
+        ----------
+        video
+            The source video.
+        resolution_wh
+            Its ``(width, height)``.
+        frame_count
+            Its number of frames.
+
+        Returns
+        -------
+        PreparedVideo
+            An upload whose frames and pixels are the source's.
+        """
         return cls(
             path=video,
             source=video,

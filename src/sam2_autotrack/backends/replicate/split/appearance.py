@@ -92,6 +92,23 @@ class ColourModels:
         """Return ``(K,)``: per object, the fraction of its pixels its own colour model wins.
 
         An object without pixels gets ``nan``.
+
+        Parameters
+        ----------
+        image_rgb
+            ``(H, W, 3)`` uint8 RGB frame.
+        labels
+            ``(H, W)`` label map of the frame (0 background, ``k`` object ``k``).
+
+        Returns
+        -------
+        numpy.ndarray
+            ``(K,)`` float64 purities in 0..1.
+
+        Raises
+        ------
+        MaskError
+            A label map of another size than the image.
         """
         image = as_rgb_image(image_rgb)
         label_map = np.asarray(labels)

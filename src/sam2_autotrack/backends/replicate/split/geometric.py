@@ -53,6 +53,11 @@ def seed_label_map(seeds: Mapping[str, ArrayLike], shape: tuple[int, int]) -> ND
     shape
         ``(H, W)`` of the frame.
 
+    Returns
+    -------
+    numpy.ndarray
+        ``(H, W)`` int32 labels, 0 where no seed is.
+
     Raises
     ------
     MaskError
@@ -207,6 +212,21 @@ class GeometricSplitter:
 
         Object ``k`` is ``object_ids[k - 1]``. The labels cover exactly the union, except
         components no seed ever reached.
+
+        Parameters
+        ----------
+        union
+            ``(H, W)`` bool union of every object on the next frame.
+
+        Returns
+        -------
+        numpy.ndarray
+            ``(H, W)`` int32 labels.
+
+        Raises
+        ------
+        MaskError
+            A union of another size than the splitter's frames.
         """
         frame = np.asarray(union)
         if frame.shape != self._shape:
@@ -278,6 +298,11 @@ def split_union(
         disjoint and their union is exactly ``union_masks``, except components no seed ever
         reached (none when every component is connected to an object through time).
 
+    Raises
+    ------
+    MaskError
+        ``union_masks`` is not ``(T, H, W)``, or a seed is malformed, empty or outside the frame.
+
     Examples
     --------
     >>> import numpy as np
@@ -318,6 +343,11 @@ def frame0_seeds(clicks: ClickSet, *, first_frame: int = 0) -> dict[str, NDArray
         The clicks, in the source's pixels and frame numbering.
     first_frame
         The source frame the upload (and so the first mask frame) starts at.
+
+    Returns
+    -------
+    dict[str, numpy.ndarray]
+        ``{object_id: (k, 2) int64 (x, y)}``, in the clicks' object order.
 
     Raises
     ------

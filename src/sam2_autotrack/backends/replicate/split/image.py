@@ -56,6 +56,18 @@ def _nearest_fill(
 def shares_components(labels: NDArray[np.integer], count: int) -> bool:
     """Whether two objects of a label map share one 8-connected component of its foreground.
 
+    Parameters
+    ----------
+    labels
+        ``(H, W)`` label map (0 background, ``k`` object ``k``).
+    count
+        Number of objects.
+
+    Returns
+    -------
+    bool
+        ``True`` when some component holds more than one object.
+
     Examples
     --------
     >>> import numpy as np
@@ -207,6 +219,18 @@ class ImageSplitter:
         """Return the ``(H, W)`` label map of the next frame (0 background, ``k`` object).
 
         Object ``k`` is ``object_ids[k - 1]``; the labels cover exactly the union.
+
+        Parameters
+        ----------
+        union
+            ``(H, W)`` bool union of every object on the next frame.
+        frame_rgb
+            The frame's ``(H, W, 3)`` uint8 RGB pixels.
+
+        Returns
+        -------
+        numpy.ndarray
+            ``(H, W)`` int32 labels.
         """
         mask, frame = self._checked(union, frame_rgb)
         count = len(self.object_ids)
@@ -234,6 +258,18 @@ class ImageSplitter:
 
         ``nan`` for objects without pixels; all ``nan`` before the first
         [`step`][sam2_autotrack.backends.replicate.split.ImageSplitter.step].
+
+        Parameters
+        ----------
+        frame_rgb
+            ``(H, W, 3)`` uint8 RGB frame.
+        labels
+            Its ``(H, W)`` label map.
+
+        Returns
+        -------
+        numpy.ndarray
+            ``(K,)`` float64 purities in 0..1.
         """
         if self._colours is None:
             return np.full(len(self.object_ids), np.nan)

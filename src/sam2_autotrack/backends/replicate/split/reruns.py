@@ -92,6 +92,11 @@ def reruns_of(
     ClickError
         A window starting on the first mask frame re-runs an object without clicks there.
 
+    Returns
+    -------
+    list[Rerun]
+        One prediction per re-run object of each window, with its clicks and source frames.
+
     Examples
     --------
     >>> import numpy as np

@@ -58,14 +58,36 @@ class FrameSignals:
                 )
 
     def partners(self, label: int) -> tuple[int, ...]:
-        """Objects sharing a component with object ``label`` (empty when it is alone)."""
+        """Objects sharing a component with object ``label`` (empty when it is alone).
+
+        Parameters
+        ----------
+        label
+            The object (1-based).
+
+        Returns
+        -------
+        tuple[int, ...]
+            The other objects' labels, increasing.
+        """
         for group in self.groups:
             if label in group:
                 return tuple(k for k in group if k != label)
         return ()
 
     def purity_of(self, label: int) -> float:
-        """Colour purity of object ``label`` (``nan`` when not measured)."""
+        """Colour purity of object ``label`` (``nan`` when not measured).
+
+        Parameters
+        ----------
+        label
+            The object (1-based).
+
+        Returns
+        -------
+        float
+            The purity, in 0..1, or ``nan``.
+        """
         return self.purity[label - 1] if self.purity else math.nan
 
 
@@ -82,6 +104,16 @@ def frame_signals(
         Number of objects.
     purity
         Per-object colour purity of the frame, if measured.
+
+    Returns
+    -------
+    FrameSignals
+        Each object's area, the components objects share, and the purities.
+
+    Raises
+    ------
+    MaskError
+        ``labels`` is not 2-D, or holds labels beyond ``count``.
 
     Examples
     --------

@@ -71,6 +71,11 @@ def stitch_frame(
     numpy.ndarray
         ``(H, W)`` int32 labels with the same foreground as ``split``.
 
+    Raises
+    ------
+    MaskError
+        ``split`` is not 2-D, or a claim is of another size.
+
     Examples
     --------
     >>> import numpy as np
@@ -130,6 +135,25 @@ def identity_map(
     Only ``objects`` are matched (one to one, largest total overlap); an object without any
     overlap keeps its label when it is free, otherwise takes a free one.
 
+    Parameters
+    ----------
+    split
+        ``(H, W)`` label map of the split on the frame.
+    stitched
+        ``(H, W)`` label map after stitching, on the same frame.
+    objects
+        The labels to match.
+
+    Returns
+    -------
+    dict[int, int]
+        ``{split label: stitched label}`` for every object of ``objects``.
+
+    Raises
+    ------
+    MaskError
+        Label maps of different shapes.
+
     Examples
     --------
     >>> import numpy as np
@@ -158,6 +182,23 @@ def identity_map(
 
 def relabel(labels: NDArray[np.integer], lookup: NDArray[np.int32]) -> NDArray[np.int32]:
     """Return ``lookup[labels]`` (label ``k`` becomes ``lookup[k]``; 0 stays 0).
+
+    Parameters
+    ----------
+    labels
+        A label map.
+    lookup
+        1-D table, ``lookup[0] == 0``.
+
+    Returns
+    -------
+    numpy.ndarray
+        The renamed labels, int32, of ``labels``' shape.
+
+    Raises
+    ------
+    MaskError
+        ``lookup`` is not 1-D or does not keep 0 at 0.
 
     Examples
     --------
@@ -194,6 +235,16 @@ def stitch_sequences(
     claims
         Per window, ``{object: iterator of (H, W) bool}``: each re-run object's masks on the
         window's frames ``first .. last``, in order (read lazily, one frame at a time).
+
+    Returns
+    -------
+    dict[str, MaskSequence]
+        The final sequences, in the order of ``split``.
+
+    Raises
+    ------
+    MaskError
+        Not one claims mapping per window.
 
     Examples
     --------

@@ -32,7 +32,15 @@ __all__ = ["append_labels", "label_map", "split_by_geometry", "split_by_image"]
 
 
 def append_labels(sequences: Mapping[str, MaskSequence], labels: NDArray[np.integer]) -> None:
-    """Append one frame's label map to the objects' sequences (object ``k`` is the ``k``-th)."""
+    """Append one frame's label map to the objects' sequences (object ``k`` is the ``k``-th).
+
+    Parameters
+    ----------
+    sequences
+        ``{object_id: MaskSequence}``, appended to in place.
+    labels
+        ``(H, W)`` label map of the frame.
+    """
     for k, sequence in enumerate(sequences.values(), start=1):
         sequence.append(labels == k)
 
@@ -41,6 +49,18 @@ def label_map(sequences: Mapping[str, MaskSequence], index: int) -> NDArray[np.i
     """Return frame ``index`` of the sequences as one label map (object ``k`` is the ``k``-th).
 
     Where masks overlap, the later object wins.
+
+    Parameters
+    ----------
+    sequences
+        ``{object_id: MaskSequence}``.
+    index
+        The mask frame.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(H, W)`` int32 labels (0 background).
     """
     first = next(iter(sequences.values()))
     width, height = first.resolution_wh
@@ -56,6 +76,20 @@ def split_by_geometry(
     resolution_wh: tuple[int, int],
 ) -> dict[str, MaskSequence]:
     """Split every union mask of ``unions`` by geometry; return ``{object_id: MaskSequence}``.
+
+    Parameters
+    ----------
+    unions
+        The ``(H, W)`` union masks, frame after frame, at ``resolution_wh``.
+    seeds
+        ``{object_id: points or mask}`` on the first frame.
+    resolution_wh
+        ``(width, height)`` of the masks.
+
+    Returns
+    -------
+    dict[str, MaskSequence]
+        One sequence per object, in the order of ``seeds``.
 
     Examples
     --------
@@ -103,6 +137,12 @@ def split_by_image(
     ------
     MaskError
         ``unions`` and ``frames`` have different lengths.
+
+    Returns
+    -------
+    tuple[dict[str, MaskSequence], list[FrameSignals]]
+        One sequence per object, in the order of ``seeds``, and one
+        [`FrameSignals`][sam2_autotrack.backends.replicate.split.FrameSignals] per frame.
 
     Examples
     --------

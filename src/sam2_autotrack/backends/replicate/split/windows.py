@@ -71,11 +71,33 @@ class Window:
             raise MaskError(f"rerun {self.rerun} must be a non-empty subset of {self.objects}")
 
     def frames_uploaded(self, frame_interval: int = 1) -> int:
-        """Source frames each of the window's predictions uploads."""
+        """Source frames each of the window's predictions uploads.
+
+        Parameters
+        ----------
+        frame_interval
+            Source frames per mask frame.
+
+        Returns
+        -------
+        int
+            The frames one prediction of the window uploads.
+        """
         return (self.last - self.first) * frame_interval + 1
 
     def cost(self, frame_interval: int = 1) -> int:
-        """Frames uploaded by all of the window's predictions."""
+        """Frames uploaded by all of the window's predictions.
+
+        Parameters
+        ----------
+        frame_interval
+            Source frames per mask frame.
+
+        Returns
+        -------
+        int
+            ``frames_uploaded`` times the number of re-run objects.
+        """
         return self.frames_uploaded(frame_interval) * len(self.rerun)
 
     def __contains__(self, index: object) -> bool:
@@ -88,6 +110,25 @@ def unsure_objects(
     """Return, per mask frame, ``{object: reasons}`` of the unsure objects, and who is lost.
 
     The second value is ``lost[k - 1][t]``: whether object ``k`` is lost on frame ``t``.
+
+    Parameters
+    ----------
+    signals
+        One [`FrameSignals`][sam2_autotrack.backends.replicate.split.FrameSignals] per mask
+        frame.
+    options
+        The thresholds.
+
+    Returns
+    -------
+    tuple[list[dict[int, set[str]]], list[list[bool]]]
+        Per frame, the unsure objects with their reasons (``"identity"``, ``"merge"``,
+        ``"vanish"``); per object, whether it is lost on each frame.
+
+    Raises
+    ------
+    MaskError
+        Frames with different numbers of objects.
 
     Examples
     --------
@@ -161,6 +202,12 @@ def plan_windows(
         Frames the union prediction uploaded (the budget's unit).
     frame_interval
         Source frames per mask frame (``output_frame_interval``).
+
+    Returns
+    -------
+    tuple[Window, ...]
+        The windows, in frame order, not overlapping, within the budget (empty: nothing to
+        re-run).
 
     Examples
     --------
