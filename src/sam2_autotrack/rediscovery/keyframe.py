@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Generator, Mapping
 from pathlib import Path
 
 import cv2
@@ -20,12 +20,14 @@ from numpy.typing import NDArray
 
 from sam2_autotrack.backends.base import Backend, MaskProposals
 from sam2_autotrack.backends.local.backend import LocalBackend
+from sam2_autotrack.backends.local.proposals import propose_masks
 from sam2_autotrack.clicks import Click
 from sam2_autotrack.rediscovery.cover import new_objects
 from sam2_autotrack.rediscovery.options import RediscoveryOptions
 from sam2_autotrack.seeds.build import clicks_from_selection
 from sam2_autotrack.seeds.options import SeedOptions
 from sam2_autotrack.selection.options import SelectionOptions
+from sam2_autotrack.video.reader import iter_frames
 
 __all__ = ["KeyframeSearch", "next_object_number"]
 
@@ -93,6 +95,8 @@ class KeyframeSearch:
         self.options = options
         self.every = every
         self.video = video
+        self._reader: Generator[NDArray[np.uint8], None, None] | None = None
+        self._position = 0
         self.clicks: list[Click] = []
         """The seed clicks of every object named so far (each on its keyframe)."""
         self.work_dir = work_dir
@@ -102,10 +106,49 @@ class KeyframeSearch:
         self.proposal_seconds = 0.0
 
     def _propose(self, image_rgb: NDArray[np.uint8], frame_index: int) -> MaskProposals:
-        if isinstance(self.backend, LocalBackend) and self.video is not None:
+        backend = self.backend
+        if isinstance(backend, LocalBackend) and self.video is not None:
             # motion cues from the frames after the keyframe (the engine relies on them)
-            return self.backend.propose(image_rgb, video=self.video, frame_index=frame_index)
-        return self.backend.propose(image_rgb, work_dir=self.work_dir)
+            following = self._following(frame_index, image_rgb.shape, backend.motion_frames)
+            return propose_masks(
+                image_rgb, video_frames=following, options=backend.proposal_options
+            )
+        return backend.propose(image_rgb, work_dir=self.work_dir)
+
+    def _following(
+        self, frame_index: int, shape: tuple[int, ...], count: int
+    ) -> NDArray[np.uint8] | None:
+        """Return the ``count`` frames after ``frame_index`` at ``shape`` (``None``: none).
+
+        One reader goes through the clip once for all keyframes (they come in order), so the
+        frames before a keyframe are not decoded again for every keyframe.
+        """
+        if count == 0 or self.video is None:
+            return None
+        if self._reader is None or self._position > frame_index + 1:
+            if self._reader is not None:
+                self._reader.close()
+            self._reader, self._position = iter_frames(self.video), 0
+        size_wh = (shape[1], shape[0])
+        frames = []
+        for frame in self._reader:
+            index, self._position = self._position, self._position + 1
+            if index <= frame_index:
+                continue
+            if frame.shape != shape:
+                frame = np.asarray(
+                    cv2.resize(frame, size_wh, interpolation=cv2.INTER_AREA), dtype=np.uint8
+                )
+            frames.append(frame)
+            if len(frames) == count:
+                break
+        return np.stack(frames) if frames else None
+
+    def close(self) -> None:
+        """Release the clip reader the embedded engine's motion cues use."""
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None
 
     def propose(
         self, frame_rgb: NDArray[np.uint8], *, scaled: bool, frame_index: int = 0

@@ -82,15 +82,18 @@ def track_rediscovering(
         video=video,
     )
     if isinstance(backend, LocalBackend):
-        tracks = backend.track(
-            video,
-            clicks,
-            work_dir=work_dir,
-            progress=progress,
-            initial_masks=initial_masks or None,
-            discover=search,
-            every=every,
-        )
+        try:
+            tracks = backend.track(
+                video,
+                clicks,
+                work_dir=work_dir,
+                progress=progress,
+                initial_masks=initial_masks or None,
+                discover=search,
+                every=every,
+            )
+        finally:
+            search.close()
         tracks = _with_proposal_time(tracks, search.proposal_seconds)
         found = (
             ClickSet.build(search.clicks, resolution_wh=clicks.resolution_wh)
