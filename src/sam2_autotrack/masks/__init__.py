@@ -11,6 +11,8 @@
   an area curve (:func:`area_jumps`, :func:`area_drifts`).
 - ``health``: :func:`track_health`, the stretches of a track not to trust (lost, drift, leak,
   jump).
+- ``health_meter``: every object's track health measured frame by frame (:class:`HealthMeter`,
+  :func:`measure_health`) and its JSON record (:func:`health_to_json`, :func:`health_from_json`).
 - ``png``: decoding any mask image (:func:`decode_mask`) and writing white-on-black PNGs.
 - ``rle``: pycocotools-compatible compressed RLE.
 - ``store``: :class:`MaskSequence`, one object's masks through a video, each frame compressed
@@ -35,6 +37,13 @@ from sam2_autotrack.masks.health import (
     TrackHealth,
     judge_track,
     track_health,
+)
+from sam2_autotrack.masks.health_meter import (
+    HealthMeter,
+    health_from_json,
+    health_to_json,
+    judge_tracks,
+    measure_health,
 )
 from sam2_autotrack.masks.png import (
     MaskResizedWarning,
@@ -64,6 +73,7 @@ from sam2_autotrack.masks.validate import (
 __all__ = [
     "AreaDrift",
     "HealthIssue",
+    "HealthMeter",
     "HealthOptions",
     "MASK_FILE_SUFFIX",
     "MaskCleanup",
@@ -87,9 +97,13 @@ __all__ = [
     "encode_rle",
     "feather_alpha",
     "fill_small_holes",
+    "health_from_json",
+    "health_to_json",
     "hold_indices",
     "hold_to_all_frames",
     "judge_track",
+    "judge_tracks",
+    "measure_health",
     "open_mask_file",
     "remove_small_components",
     "track_health",

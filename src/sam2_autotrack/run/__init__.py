@@ -4,6 +4,8 @@
 - ``folder``: the run folder — :func:`write_seed_stage`, :func:`write_tracks`, :func:`load_run`
   (masks read lazily from the folder's ``masks_index/`` files); a folder whose run has not
   finished holds an ``INCOMPLETE`` marker (:func:`is_incomplete`).
+- ``health``: track health in a run's words — :func:`health_record` (what the manifest and
+  ``video_result.json`` keep), :func:`health_summary` (the CLI's warning line per unsure object).
 - ``manifest``: ``manifest.json``, written last, secrets scrubbed — :func:`write_run_manifest`.
 - :func:`export_run` (``exports``): a run's exports through :mod:`sam2_autotrack.export`, recorded
   in its manifest.
@@ -26,6 +28,7 @@ from sam2_autotrack.run.folder import (
     write_seed_stage,
     write_tracks,
 )
+from sam2_autotrack.run.health import health_record, health_summary, issue_frames
 from sam2_autotrack.run.jobs import VideoJob, completed_item, run_jobs
 from sam2_autotrack.run.manifest import (
     MANIFEST_NAME,
@@ -47,7 +50,10 @@ __all__ = [
     "completed_item",
     "dask_executor",
     "export_run",
+    "health_record",
+    "health_summary",
     "is_incomplete",
+    "issue_frames",
     "load_run",
     "read_manifest",
     "run_batch",
