@@ -21,10 +21,40 @@ run's. ``track fps`` is the tracking stage alone (frames / ``timings["track"]``)
 frames over the whole ``track()`` call, exports included (the short run pays the fixed costs —
 imports, proposals — over fewer frames, so its run fps is lower).
 
+``--repeat N`` runs each job N times, short and long alternately, and keeps the largest peak and
+the best throughput (on a shared machine the least disturbed run); the last column is the
+machine's 1-minute load average when the runs started. ``--quick`` is a smoke run (generated
+320×180 clips of 24 and 48 frames, no exports; under a minute).
+
 Run::
 
-    .venv/bin/python benchmarks/bench_memory.py            # everything (about 10 min on 2 cores)
-    .venv/bin/python benchmarks/bench_memory.py --jobs local --exports none
+    .venv/bin/python benchmarks/bench_memory.py            # everything (about 20 min on 2 cores)
+    .venv/bin/python benchmarks/bench_memory.py --jobs local --exports none --repeat 3
+    .venv/bin/python benchmarks/bench_memory.py --quick
+
+Figures (2 cores shared with three other engineers' test suites and benchmarks: ``uptime`` load
+average 5.5–8.6 throughout; 2026-11-29, the library at a344a98)::
+
+    job (short 132 vs long 1320 frames)   peak MB short/long  ratio  track fps short/long  ratio
+    --exports none --repeat 2 (best of 2), load 5.5-8.6:
+    local, exports=none                        287 / 284        0.99x       17.0 / 16.0        0.94x
+    read run folder                            176 / 178        1.01x       74.8 / 57.3        0.77x
+    replicate, exports=none                    192 / 199        1.04x        5.9 / 5.6         0.95x
+    one run of everything (--repeat 1), load 6.6-8.6:
+    local, exports=none                        287 / 285        0.99x       26.1 / 10.0        0.38x
+    local, exports=all                         287 / 284        0.99x       17.5 / 16.5        0.94x
+    read run folder                            177 / 176        0.99x      114.8 / 64.4        0.56x
+    replicate, exports=none                    191 / 200        1.05x        4.2 / 3.7         0.90x
+    replicate, exports=all                     208 / 233        1.12x        3.9 / 4.3         1.11x
+
+Peak memory meets the target everywhere (0.99–1.12×: flat with the length). Throughput is at the
+mercy of the load: the same long local tracking stage ran at 10.0 and 16.5 fps in two runs of one
+session; best of 2, tracking keeps 94–95 % of the short run's fps (local and Replicate). Reading
+a run back (``read``) is the one stage still measured below 0.9× (0.56–0.77×); a profile shows no
+quadratic step — 1,320 ``add`` calls of the evaluation, 15 ms each against 10 ms on the short
+run, most of it in ``cv2.dilate`` of the boundary F measure — so it is per-frame cost, not
+growth, but it was not confirmed on a quiet machine. ``track fps`` of the Replicate runs
+includes the fake server's own work (another process on the same cores).
 """
 
 from __future__ import annotations
@@ -45,6 +75,8 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 _JOBS = ("local", "read", "replicate")
+QUICK_FRAMES = 24
+"""Frames of the short clips of ``--quick``."""
 
 
 # -- the measured jobs (each runs in a child process) --------------------------------------------
@@ -77,6 +109,7 @@ def _child_track(spec: dict[str, Any]) -> dict[str, Any]:
         # give the create of a long clip time to come back instead of recovering it half made.
         timeouts = {"read": 900.0, "request": 900.0, "prediction": 3600.0}
         backend = ReplicateBackend(limits={"poll_interval": 0.02}, timeouts=timeouts)
+    load = os.getloadavg()[0]
     before = _rss_mb()
     with AutoTracker(backend=backend, selection={"max_objects": 3}) as tracker:
         started = time.perf_counter()
@@ -90,6 +123,9 @@ def _child_track(spec: dict[str, Any]) -> dict[str, Any]:
         "peak_mb": _peak_mb(),
         "track_fps": frames / result.timings["track"],
         "run_fps": frames / total,
+        "load": load,
+        "health_s": result.tracks.info.get("health_seconds"),
+        "unsure": sum(1 for issues in result.health.values() if issues),
     }
 
 
@@ -97,6 +133,7 @@ def _child_read(spec: dict[str, Any]) -> dict[str, Any]:
     from sam2_autotrack.run import load_run
     from sam2_autotrack.viz import area_plot, filmstrip
 
+    load = os.getloadavg()[0]
     before = _rss_mb()
     started = time.perf_counter()
     result = load_run(spec["out"])
@@ -124,6 +161,7 @@ def _child_read(spec: dict[str, Any]) -> dict[str, Any]:
         "peak_mb": _peak_mb(),
         "track_fps": frames / (time.perf_counter() - started),
         "run_fps": frames / (time.perf_counter() - started),
+        "load": load,
     }
 
 
@@ -179,6 +217,32 @@ def _run_child(spec: dict[str, Any], env: dict[str, str] | None = None) -> dict[
     return result
 
 
+def _pair(
+    specs: dict[str, dict[str, Any]], repeat: int, env: dict[str, str] | None = None
+) -> dict[str, dict[str, Any]]:
+    """Run the short and the long job alternately ``repeat`` times, each in a fresh process.
+
+    Each repeat writes its own run folder (``<out>_<i>``: a Replicate run never resumes an
+    earlier one). Per kind: the largest peak RSS, the best throughputs (the repeat the other
+    processes on the machine disturbed least) and every repeat's 1-minute load average.
+    """
+    runs: dict[str, list[dict[str, Any]]] = {kind: [] for kind in specs}
+    for index in range(repeat):
+        for kind, spec in specs.items():
+            own = {"out": f"{spec['out']}_{index}"} if spec["job"] != "read" else {}
+            runs[kind].append(_run_child({**spec, **own}, env))
+    best: dict[str, dict[str, Any]] = {}
+    for kind, done in runs.items():
+        best[kind] = {
+            **done[0],
+            "peak_mb": max(r["peak_mb"] for r in done),
+            "track_fps": max(r["track_fps"] for r in done),
+            "run_fps": max(r["run_fps"] for r in done),
+            "loads": [r.get("load", float("nan")) for r in done],
+        }
+    return best
+
+
 def _row(label: str, short: dict[str, Any], long: dict[str, Any]) -> str:
     peak = long["peak_mb"] / short["peak_mb"]
     track = long["track_fps"] / short["track_fps"]
@@ -188,14 +252,22 @@ def _row(label: str, short: dict[str, Any], long: dict[str, Any]) -> str:
         f"{label:<24} {short['frames']:>5} {long['frames']:>6}  "
         f"{short['peak_mb']:>7.0f} {long['peak_mb']:>7.0f} {peak:>6.2f}x  "
         f"{short['track_fps']:>6.1f} {long['track_fps']:>6.1f} {track:>6.2f}x  "
-        f"{short['run_fps']:>6.1f} {long['run_fps']:>6.1f} {run:>6.2f}x  {verdict}"
+        f"{short['run_fps']:>6.1f} {long['run_fps']:>6.1f} {run:>6.2f}x  {verdict:<4}  "
+        f"{_loads(short, long)}"
     )
+
+
+def _loads(short: dict[str, Any], long: dict[str, Any]) -> str:
+    loads = [*short.get("loads", [short.get("load")]), *long.get("loads", [long.get("load")])]
+    known = [float(v) for v in loads if v is not None]
+    return f"{min(known):.1f}-{max(known):.1f}" if known else "?"
 
 
 def _header() -> str:
     return (
         f"{'job':<24} {'short':>5} {'long':>6}  {'peak MB':>7} {'long':>7} {'ratio':>7}  "
-        f"{'trk fps':>6} {'long':>6} {'ratio':>7}  {'run fps':>6} {'long':>6} {'ratio':>7}"
+        f"{'trk fps':>6} {'long':>6} {'ratio':>7}  {'run fps':>6} {'long':>6} {'ratio':>7}  "
+        f"{'':<4}  load"
     )
 
 
@@ -219,34 +291,61 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--exports", choices=("none", "all", "both"), default="both")
     parser.add_argument("--replicate-frames", type=int, default=132)
     parser.add_argument("--replicate-size", default="640x360", help="WxH of the generated clip")
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="runs of each job, short and long alternately: the largest peak and the best fps "
+        "are kept (on a shared machine the best fps is the least disturbed)",
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="smoke run: a generated 320x180 clip of 24 frames instead of bigbuckbunny, "
+        "24 replicate frames at 320x180, --loops 2, no exports (under a minute)",
+    )
     args = parser.parse_args(argv)
     if args.child:
         _child(json.loads(args.child))
         return 0
-    from sam2_autotrack.testing.samples import sample_video
-
+    if args.quick:
+        args.loops, args.exports = 2, "none"
+        args.replicate_frames, args.replicate_size = QUICK_FRAMES, "320x180"
     exports = ["none", "all"] if args.exports == "both" else [args.exports]
     rows: list[str] = []
     with tempfile.TemporaryDirectory(prefix="bench_memory_") as tmp:
         work = Path(tmp)
         print(_header(), flush=True)
         if "local" in args.jobs or "read" in args.jobs:
-            short = sample_video("bigbuckbunny")
-            long = _looped(short, args.loops, work / "bigbuckbunny_looped.mp4")
+            if args.quick:
+                short = _flat_clip(work / "quick_short.avi", QUICK_FRAMES, (320, 180))
+                long = _flat_clip(work / "quick_long.avi", QUICK_FRAMES * args.loops, (320, 180))
+            else:
+                from sam2_autotrack.testing.samples import sample_video
+
+                short = sample_video("bigbuckbunny")
+                long = _looped(short, args.loops, work / "bigbuckbunny_looped.mp4")
             for name in exports if "local" in args.jobs else ["none"]:
-                runs = {}
-                for kind, video in (("short", short), ("long", long)):
-                    out = work / f"local_{name}_{kind}"
-                    spec = {"job": "track", "backend": "local", "video": str(video)}
-                    runs[kind] = _run_child({**spec, "out": str(out), "exports": name})
+                specs = {
+                    kind: {
+                        "job": "track",
+                        "backend": "local",
+                        "video": str(video),
+                        "out": str(work / f"local_{name}_{kind}"),
+                        "exports": name,
+                    }
+                    for kind, video in (("short", short), ("long", long))
+                }
+                runs = _pair(specs, args.repeat)
                 if "local" in args.jobs:
                     rows.append(_row(f"local, exports={name}", runs["short"], runs["long"]))
                     print(rows[-1], flush=True)
             if "read" in args.jobs:
-                reads = {
-                    kind: _run_child({"job": "read", "out": str(work / f"local_none_{kind}")})
+                specs = {
+                    kind: {"job": "read", "out": str(work / f"local_none_{kind}_0")}
                     for kind in ("short", "long")
                 }
+                reads = _pair(specs, args.repeat)
                 rows.append(_row("read run folder", reads["short"], reads["long"]))
                 print(rows[-1], flush=True)
         if "replicate" in args.jobs:
@@ -265,18 +364,25 @@ def main(argv: list[str] | None = None) -> int:
             }
             try:
                 for name in exports:
-                    runs = {}
-                    for kind, video in clips.items():
-                        out = work / f"replicate_{name}_{kind}"
-                        spec = {"job": "track", "backend": "replicate", "video": str(video)}
-                        spec |= {"out": str(out), "exports": name}
-                        runs[kind] = _run_child(spec, env)
+                    specs = {
+                        kind: {
+                            "job": "track",
+                            "backend": "replicate",
+                            "video": str(video),
+                            "out": str(work / f"replicate_{name}_{kind}"),
+                            "exports": name,
+                        }
+                        for kind, video in clips.items()
+                    }
+                    runs = _pair(specs, args.repeat, env)
                     label = f"replicate, exports={name}"
                     rows.append(_row(label, runs["short"], runs["long"]))
                     print(rows[-1], flush=True)
             finally:
                 server.terminate()
                 server.wait(timeout=10)
+                if server.stdout is not None:
+                    server.stdout.close()
             print(
                 f"replicate: generated flat clip {width}x{height}, {frames} vs "
                 f"{frames * args.loops} frames, fake server in its own process"

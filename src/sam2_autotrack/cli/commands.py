@@ -5,6 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from numpy.typing import ArrayLike
 
 from sam2_autotrack.backends.resolve import close_backend
 from sam2_autotrack.cli.settings import (
@@ -15,10 +19,14 @@ from sam2_autotrack.cli.settings import (
 )
 from sam2_autotrack.evaluation import evaluate_dirs
 from sam2_autotrack.export.options import ExportOptions
+from sam2_autotrack.masks.health import HealthIssue
+from sam2_autotrack.masks.health_meter import health_from_json
 from sam2_autotrack.progress import StderrProgress, note
 from sam2_autotrack.run.dask import dask_executor
 from sam2_autotrack.run.exports import export_run
 from sam2_autotrack.run.folder import load_run
+from sam2_autotrack.run.health import health_summary
+from sam2_autotrack.run.manifest import read_manifest
 from sam2_autotrack.testing.samples import sample_video
 from sam2_autotrack.tracker import AutoTracker
 
@@ -46,6 +54,7 @@ def cmd_track(args: argparse.Namespace) -> int:
                 note(f"re-discovered {len(later)} object(s) after frame 0: {found}")
             if result.cost.prediction_count:
                 note(f"cost: {result.cost.summary()}")
+            _warn_unsure(result.health, result.frame_indices, args.out)
             return 0
         if args.dask is not None:
             backend_options = replicate_options(args) if tracker.backend.name == "replicate" else {}
@@ -64,8 +73,37 @@ def cmd_track(args: argparse.Namespace) -> int:
         close_backend(tracker.backend)
         tracker.close()  # a detector the tracker made for --prompt
     print(report.table(), file=sys.stderr)
+    for item in report:
+        if item.status == "ok" and item.out_dir is not None:
+            _warn_unsure_run(item.out_dir, prefix=f"{item.video.name}: ")
     note(f"results in {args.out}")
     return 0 if report.ok else 1
+
+
+def _warn_unsure(
+    health: Mapping[str, Sequence[HealthIssue]],
+    frame_indices: ArrayLike,
+    run_dir: Path,
+    *,
+    prefix: str = "",
+) -> None:
+    """Print one ``warning:`` line on stderr per object whose track is unsure (none if healthy).
+
+    The line says what and where (source frames) and which file of ``run_dir`` shows it: the
+    overlay video when one was written, else the object's mask folder.
+    """
+    overlay = Path(run_dir) / "overlay.mp4"
+    for oid, summary in health_summary(health, frame_indices).items():
+        where = overlay.name if overlay.is_file() else f"masks/{oid}/"
+        note(f"warning: {prefix}{oid} {summary}: check it in {where}")
+
+
+def _warn_unsure_run(run_dir: Path, *, prefix: str) -> None:
+    """`_warn_unsure` from a finished run folder's manifest (a batch's results)."""
+    tracks = read_manifest(run_dir)["tracks"]
+    if tracks.get("health") is not None:
+        health = health_from_json(tracks["health"])
+        _warn_unsure(health, tracks["frame_indices"], run_dir, prefix=prefix)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -75,6 +113,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     exports = ExportOptions(alpha="webm", overlay=True)
     with AutoTracker(args.backend, progress=StderrProgress()) as tracker:
         result = tracker.track(video, args.out, exports=exports)
+    _warn_unsure(result.health, result.frame_indices, args.out)
     note(
         f"tracked {len(result)} object(s) over {result.frame_count} frames in "
         f"{sum(result.timings.values()):.1f}s; results in {args.out.resolve()} "

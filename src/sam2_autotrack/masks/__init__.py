@@ -16,6 +16,10 @@
   [`area_drifts`][sam2_autotrack.masks.area_drifts]).
 - ``health``: [`track_health`][sam2_autotrack.masks.track_health], the stretches of a track not to
   trust (lost, drift, leak, jump).
+- ``health_meter``: every object's track health measured frame by frame
+  ([`HealthMeter`][sam2_autotrack.masks.HealthMeter],
+  [`measure_health`][sam2_autotrack.masks.measure_health]) and its JSON record
+  (`health_to_json`, `health_from_json`).
 - ``png``: decoding any mask image ([`decode_mask`][sam2_autotrack.masks.decode_mask]) and writing
   white-on-black PNGs.
 - ``rle``: pycocotools-compatible compressed RLE.
@@ -43,6 +47,13 @@ from sam2_autotrack.masks.health import (
     TrackHealth,
     judge_track,
     track_health,
+)
+from sam2_autotrack.masks.health_meter import (
+    HealthMeter,
+    health_from_json,
+    health_to_json,
+    judge_tracks,
+    measure_health,
 )
 from sam2_autotrack.masks.png import (
     MaskResizedWarning,
@@ -72,6 +83,7 @@ from sam2_autotrack.masks.validate import (
 __all__ = [
     "AreaDrift",
     "HealthIssue",
+    "HealthMeter",
     "HealthOptions",
     "MASK_FILE_SUFFIX",
     "MaskCleanup",
@@ -95,9 +107,13 @@ __all__ = [
     "encode_rle",
     "feather_alpha",
     "fill_small_holes",
+    "health_from_json",
+    "health_to_json",
     "hold_indices",
     "hold_to_all_frames",
     "judge_track",
+    "judge_tracks",
+    "measure_health",
     "open_mask_file",
     "remove_small_components",
     "track_health",

@@ -41,9 +41,18 @@ from sam2_autotrack.errors import MaskError
 from sam2_autotrack.masks.series import TrackMeter, TrackSeries
 from sam2_autotrack.masks.validate import as_mask_stack
 
-__all__ = ["HealthIssue", "HealthOptions", "TrackHealth", "judge_track", "track_health"]
+__all__ = [
+    "ISSUE_KINDS",
+    "HealthIssue",
+    "HealthOptions",
+    "IssueKind",
+    "TrackHealth",
+    "judge_track",
+    "track_health",
+]
 
 IssueKind = Literal["lost", "drift", "leak", "jump"]
+ISSUE_KINDS: tuple[IssueKind, ...] = ("lost", "drift", "leak", "jump")
 
 
 class HealthOptions(Options):
@@ -84,12 +93,68 @@ class HealthOptions(Options):
 
 @dataclass(frozen=True)
 class HealthIssue:
-    """One doubtful stretch of a track: ``kind`` over frames ``[start, stop)``, and why."""
+    """One doubtful stretch of a track: ``kind`` over mask frames ``[start, stop)``, and why.
+
+    ``start`` and ``stop`` are positions in the track (mask frames), not source-frame numbers:
+    with an output frame interval, source frame ``frame_indices[start]`` starts the stretch.
+
+    Examples
+    --------
+    >>> issue = HealthIssue("lost", 6, 12, "empty for 6 frames")
+    >>> issue.to_json()
+    {'kind': 'lost', 'start': 6, 'stop': 12, 'detail': 'empty for 6 frames'}
+    >>> HealthIssue.from_json(issue.to_json()) == issue
+    True
+    """
 
     kind: IssueKind
     start: int
     stop: int
     detail: str
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the issue as a JSON-ready record.
+
+        Returns
+        -------
+        dict
+            ``{"kind", "start", "stop", "detail"}``.
+        """
+        return {"kind": self.kind, "start": self.start, "stop": self.stop, "detail": self.detail}
+
+    @classmethod
+    def from_json(cls, data: Any) -> HealthIssue:
+        """Rebuild an issue from `to_json`'s record (other keys are ignored).
+
+        Parameters
+        ----------
+        data
+            The record.
+
+        Returns
+        -------
+        HealthIssue
+            The issue.
+
+        Raises
+        ------
+        MaskError
+            ``data`` is not such a record.
+        """
+        try:
+            kind, start, stop = data["kind"], int(data["start"]), int(data["stop"])
+            detail = str(data["detail"])
+        except (TypeError, KeyError, ValueError):
+            raise MaskError(
+                f"a track health issue must be {{'kind', 'start', 'stop', 'detail'}}; got "
+                f"{data!r:.80}"
+            ) from None
+        if kind not in ISSUE_KINDS or not 0 <= start < stop:
+            raise MaskError(
+                f"a track health issue needs a kind in {', '.join(ISSUE_KINDS)} and frames "
+                f"0 <= start < stop; got {kind!r} over [{start}, {stop})"
+            )
+        return cls(kind=kind, start=start, stop=stop, detail=detail)
 
 
 @dataclass(frozen=True)
@@ -124,6 +189,10 @@ class TrackHealth:
             Some of ``"lost"``, ``"drift"``, ``"leak"``, ``"jump"`` (empty: a healthy track).
         """
         return {issue.kind for issue in self.issues}
+
+
+def _frames(count: int) -> str:
+    return f"{count} frame" if count == 1 else f"{count} frames"
 
 
 def _runs(flags: NDArray[np.bool_]) -> list[tuple[int, int]]:
@@ -190,11 +259,14 @@ def judge_track(
     track: TrackSeries,
     others: Mapping[str, TrackSeries],
     options: HealthOptions | None = None,
+    *,
+    name_neighbours: bool = False,
 ) -> TrackHealth:
     """Judge one object's series (see [`track_health`][sam2_autotrack.masks.track_health]).
 
     ``others`` are its neighbours' series by object id (the ids of ``track.taken``), in a fixed
-    order: a leak into the ``j``-th is reported as ``"other object #j"``.
+    order: a leak into the ``j``-th is reported as ``"other object #j"``, or by its id with
+    ``name_neighbours=True``.
 
     Parameters
     ----------
@@ -204,6 +276,8 @@ def judge_track(
         The other objects' series, by object id.
     options
         Thresholds; default [`HealthOptions`][sam2_autotrack.masks.HealthOptions]'s.
+    name_neighbours
+        Name a leak's neighbour by its object id instead of ``"other object #j"``.
 
     Returns
     -------
@@ -225,17 +299,32 @@ def judge_track(
                 issues.append(HealthIssue("lost", start, stop, f"empty for {stop - start} frames"))
 
     # drift: the area jumping several-fold within a few frames (both frames visible)
+    # (the stretch starts at the last visible frame that is still that far from the end one, so
+    # a one-frame swell is reported at that frame, not a window earlier)
     safe = np.maximum(areas, 1).astype(np.float64)
+
+    def fold(a: int, b: int) -> float:
+        return float(max(safe[b] / safe[a], safe[a] / safe[b]))
+
     t = 0
     while t < count:
         hit = None
         if present[t]:
             for u in range(t + 1, min(count, t + opts.drift_window + 1)):
-                ratio = max(safe[u] / safe[t], safe[t] / safe[u])
-                if present[u] and ratio >= opts.drift_ratio:
+                if present[u] and fold(t, u) >= opts.drift_ratio:
                     hit = u
-                    detail = f"area {areas[t]} → {areas[u]} px ({ratio:.1f}×) within {u - t} frames"
-                    issues.append(HealthIssue("drift", t, u + 1, detail))
+                    start = t
+                    while (
+                        present[start + 1]
+                        and start + 1 < u
+                        and fold(start + 1, u) >= opts.drift_ratio
+                    ):
+                        start += 1
+                    detail = (
+                        f"area x{fold(start, u):.1f} within {_frames(u - start)}, "
+                        f"{areas[start]} -> {areas[u]} px"
+                    )
+                    issues.append(HealthIssue("drift", start, u + 1, detail))
                     break
         t = hit + 1 if hit is not None else t + 1
 
@@ -268,9 +357,8 @@ def judge_track(
         for start, stop in _runs(flagged):
             if stop - start < opts.leak_frames:
                 continue
-            issues.append(
-                HealthIssue("leak", start, stop, f"grows into other object #{j} as it shrinks")
-            )
+            into = other_id if name_neighbours else f"other object #{j}"
+            issues.append(HealthIssue("leak", start, stop, f"grows into {into} as it shrinks"))
 
     issues.sort(key=lambda issue: (issue.start, issue.kind))
     unsure = np.zeros(count, dtype=bool)

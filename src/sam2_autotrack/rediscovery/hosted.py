@@ -39,6 +39,7 @@ from sam2_autotrack.backends.cost import CostReport
 from sam2_autotrack.backends.local.options import TrackerOptions
 from sam2_autotrack.backends.local.session import TrackingSession
 from sam2_autotrack.clicks import ClickSet
+from sam2_autotrack.masks.health_meter import health_to_json, measure_health
 from sam2_autotrack.masks.store import MaskSequence
 from sam2_autotrack.rediscovery.cover import covered, keyframes
 from sam2_autotrack.rediscovery.keyframe import KeyframeSearch
@@ -166,7 +167,7 @@ def rediscover_hosted(
     }
     cost = first.cost
     if not frames:
-        return dataclasses.replace(first, masks=sequences, info=info), None
+        return dataclasses.replace(first, masks=sequences, info=_judged(info, sequences)), None
 
     images = {f: read_frame(video, f) for f in frames}
 
@@ -190,6 +191,7 @@ def rediscover_hosted(
 
     found = _find_in_order(video, proposed, images, sequences, positions, search, every)
     if not found:
+        info = _judged(info, sequences)
         return dataclasses.replace(first, masks=sequences, info=info, cost=cost), None
 
     clicks = ClickSet.build(search.clicks, resolution_wh=first.resolution_wh)
@@ -264,7 +266,7 @@ def rediscover_hosted(
             frame_count=first.frame_count,
             prediction_ids=tuple(prediction_ids),
             predict_time=float(sum(known)) if len(known) == len(times) else None,
-            info=info,
+            info=_judged(info, sequences),
             cost=cost,
         ),
         ClickSet.build(chosen, resolution_wh=first.resolution_wh) if chosen else None,
@@ -322,6 +324,13 @@ def _find_in_order(
 
 _CARRY = TrackerOptions(work_max_side=240)
 """Propagation settings that carry earlier finds to the next keyframes (position only)."""
+
+
+def _judged(info: dict[str, Any], sequences: Mapping[str, MaskSequence]) -> dict[str, Any]:
+    """Return ``info`` with the track health of the final ``sequences`` (tracks ended, added)."""
+    if "health" not in info or set(info["health"]) != set(sequences) or info["last_frames"]:
+        info = {**info, "health": health_to_json(measure_health(sequences))}
+    return info
 
 
 def positions_before(indices: NDArray[np.int64], stop: int) -> int:

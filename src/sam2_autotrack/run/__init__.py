@@ -6,6 +6,8 @@
   [`write_tracks`][sam2_autotrack.run.write_tracks], [`load_run`][sam2_autotrack.load_run] (masks
   read lazily from the folder's ``masks_index/`` files); a folder whose run has not finished holds
   an ``INCOMPLETE`` marker ([`is_incomplete`][sam2_autotrack.run.is_incomplete]).
+- ``health``: track health in a run's words — `health_record` (what the manifest and
+  ``video_result.json`` keep), `health_summary` (the CLI's warning line per unsure object).
 - ``manifest``: ``manifest.json``, written last, secrets scrubbed —
   [`write_run_manifest`][sam2_autotrack.run.write_run_manifest].
 - [`export_run`][sam2_autotrack.export_run] (``exports``): a run's exports through
@@ -32,6 +34,7 @@ from sam2_autotrack.run.folder import (
     write_seed_stage,
     write_tracks,
 )
+from sam2_autotrack.run.health import health_record, health_summary, issue_frames
 from sam2_autotrack.run.jobs import VideoJob, completed_item, run_jobs
 from sam2_autotrack.run.manifest import (
     MANIFEST_NAME,
@@ -53,7 +56,10 @@ __all__ = [
     "completed_item",
     "dask_executor",
     "export_run",
+    "health_record",
+    "health_summary",
     "is_incomplete",
+    "issue_frames",
     "load_run",
     "read_manifest",
     "run_batch",

@@ -20,6 +20,8 @@ read from its PNGs instead.
 
 from __future__ import annotations
 
+import contextlib
+import json
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -33,9 +35,11 @@ from sam2_autotrack.backends.base import MaskProposals, ObjectTracks
 from sam2_autotrack.backends.cost import CostReport
 from sam2_autotrack.clicks import ClickSet
 from sam2_autotrack.errors import AutotrackError, ConfigError, ExportError, MaskError
+from sam2_autotrack.masks.health_meter import health_from_json, health_to_json
 from sam2_autotrack.masks.png import decode_mask, write_mask_png
 from sam2_autotrack.masks.store import MaskSequence
 from sam2_autotrack.masks.store_file import MASK_FILE_SUFFIX, open_mask_file, write_mask_file
+from sam2_autotrack.run.health import health_record
 from sam2_autotrack.run.manifest import read_manifest, scrub_secrets, video_info_from_json
 from sam2_autotrack.run.result import TrackResult
 from sam2_autotrack.selection.decisions import Selection
@@ -215,6 +219,7 @@ def write_tracks(run_dir: str | Path, result: TrackResult) -> list[Path]:
         "predict_time": tracks.predict_time,
         "info": _jsonable(tracks.info),
         "cost": result.cost.to_json(),
+        "health": health_record(result.health, tracks.frame_indices),
     }
     files = [write_json_atomic(out / "video_result.json", scrub_secrets(video_result))]
     frames = tracks.frame_indices.tolist()
@@ -239,6 +244,7 @@ def load_run(run_dir: str | Path) -> TrackResult:
     -------
     TrackResult
         Tracks, clicks, video and its properties, backend record and timings; ``run_dir`` set.
+        Its `health` is the one recorded in the manifest.
         The proposals and the selection are not loaded; the whole cost report (proposals
         included) is on the tracks. The masks are read from the folder's ``masks_index/`` files
         frame by frame when they are used (a frame read after the folder was overwritten by
@@ -271,8 +277,11 @@ def load_run(run_dir: str | Path) -> TrackResult:
         frame_count=int(manifest["tracks"]["frame_count"]),
         prediction_ids=tuple(manifest["tracks"].get("prediction_ids", ())),
         predict_time=manifest["tracks"].get("predict_time"),
-        info={"scene_cuts": list(manifest["tracks"].get("scene_cuts") or [])},
         cost=CostReport.from_json(manifest.get("cost")),
+        info={
+            **_recorded_health(run, manifest),
+            "scene_cuts": list(manifest["tracks"].get("scene_cuts") or []),
+        },
     )
     return TrackResult(
         tracks=tracks,
@@ -283,6 +292,24 @@ def load_run(run_dir: str | Path) -> TrackResult:
         timings=manifest.get("timings") or {},
         run_dir=run,
     )
+
+
+def _recorded_health(run: Path, manifest: Mapping[str, Any]) -> dict[str, Any]:
+    """``{"health": record}`` from the manifest (or an older folder's ``video_result.json``).
+
+    Empty when neither has it: the result then judges its masks when asked.
+    """
+    record = manifest["tracks"].get("health")
+    if record is None:
+        with contextlib.suppress(OSError, ValueError):
+            saved = json.loads((run / "video_result.json").read_text())
+            record = saved.get("health", saved.get("info", {}).get("health"))
+    if record is None:
+        return {}
+    try:
+        return {"health": health_to_json(health_from_json(record))}
+    except MaskError as exc:
+        raise ExportError(f"{run}: the recorded track health is damaged ({exc})") from None
 
 
 def _png_name(frame: int) -> str:

@@ -19,6 +19,7 @@ from typing import Any
 
 from sam2_autotrack._fs import file_sha256, write_json_atomic
 from sam2_autotrack.errors import ExportError
+from sam2_autotrack.run.health import health_record
 from sam2_autotrack.run.result import TrackResult
 from sam2_autotrack.video.probe import VideoInfo
 
@@ -170,7 +171,10 @@ def write_run_manifest(
 
     The input video is recorded by absolute path, SHA-256 and size (when it exists) and its probed
     properties; ``files`` are the files the run wrote; ``cost`` is the result's
-    [`CostReport`][sam2_autotrack.backends.CostReport] (predictions, frames uploaded, predict time).
+    [`CostReport`][sam2_autotrack.backends.CostReport] (predictions, frames uploaded, predict time);
+    ``tracks.health`` is the result's [`health`][sam2_autotrack.TrackResult.health]
+    (`health_record`: per object id, each issue's kind, mask-frame positions ``[start, stop)``,
+    detail and source ``frames`` ``[first, last]``; ``[]`` when healthy).
 
     Parameters
     ----------
@@ -210,6 +214,7 @@ def write_run_manifest(
             "first_frames": result.first_frames,
             "scene_cuts": list(result.scene_cuts),
             "rediscovered": list(tracks.info.get("rediscovered") or []),
+            "health": health_record(result.health, tracks.frame_indices),
         },
         timings=result.timings,
         files=files,

@@ -10,6 +10,7 @@ exports by [`export_run`][sam2_autotrack.run.export_run] (or
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -23,6 +24,8 @@ from sam2_autotrack.backends.base import MaskProposals, ObjectTracks
 from sam2_autotrack.backends.cost import CostReport
 from sam2_autotrack.clicks import ClickSet
 from sam2_autotrack.errors import ConfigError, MaskError, MaskSizeError
+from sam2_autotrack.masks.health import HealthIssue
+from sam2_autotrack.masks.health_meter import health_from_json, measure_health
 from sam2_autotrack.masks.store import MaskSequence
 from sam2_autotrack.masks.union import UnionSequence
 from sam2_autotrack.video.probe import VideoInfo
@@ -89,6 +92,8 @@ class TrackResult:
     (1, ('obj_1',), (2, 4, 6), [4, 4])
     >>> r.replace(timings={"track": 1.5}).timings
     {'track': 1.5}
+    >>> r.health
+    {'obj_1': ()}
     """
 
     tracks: ObjectTracks
@@ -368,6 +373,32 @@ class TrackResult:
             One ``(H, W)`` union per tracked frame, computed on demand.
         """
         return UnionSequence(self.tracks.masks.values())
+
+    @functools.cached_property
+    def health(self) -> dict[str, tuple[HealthIssue, ...]]:
+        """Per object id, the stretches of its track not to trust; ``()`` is a healthy track.
+
+        Each `HealthIssue` is a ``kind`` — ``"lost"`` (empty for
+        many frames), ``"drift"`` (area changing several-fold within a few frames), ``"leak"``
+        (growing into a neighbour that shrinks), ``"jump"`` (centroid teleporting) — over mask
+        frames ``[start, stop)`` (positions in `frame_indices`), with a ``detail``. It is
+        the backend's record (``tracks.info["health"]``, measured as it tracked), restored from
+        the run folder by `load_run`, or — for a result built from
+        arrays — judged from the masks the first time it is asked for (one frame at a time,
+        `measure_health` with its default thresholds).
+
+        Raises
+        ------
+        MaskError
+            The recorded health is malformed.
+        """
+        recorded = self.tracks.info.get("health")
+        if recorded is not None:
+            health = health_from_json(recorded)
+            if set(health) == set(self.object_ids):
+                return {oid: health[oid] for oid in self.object_ids}
+        measured = measure_health(self.tracks.masks)
+        return {oid: measured[oid].issues for oid in self.object_ids}
 
     def areas(self) -> dict[str, NDArray[np.int64]]:
         """Return each object's mask area in pixels per mask frame (drift shows up as a jump).

@@ -35,7 +35,7 @@ from sam2_autotrack.backends.local.proposals import propose_masks
 from sam2_autotrack.backends.local.session import TrackingSession
 from sam2_autotrack.clicks import ClickSet
 from sam2_autotrack.errors import BackendError, ClickError, MaskError
-from sam2_autotrack.masks.health import judge_track
+from sam2_autotrack.masks.health_meter import health_to_json, judge_tracks
 from sam2_autotrack.masks.series import TrackMeter
 from sam2_autotrack.masks.validate import as_mask, as_rgb_image
 from sam2_autotrack.video.reader import iter_frames, read_frame
@@ -383,15 +383,8 @@ class LocalBackend:
 def _health_report(meter: TrackMeter, object_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
     """Track health of every object (see `LocalBackend.track`), JSON-ready."""
     series = meter.series()
-    report: dict[str, list[dict[str, Any]]] = {}
-    for oid in object_ids:
-        others = {other: series[other] for other in object_ids if other != oid}
-        verdict = judge_track(series[oid], others)
-        report[oid] = [
-            {"kind": i.kind, "start": i.start, "stop": i.stop, "detail": i.detail}
-            for i in verdict.issues
-        ]
-    return report
+    verdicts = judge_tracks({oid: series[oid] for oid in object_ids})
+    return health_to_json(verdicts)
 
 
 def _later_health(session: TrackingSession, step: int) -> dict[str, list[dict[str, Any]]]:
@@ -405,9 +398,9 @@ def _later_health(session: TrackingSession, step: int) -> dict[str, list[dict[st
         sequence = session.sequences[oid]
         for index in range(first, stop):
             meter.add(sequence[index][None, ::step, ::step])
-        verdict = judge_track(meter.series()[oid], {})
+        issues = health_to_json(judge_tracks({oid: meter.series()[oid]}))[oid]
         report[oid] = [
-            {"kind": i.kind, "start": i.start + first, "stop": i.stop + first, "detail": i.detail}
-            for i in verdict.issues
+            {**issue, "start": issue["start"] + first, "stop": issue["stop"] + first}
+            for issue in issues
         ]
     return report

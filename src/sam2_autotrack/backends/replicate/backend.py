@@ -50,6 +50,7 @@ from sam2_autotrack.backends.replicate.strategies import (
 from sam2_autotrack.backends.replicate.upload import PreparedVideo, prepare_upload
 from sam2_autotrack.clicks import ClickSet
 from sam2_autotrack.errors import ClickError, ConfigError, MaskError, VideoNotFoundError
+from sam2_autotrack.masks.health_meter import health_to_json, measure_health
 from sam2_autotrack.masks.png import decode_mask
 from sam2_autotrack.masks.validate import as_rgb_image
 from sam2_autotrack.video.probe import probe_video
@@ -373,6 +374,15 @@ output_quality=80)
         [`MaskSequence`][sam2_autotrack.masks.MaskSequence]. The returned tracks carry a
         [`CostReport`][sam2_autotrack.backends.CostReport] of every prediction made.
 
+        ``info["health"]`` is, as the local engine's, per object id the stretches where the track
+        should not be trusted: each ``{"kind", "start", "stop", "detail"}`` with ``kind`` one of
+        ``"lost"``, ``"drift"``, ``"leak"``, ``"jump"`` and ``start``/``stop`` mask-frame positions
+        (an empty list is a healthy track). It is judged by
+        [`measure_health`][sam2_autotrack.masks.measure_health] on the final masks of every
+        strategy (after the split and any stitched re-run), read back one frame at a time and
+        subsampled to at most 480 pixels on the longest side; ``info["health_seconds"]`` is what
+        it cost.
+
         Parameters
         ----------
         video
@@ -441,6 +451,10 @@ output_quality=80)
                 masks, costs = tracking.separately(prepared, clicks, extra)
             else:
                 masks, costs, info = tracking.union(prepared, clicks, strategy, extra)
+        # Track health, on the final masks (after any split and stitch), one frame at a time.
+        judged = time.perf_counter()
+        info["health"] = health_to_json(measure_health(masks))
+        info["health_seconds"] = round(time.perf_counter() - judged, 4)
         k = self.video_inputs.output_frame_interval
         count = len(next(iter(masks.values())))
         times = [c.predict_time for c in costs if c.predict_time is not None]
