@@ -198,3 +198,11 @@ def test_the_cli_closes_the_backend_it_made_even_when_the_run_fails(
     status = main(["track", "a.mp4", "--out", str(tmp_path / "o"), "--seeds-per-object", "0"])
     assert status == 2, "an invalid option is a usage error"
     assert len(closed) == 1, "a bad option fails before a backend is made"
+
+
+def test_rediscovery_is_on_by_default_every_two_seconds_and_zero_turns_it_off() -> None:
+    with AutoTracker("local") as tracker:
+        assert tracker.rediscovery is not None
+        assert tracker.rediscovery.frames_between(25.0) == 50
+    with AutoTracker("local", rediscover=0) as tracker:
+        assert tracker.rediscovery is None

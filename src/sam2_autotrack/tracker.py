@@ -105,7 +105,10 @@ class AutoTracker:
         Re-discovery of objects that appear after frame 0 (entering, or after a scene cut): a
         keyframe spacing in frames, ``"auto"`` (2 s of video), a
         [`RediscoveryOptions`][sam2_autotrack.rediscovery.RediscoveryOptions] or a dict of its
-        fields; ``None``/``0`` (default): off.
+        fields. Default ``"auto"``: a keyframe every 2 s of video and the first frame of every
+        shot (on Replicate each keyframe is one ``meta/sam-2`` prediction, and each keyframe
+        that finds objects one more trimmed ``meta/sam-2-video`` prediction); ``None``/``0``:
+        off, only the objects of frame 0.
 
     Examples
     --------
@@ -125,7 +128,7 @@ class AutoTracker:
         progress: ProgressCallback | None = None,
         stream: TextIO | None = None,
         detector: Detector | None = None,
-        rediscover: RediscoveryOptions | dict[str, Any] | int | str | None = None,
+        rediscover: RediscoveryOptions | dict[str, Any] | int | str | None = "auto",
     ) -> None:
         if detector is not None and not isinstance(detector, Detector):
             raise ConfigError(

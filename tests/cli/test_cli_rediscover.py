@@ -12,9 +12,10 @@ from sam2_autotrack.cli import build_parser, main
 from sam2_autotrack.cli.settings import rediscover_option
 
 
-def test_the_flag_is_off_by_default_and_takes_frames_or_auto() -> None:
+def test_the_flag_is_auto_by_default_and_takes_frames_or_auto_or_zero() -> None:
     args = build_parser().parse_args(["track", "v.mp4", "--out", "o"])
-    assert rediscover_option(args.rediscover_every) is None
+    assert rediscover_option(args.rediscover_every).every == "auto"  # type: ignore[union-attr]
+    assert rediscover_option("0") is None
     assert rediscover_option("12").every == 12  # type: ignore[union-attr]
     assert rediscover_option("auto").every == "auto"  # type: ignore[union-attr]
 

@@ -149,7 +149,7 @@ def _add_selection_flags(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument(
         "--rediscover-every",
-        default="0",
+        default="auto",
         metavar="N",
         help="look for objects that appear later every N frames and after every scene cut, and "
         "track them too ('auto': every 2 seconds; 0: off, only frame-0 objects)",
