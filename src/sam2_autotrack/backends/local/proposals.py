@@ -27,12 +27,15 @@ The embedded engine's answer to SAM 2's automatic mask generator:
    (moving blobs and their figure-ground cuts) join the superpixel ones, and every candidate's
    score gains from moving unlike its surroundings and loses when it is a static pattern
    element (colour repeat) or a static backdrop reaching two borders
-   (:mod:`~sam2_autotrack.backends.local.scoring`).
+   (:mod:`~sam2_autotrack.backends.local.scoring`). With ``motion_segments`` (the default),
+   the superpixels that move unlike the camera are cut into segments that join the subject
+   candidates and give the motion cue (:mod:`~sam2_autotrack.backends.local.motion_segments`).
 6. Best first, a candidate nested in a better one (a part or duplicate) or swallowing a clearly
    better one (object plus background) is dropped; one swallowing a barely better one replaces
    it (the whole of which it is a part). The proposals are nearly disjoint, except the subject
    candidates, which overlap their parts on purpose: the selection decides
-   (:mod:`~sam2_autotrack.backends.local.pruning`).
+   (:mod:`~sam2_autotrack.backends.local.pruning`). With motion measured, a candidate holding
+   two candidates that move unlike each other is a group of objects, not one, and is dropped.
 
 One job per module: :mod:`~sam2_autotrack.backends.local.features` (per-pixel features),
 :mod:`~sam2_autotrack.backends.local.superpixels` (merging), ``scoring``, ``cues``, ``pruning``;
@@ -157,7 +160,7 @@ def propose_masks(
         scored += score_candidates(
             candidates, labels, int(labels.max()) + 1, features, edge, residual, opts, cues
         )
-    masks_work, scores = prune(scored, opts, (wh, ww))
+    masks_work, scores = prune(scored, opts, (wh, ww), residual)
     if masks_work:
         stack = np.stack(masks_work)
         if scale < 1:
