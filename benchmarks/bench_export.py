@@ -2,13 +2,13 @@
 
 One run, printed as ratios (lower is better):
 
-* ``overlay + union alpha``: :func:`write_exports` with ``alpha="webm", overlay=True`` at the
+* ``overlay + union alpha``: `write_exports` with ``alpha="webm", overlay=True`` at the
   default preset, against ffmpeg alone encoding the very same frames with the same settings
   (target <= 1.5x). The frames the library hands its encoders are captured once (an ffmpeg
   wrapper tees each encoder's stdin to a file, untimed), then ffmpeg is timed encoding those files
   with the captured arguments — its own default threading, the two encodes one after the other
   (and, for reference, both at once).
-* ``per-object alpha``: three per-object alpha videos in one call (:func:`write_alpha_videos`)
+* ``per-object alpha``: three per-object alpha videos in one call (`write_alpha_videos`)
   against one union alpha video written the same way (target <= 2x); and, for reference, the
   three videos again with ``clear_hidden=False`` (the source picture kept where the alpha hides
   it, the behaviour before this option): time and total file size.

@@ -11,7 +11,7 @@ every frame, every ground-truth object (late-entering ones included), prediction
 script prints the means over that clip's objects; the final row averages over **all objects of
 all clips** (``aggregate``), as the DAVIS benchmark does, and names the protocol. The selection
 keeps the library's defaults (calibrated objectness, at most 10 objects) unless told otherwise.
-:func:`run_suite` is importable (``bench_families`` puts the suite beside the families).
+`run_suite` is importable (``bench_families`` puts the suite beside the families).
 
 Run::
 

@@ -2,8 +2,8 @@
 
 Prints frames per second of
 
-* ``propagator``: :class:`LabelPropagator` steps on frames already in memory (the engine itself);
-* ``track()``: the whole :meth:`LocalBackend.track` call on an H.264 file (decode + initial
+* ``propagator``: `LabelPropagator` steps on frames already in memory (the engine itself);
+* ``track()``: the whole `LocalBackend.track` call on an H.264 file (decode + initial
   regions + propagation), frames after the first divided by wall time;
 * ``track() with re-discovery``: the same with re-discovery at the default keyframe spacing
   (two seconds of video: a downscaled keyframe proposal every 50 frames);

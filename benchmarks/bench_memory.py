@@ -8,7 +8,7 @@ printed as ratios *long / short* of the same job:
   bigbuckbunny (1280×720, 132 frames) and on the same clip looped ``--loops`` times with the
   bundled ffmpeg (``-stream_loop``, stream copy: 1,320 frames), with no export and with every
   export (alpha WebM, overlay MP4, COCO JSON, palette PNGs);
-* ``read``: reading the long and short run folders back — :func:`~sam2_autotrack.run.load_run`,
+* ``read``: reading the long and short run folders back — `load_run`,
   every frame through ``iter_masks()``, the union through its view, ``area_plot``, a
   ``filmstrip`` and the DAVIS evaluation of the run against itself;
 * ``replicate``: the same ``track()`` through the Replicate backend against the tests'

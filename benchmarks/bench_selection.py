@@ -3,7 +3,7 @@
 Both run in this process on the same SAM 2-like proposals (``benchmarks/proposals.py``, 1920×1080,
 62 masks by default):
 
-- **ours**: :func:`sam2_autotrack.select_objects` then :func:`clicks_from_selection`
+- **ours**: `sam2_autotrack.select_objects` then `clicks_from_selection`
   (analysis grid, bounding-box-culled pairwise tests, full-resolution cleaning of the chosen masks
   only, seeds on bounding-box crops);
 - **naive**: the seed script's approach, written out below -- per-mask ``skimage`` label +

@@ -24,9 +24,11 @@ Run::
 from __future__ import annotations
 
 import argparse
+import functools
 import itertools
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +48,7 @@ from sam2_autotrack.video import read_frame
 
 
 def _cached_proposals(
-    clip: Any, workdir: Path, backend: LocalBackend, cache: Path | None, key: str
+    make: Callable[[], Any], workdir: Path, backend: LocalBackend, cache: Path | None, key: str
 ) -> tuple[NDArray[np.uint8], NDArray[np.bool_], NDArray[np.float64], list[NDArray[np.bool_]]]:
     """Frame 0, proposal masks and scores, and the frame-0 truth of one clip (cached by key)."""
     path = cache / f"{key}.npz" if cache is not None else None
@@ -57,6 +59,7 @@ def _cached_proposals(
         gt_shape = tuple(int(v) for v in data["gt_shape"])
         gt_all = np.unpackbits(data["gt"], count=int(np.prod(gt_shape))).reshape(gt_shape) > 0
         return data["first"], masks, data["scores"], list(gt_all)
+    clip = make()
     files = clip.write(workdir)
     first = read_frame(files.video_path, 0)
     proposals = backend.propose(first, video=files.video_path)
@@ -78,9 +81,13 @@ def _cached_proposals(
 
 
 def _rows(
-    clip: Any, workdir: Path, backend: LocalBackend, cache: Path | None = None, key: str = ""
+    make: Callable[[], Any],
+    workdir: Path,
+    backend: LocalBackend,
+    cache: Path | None = None,
+    key: str = "",
 ) -> tuple[list[list[float]], list[int]]:
-    first, masks, scores, gt = _cached_proposals(clip, workdir, backend, cache, key)
+    first, masks, scores, gt = _cached_proposals(make, workdir, backend, cache, key)
     selection = select_objects(masks, scores=scores, image_rgb=first, options=SelectionOptions())
     feats: list[list[float]] = []
     labels: list[int] = []
@@ -113,13 +120,17 @@ def fit_logistic(
     return w
 
 
-def _families(spec: str) -> list[tuple[str, Any]]:
-    """``(key, clip)`` of every family at the tuning seeds ``lo-hi`` (never held-out seeds)."""
+def _families(spec: str) -> list[tuple[str, Callable[[], Any]]]:
+    """``(key, make clip)`` of every family at the tuning seeds ``lo-hi`` (never held-out seeds).
+
+    The clips are drawn when needed (and not at all when cached): holding 70 drawn clips at
+    once takes gigabytes.
+    """
     lo, hi = (int(v) for v in spec.split("-"))
     if hi >= HELD_OUT_SEED_START:
         raise SystemExit("family seeds >= 1000 are held out; tune on seeds below 1000 only")
     return [
-        (f"{family}_{seed}", make_family_clip(family, seed))
+        (f"{family}_{seed}", functools.partial(make_family_clip, family, seed))
         for family in FAMILIES
         for seed in range(lo, hi + 1)
     ]
@@ -141,17 +152,22 @@ def main(argv: list[str] | None = None) -> int:
         x, y = data["x"], data["y"]
     else:
         backend = LocalBackend()
-        clips: list[tuple[str, Any]] = []
+        clips: list[tuple[str, Callable[[], Any]]] = []
         for seed in args.seeds:
             clips += [
-                (f"suite_{n}_{seed}", make_clip(n, frame_count=args.frames, rng=seed))
+                (
+                    f"suite_{n}_{seed}",
+                    functools.partial(make_clip, n, frame_count=args.frames, rng=seed),
+                )
                 for n in SYNTHETIC_SUITE
             ]
         for seed in args.small_seeds:
             clips += [
                 (
                     f"suite_{n}_{seed}_small",
-                    make_clip(n, frame_count=args.frames, rng=seed, resolution_wh=(320, 240)),
+                    functools.partial(
+                        make_clip, n, frame_count=args.frames, rng=seed, resolution_wh=(320, 240)
+                    ),
                 )
                 for n in SYNTHETIC_SUITE
             ]
@@ -162,8 +178,8 @@ def main(argv: list[str] | None = None) -> int:
         feats: list[list[float]] = []
         labels: list[int] = []
         with tempfile.TemporaryDirectory() as tmp:
-            for k, (key, clip) in enumerate(clips):
-                f, lab = _rows(clip, Path(tmp) / f"c{k}", backend, args.cache, key)
+            for k, (key, make) in enumerate(clips):
+                f, lab = _rows(make, Path(tmp) / f"c{k}", backend, args.cache, key)
                 feats += f
                 labels += lab
                 print(

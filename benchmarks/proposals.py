@@ -2,7 +2,7 @@
 
 A SAM 2 automatic mask generator returns, on a typical frame, the real objects plus a lot of noise:
 near-duplicates of each object (slightly shifted, eroded or dilated), parts of objects (a head, a
-wheel), large background slabs (sky, floor, a wall) and specks. :func:`make_proposals` draws such a
+wheel), large background slabs (sky, floor, a wall) and specks. `make_proposals` draws such a
 set with OpenCV at any resolution (1920×1080 by default) from one integer seed, and says which
 proposal is which, so a benchmark can both time a selector and check what it picked.
 

@@ -76,7 +76,7 @@ def select_objects(
       out of a larger region and most of its outline has no step at all (the image border is
       ignored);
     - the borders touched (a bounded subject's count as none: the backdrop rule judged them), the
-      share of the outline on the frame border, the log area fraction;
+      share of the outline on the frame border, the log area fraction (bounded to 0.1-3 %);
     - the *enclosed* fraction = the largest share of the proposal's area lying inside a hole of
       another candidate (a proposal that survived the speck and background rules), e.g. the
       background disc seen through a ring.

@@ -16,6 +16,11 @@ from numpy.typing import NDArray
 
 from sam2_autotrack.backends.local.features import REPEAT_BIN_COUNT, colour_bins
 from sam2_autotrack.backends.local.motion import residual_motion
+from sam2_autotrack.backends.local.motion_segments import (
+    aligned_difference,
+    motion_map,
+    motion_segments,
+)
 from sam2_autotrack.backends.local.options import ProposalOptions
 from sam2_autotrack.backends.local.subjects import (
     border_contrast_saliency,
@@ -62,7 +67,9 @@ def subject_cues(
     The cues are measured on a copy of ``work`` (frame 0 at the working resolution, its 8-bit
     Lab version ``lab_image``) at most 320 px on its longest side: saliency always; with
     ``video_frames`` (the frames after frame 0, any size), the motion evidence of the frames up
-    to the first scene cut and the moving subjects it gives; with ``centre_subject`` and
+    to the first scene cut and the moving subjects it gives (with ``motion_segments``, the
+    superpixels moving unlike the camera, `motion_segments`,
+    give the ``moving`` cue and candidates too); with ``centre_subject`` and
     ``salient_subjects``, those candidates too. The colour bins are taken at the working
     resolution.
 
@@ -88,10 +95,24 @@ def subject_cues(
             for f in follow
         ]
         stack = np.stack(shots)
-        motion = residual_motion(stack[: first_cut(stack)])
+        shot = stack[: first_cut(stack)]
+        motion = residual_motion(shot)
         if motion is not None:
             candidates += moving_subjects(small, motion.evidence, saliency)
             moving = _up(motion.evidence >= opts.moving_evidence, (ww, wh))
+            if opts.motion_segments:
+                superpixels = motion_map(small, motion.evidence, aligned_difference(shot))
+                # a segment the flow does not see moving is the aligned difference's false alarm
+                # (background an object is about to cover, a lighting change)
+                candidates += [
+                    segment
+                    for segment in motion_segments(small, superpixels)
+                    if float(np.median(motion.evidence[segment])) >= opts.moving_evidence
+                ]
+                # moving: the superpixel model says so and the flow does not say static
+                # (background that an object is about to cover differs, but has no flow)
+                half = motion.evidence >= 0.5 * opts.moving_evidence
+                moving = _up((superpixels.probability >= 0.5) & half, (ww, wh))
     if opts.centre_subject:
         centre = centre_subject(small)
         if centre is not None:

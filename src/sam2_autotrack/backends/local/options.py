@@ -143,6 +143,16 @@ class ProposalOptions(Options):
         Share of a candidate's pixels moving unlike the camera below which it counts as static
         for ``repeat_weight`` and ``static_backdrop_weight``. Without later frames every
         candidate is static.
+    motion_segments
+        With later frames, find the objects by their motion
+        (`motion_segments`): the SLIC superpixels of frame 0
+        that move unlike the camera (flow evidence and camera-compensated frame differencing,
+        combined per superpixel by a fitted logistic model) are cut from the rest with a graph
+        cut, each connected segment (refined by GrabCut) is a subject candidate, and these
+        superpixels, not the raw flow evidence, are the ``moving`` cue of the scores. Segments
+        that move together become one candidate whatever their colours; outlines follow
+        superpixel edges instead of the flow's halo (on textured backgrounds coloured like the
+        objects, motion is what tells them apart).
     centre_subject
         Also propose the figure-ground cut of the frame's centre: GrabCut started from a
         rectangle 10 % in from the left and right borders and 6 % from the top and bottom
@@ -202,6 +212,7 @@ class ProposalOptions(Options):
     static_motion: Annotated[float, Field(ge=0, le=1)] = 0.15
     static_backdrop_weight: Annotated[float, Field(ge=0, le=1)] = 0.3
     centre_subject: bool = False
+    motion_segments: bool = True
 
 
 class TrackerOptions(Options):

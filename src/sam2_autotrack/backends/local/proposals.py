@@ -27,12 +27,15 @@ The embedded engine's answer to SAM 2's automatic mask generator:
    (moving blobs and their figure-ground cuts) join the superpixel ones, and every candidate's
    score gains from moving unlike its surroundings and loses when it is a static pattern
    element (colour repeat) or a static backdrop reaching two borders
-   (`scoring`).
+   (`scoring`). With ``motion_segments`` (the default),
+   the superpixels that move unlike the camera are cut into segments that join the subject
+   candidates and give the motion cue (`motion_segments`).
 6. Best first, a candidate nested in a better one (a part or duplicate) or swallowing a clearly
    better one (object plus background) is dropped; one swallowing a barely better one replaces
    it (the whole of which it is a part). The proposals are nearly disjoint, except the subject
    candidates, which overlap their parts on purpose: the selection decides
-   (`pruning`).
+   (`pruning`). With motion measured, a candidate holding
+   two candidates that move unlike each other is a group of objects, not one, and is dropped.
 
 One job per module: `features` (per-pixel features),
 `superpixels` (merging), ``scoring``, ``cues``, ``pruning``;
@@ -158,7 +161,7 @@ def propose_masks(
         scored += score_candidates(
             candidates, labels, int(labels.max()) + 1, features, edge, residual, opts, cues
         )
-    masks_work, scores = prune(scored, opts, (wh, ww))
+    masks_work, scores = prune(scored, opts, (wh, ww), residual)
     if masks_work:
         stack = np.stack(masks_work)
         if scale < 1:

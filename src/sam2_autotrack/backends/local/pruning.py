@@ -8,11 +8,74 @@ from numpy.typing import NDArray
 from sam2_autotrack.backends.local.options import ProposalOptions
 from sam2_autotrack.backends.local.scoring import Candidate
 
-__all__ = ["prune"]
+__all__ = ["drop_groups", "prune"]
+
+
+def _motion_of(cand: Candidate, residual: NDArray[np.float32]) -> NDArray[np.float64] | None:
+    """Median residual motion of a candidate, ``None`` when under 30 % of it is trusted."""
+    bottom, right = cand.top + cand.crop.shape[0], cand.left + cand.crop.shape[1]
+    inside = residual[cand.top : bottom, cand.left : right][cand.crop]
+    inside = inside[~np.isnan(inside[:, 0])]
+    if len(inside) < 0.3 * cand.area:
+        return None
+    return np.median(inside, axis=0).astype(np.float64)
+
+
+def _adds_only_a_rim(subject: Candidate, other: Candidate, opts: ProposalOptions) -> bool:
+    """Whether ``subject`` is a scored-no-better ``other`` plus a margin (60 % of it is ``other``).
+
+    A subject candidate earns its place by joining parts or finding what the others missed; one
+    that is a single better (or equal) candidate plus a rim (the flow's halo, a loose cut) would
+    only compete with it.
+    """
+    shared = subject.overlap(other)
+    return (
+        other.score >= subject.score
+        and shared >= opts.nested_fraction * other.area
+        and shared >= 0.6 * subject.area
+    )
+
+
+def drop_groups(
+    kept: list[Candidate], residual: NDArray[np.float32] | None, opts: ProposalOptions
+) -> list[Candidate]:
+    """Drop every candidate holding two candidates that move unlike each other (a group).
+
+    A candidate is one object only if what is inside it moves as one: when two of the other
+    candidates lie in it (``nested_fraction`` of their area) and their median motions relative
+    to the camera (``residual``, the flow minus the camera's) differ by at least ``moving_px``
+    and by at least half the faster one's speed, it is two objects merged (touching objects, a
+    moving blob spanning neighbours) and is dropped; its parts stay. Parts that move together
+    (a face and a shirt) keep their whole. Without ``residual`` nothing is dropped.
+    """
+    if residual is None:
+        return kept
+    motion = [_motion_of(c, residual) for c in kept]
+    out = []
+    for whole in kept:
+        inside = [
+            m
+            for part, m in zip(kept, motion, strict=True)
+            if part is not whole
+            and m is not None
+            and part.area < whole.area
+            and whole.overlap(part) >= opts.nested_fraction * part.area
+        ]
+        apart = any(
+            np.hypot(*(a - b)) >= max(opts.moving_px, 0.5 * max(np.hypot(*a), np.hypot(*b)))
+            for k, a in enumerate(inside)
+            for b in inside[k + 1 :]
+        )
+        if not apart:
+            out.append(whole)
+    return out
 
 
 def prune(
-    scored: list[Candidate], opts: ProposalOptions, shape: tuple[int, int]
+    scored: list[Candidate],
+    opts: ProposalOptions,
+    shape: tuple[int, int],
+    residual: NDArray[np.float32] | None = None,
 ) -> tuple[list[NDArray[np.bool_]], list[float]]:
     """Keep the best candidates, nearly disjoint; return their full masks and confidences.
 
@@ -20,9 +83,11 @@ def prune(
     duplicate, ``nested_fraction``) or swallowing a clearly better one (object plus background)
     is dropped; one swallowing a barely better one (``whole_margin``) replaces it, as the whole of
     which it is a part. Subject candidates bypass this: they overlap the others on purpose (a
-    whole and its parts) and only their own near-duplicates are dropped; they take their places
-    among the ``max_proposals``. The confidence maps ``min_score`` to 0 and
-    ``min_score + confidence_span`` to 1.
+    whole and its parts) and only their own near-duplicates and those that are a better-scored
+    candidate plus a rim are dropped; they take their places among the ``max_proposals``. The
+    confidence maps ``min_score`` to 0 and ``min_score + confidence_span`` to 1. With the
+    ``residual`` motion, a candidate holding two that move unlike each other is dropped
+    (`drop_groups`).
     """
     ordered = sorted((c for c in scored if not c.subject), key=lambda c: (-c.score, c.area))
     kept: list[Candidate] = []
@@ -52,9 +117,12 @@ def prune(
     # decides between them; only their own near-duplicates are dropped here
     subjects: list[Candidate] = []
     for cand in sorted((c for c in scored if c.subject), key=lambda c: (-c.score, c.area)):
-        if all(cand.overlap(other) < 0.9 * max(cand.area, other.area) for other in subjects + kept):
+        if all(
+            cand.overlap(other) < 0.9 * max(cand.area, other.area) for other in subjects + kept
+        ) and not any(_adds_only_a_rim(cand, other, opts) for other in kept):
             subjects.append(cand)
     kept = kept[: max(0, opts.max_proposals - len(subjects))] + subjects
+    kept = drop_groups(kept, residual, opts)
     kept.sort(key=lambda c: (-c.score, c.area))
     # report a calibrated confidence: min_score maps to 0, min_score + confidence_span to 1
     confidence = [

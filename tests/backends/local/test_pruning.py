@@ -1,0 +1,56 @@
+"""Pruning: a candidate holding two candidates that move unlike each other is a group, not one."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sam2_autotrack.backends.local import ProposalOptions
+from sam2_autotrack.backends.local.pruning import drop_groups
+from sam2_autotrack.backends.local.scoring import Candidate
+
+
+def _candidate(mask: np.ndarray, score: float, *, subject: bool = False) -> Candidate:
+    return Candidate(score, int(mask.sum()), 0, 0, mask, subject=subject)
+
+
+def _scene() -> tuple[Candidate, Candidate, Candidate, np.ndarray]:
+    left = np.zeros((60, 100), dtype=bool)
+    left[20:40, 10:40] = True
+    right = np.zeros((60, 100), dtype=bool)
+    right[20:40, 42:80] = True
+    blob = np.zeros((60, 100), dtype=bool)
+    blob[15:45, 5:85] = True  # both, and a margin: a moving blob spanning two neighbours
+    residual = np.zeros((60, 100, 2), dtype=np.float32)
+    return (
+        _candidate(left, 0.9),
+        _candidate(right, 0.85),
+        _candidate(blob, 0.95, subject=True),
+        residual,
+    )
+
+
+def test_a_whole_holding_parts_that_move_apart_is_dropped() -> None:
+    left, right, blob, residual = _scene()
+    residual[:, :41] = (3.0, 0.0)  # the left object moves right
+    residual[:, 41:] = (-2.5, 1.0)  # the right one left and down
+    kept = drop_groups([blob, left, right], residual, ProposalOptions())
+    assert kept == [left, right]
+
+
+def test_a_whole_whose_parts_move_together_stays() -> None:
+    # a face and a shirt moving alike are parts of one subject: the whole is kept
+    left, right, blob, residual = _scene()
+    residual[:] = (3.0, 0.5)
+    residual[:, 41:] += (0.4, 0.2)  # a little flow noise
+    assert drop_groups([blob, left, right], residual, ProposalOptions()) == [blob, left, right]
+    # static parts: nothing to tell them apart either
+    residual[:] = 0.0
+    assert drop_groups([blob, left, right], residual, ProposalOptions()) == [blob, left, right]
+
+
+def test_without_motion_or_with_untrusted_flow_nothing_is_dropped() -> None:
+    left, right, blob, residual = _scene()
+    assert drop_groups([blob, left, right], None, ProposalOptions()) == [blob, left, right]
+    residual[:, :41] = (3.0, 0.0)
+    residual[:, 41:] = np.nan  # the right part's flow failed the forward-backward check
+    assert drop_groups([blob, left, right], residual, ProposalOptions()) == [blob, left, right]
