@@ -131,3 +131,19 @@ def test_rim_and_filled_hole_predicates() -> None:
     assert not is_rim(clean, boxes, 0, 2, 0.5)
     assert fills_holes_of(clean, boxes, 3, 4)
     assert not fills_holes_of(clean, boxes, 0, 1)
+
+
+def test_a_confident_band_along_two_borders_is_background_a_corner_subject_is_not() -> None:
+    # a wall: down the whole left side and onto the floor; a subject: in the bottom-left corner
+    wall = box(0, 40, 40, H)  # 83 % of the left border, touches the bottom too
+    subject = box(0, 150, 90, H)  # 38 % of the left border, 28 % of the bottom
+    confident = np.array([0.95])
+    walls = select_objects(wall[None], scores=confident)
+    assert decision_map(walls) == {0: "background"}
+    assert "not a bounded subject" in walls.decisions[0].reason
+    assert decision_map(select_objects(subject[None], scores=confident)) == {0: "kept"}
+    # the band test is what turns the confident wall down
+    lenient = SelectionOptions(subject_max_band_fraction=1.0)
+    assert decision_map(select_objects(wall[None], scores=confident, options=lenient)) == {
+        0: "kept"
+    }

@@ -132,7 +132,16 @@ def measure_proposals(
         on_border = border_fraction(raw, runs)
         model = None if model_scores is None else float(np.clip(model_scores[i], 0.0, 1.0))
         backdrop_like = is_backdrop_like(len(touched), raw_fraction, opts)
-        bounded_subject = is_bounded_subject(len(touched), on_border, model, opts)
+        grid_h, grid_w = small[i].shape
+        lengths = (grid_w, grid_w, grid_h, grid_h)  # top, bottom, left, right
+        band = max(
+            (r / n for name, r, n in zip(BORDER_NAMES, runs, lengths, strict=True)
+             if name in touched),
+            default=0.0,
+        )  # fmt: skip
+        bounded_subject = is_bounded_subject(
+            len(touched), on_border, model, opts, band_fraction=band
+        )
         verdict = background_rule(
             raw_fraction,
             touched,

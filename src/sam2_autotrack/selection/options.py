@@ -80,6 +80,10 @@ class SelectionOptions(Options):
         See ``large_area_fraction`` (default 0.8).
     subject_max_border_fraction
         See ``large_area_fraction`` (default 0.55).
+    subject_max_band_fraction
+        A backdrop-like proposal running along at least this share of one of the borders it
+        touches is a *band* -- a wall, a floor, a strip of sky cut by the frame on two sides --
+        and never a bounded subject, however confident the mask generator is (default 0.7).
     max_objects
         Keep at most this many objects (default 10). A cap only: with
         ``objectness="calibrated"`` a proposal below ``min_objectness`` is never kept.
@@ -152,6 +156,7 @@ class SelectionOptions(Options):
     large_area_fraction: float = Field(0.3, gt=0.0, le=1.0)
     subject_min_score: float = Field(0.8, ge=0.0, le=1.0)
     subject_max_border_fraction: float = Field(0.55, ge=0.0, le=1.0)
+    subject_max_band_fraction: float = Field(0.7, gt=0.0, le=1.0)
     max_objects: int = Field(10, ge=1)
     objectness: Literal["calibrated", "weighted"] = "calibrated"
     min_objectness: float = Field(0.5, ge=0.0, le=1.0)

@@ -72,14 +72,24 @@ def is_backdrop_like(touched: int, raw_fraction: float, options: SelectionOption
 
 
 def is_bounded_subject(
-    touched: int, border_fraction: float, model: float | None, options: SelectionOptions
+    touched: int,
+    border_fraction: float,
+    model: float | None,
+    options: SelectionOptions,
+    *,
+    band_fraction: float = 0.0,
 ) -> bool:
     """Whether a backdrop-like proposal is a bounded subject all the same.
 
     At most ``subject_max_border_fraction`` of its outline lies on the frame border, and it is
     either cut by exactly one border (a close-up: its outline decides) or confidently proposed
-    (the mask generator's score at least ``subject_min_score``).
+    (the mask generator's score at least ``subject_min_score``). A proposal touching two
+    borders that runs along ``band_fraction`` >= ``subject_max_band_fraction`` of one of them
+    (the longest contact over that border's length) is a band -- a wall or a floor -- never a
+    subject.
     """
+    if touched >= 2 and band_fraction >= options.subject_max_band_fraction:
+        return False
     return border_fraction <= options.subject_max_border_fraction and (
         touched == 1 or (model is not None and model >= options.subject_min_score)
     )
