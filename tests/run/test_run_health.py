@@ -99,3 +99,25 @@ def test_summary_lists_two_issues_then_counts_the_rest() -> None:
     }
     one_frame = HealthIssue("lost", 3, 4, "empty")
     assert health_summary({"a": (one_frame,)}, range(5)) == {"a": "lost at frame 3 (empty)"}
+
+
+@pytest.mark.parametrize(("cut", "lost"), [(15, False), (13, False), (18, True), (None, True)])
+def test_a_track_that_ends_at_a_scene_cut_is_not_lost(
+    testsrc_mp4: Path, cut: int | None, lost: bool
+) -> None:
+    clean = small_result(testsrc_mp4)
+    long = np.zeros((12, H, W), bool)
+    long[:, 10:30, 10:30] = True
+    short = long.copy()
+    short[5:] = False  # empty from mask frame 5 = source frame 15 (every 3rd frame)
+    tracks = ObjectTracks(
+        masks={"obj_1": long, "obj_2": short},
+        frame_indices=np.arange(12) * 3,
+        frame_count=36,
+        info={"scene_cuts": [] if cut is None else [cut]},
+    )
+    result = TrackResult.from_arrays(tracks, clicks=clean.clicks)
+    # a cut at 15, or between mask frames 12 and 15, ends the shot; a cut at 18 does not explain
+    # an object gone since 15
+    assert [i.kind for i in result.health["obj_2"]] == (["lost"] if lost else [])
+    assert result.health["obj_1"] == ()

@@ -27,6 +27,7 @@ from sam2_autotrack.run.exports import export_run
 from sam2_autotrack.run.folder import load_run
 from sam2_autotrack.run.health import health_summary
 from sam2_autotrack.run.manifest import read_manifest
+from sam2_autotrack.run.result import TrackResult
 from sam2_autotrack.testing.samples import sample_video
 from sam2_autotrack.tracker import AutoTracker
 
@@ -46,12 +47,7 @@ def cmd_track(args: argparse.Namespace) -> int:
                 f"{result.frame_count} frames with backend '{tracker.backend.name}'; results in "
                 f"{args.out}"
             )
-            if result.scene_cuts:
-                note(f"scene cuts at frames {', '.join(map(str, result.scene_cuts))}")
-            later = {oid: f for oid, f in result.first_frames.items() if f > 0}
-            if later:
-                found = ", ".join(f"{oid} (frame {f})" for oid, f in later.items())
-                note(f"re-discovered {len(later)} object(s) after frame 0: {found}")
+            _note_shots(result)
             if result.cost.prediction_count:
                 note(f"cost: {result.cost.summary()}")
             _warn_unsure(result.health, result.frame_indices, args.out)
@@ -78,6 +74,16 @@ def cmd_track(args: argparse.Namespace) -> int:
             _warn_unsure_run(item.out_dir, prefix=f"{item.video.name}: ")
     note(f"results in {args.out}")
     return 0 if report.ok else 1
+
+
+def _note_shots(result: TrackResult) -> None:
+    """Say on stderr where the scene cuts are and which objects were found after frame 0."""
+    if result.scene_cuts:
+        note(f"scene cuts at frames {', '.join(map(str, result.scene_cuts))}")
+    later = {oid: f for oid, f in result.first_frames.items() if f > 0}
+    if later:
+        found = ", ".join(f"{oid} (frame {f})" for oid, f in later.items())
+        note(f"re-discovered {len(later)} object(s) after frame 0: {found}")
 
 
 def _warn_unsure(
@@ -113,6 +119,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     exports = ExportOptions(alpha="webm", overlay=True)
     with AutoTracker(args.backend, progress=StderrProgress()) as tracker:
         result = tracker.track(video, args.out, exports=exports)
+    _note_shots(result)
     _warn_unsure(result.health, result.frame_indices, args.out)
     note(
         f"tracked {len(result)} object(s) over {result.frame_count} frames in "

@@ -385,7 +385,8 @@ class TrackResult:
         the backend's record (``tracks.info["health"]``, measured as it tracked), restored from
         the run folder by `load_run`, or — for a result built from
         arrays — judged from the masks the first time it is asked for (one frame at a time,
-        `measure_health` with its default thresholds).
+        `measure_health` with its default thresholds). A track that ends at a scene cut (see
+        `scene_cuts`) is not *lost* there: its shot ended.
 
         Raises
         ------
@@ -393,12 +394,35 @@ class TrackResult:
             The recorded health is malformed.
         """
         recorded = self.tracks.info.get("health")
+        health: dict[str, tuple[HealthIssue, ...]] | None = None
         if recorded is not None:
-            health = health_from_json(recorded)
-            if set(health) == set(self.object_ids):
-                return {oid: health[oid] for oid in self.object_ids}
-        measured = measure_health(self.tracks.masks)
-        return {oid: measured[oid].issues for oid in self.object_ids}
+            judged = health_from_json(recorded)
+            if set(judged) == set(self.object_ids):
+                health = {oid: judged[oid] for oid in self.object_ids}
+        if health is None:
+            measured = measure_health(self.tracks.masks)
+            health = {oid: measured[oid].issues for oid in self.object_ids}
+        return self._without_shot_ends(health)
+
+    def _without_shot_ends(
+        self, health: dict[str, tuple[HealthIssue, ...]]
+    ) -> dict[str, tuple[HealthIssue, ...]]:
+        """Drop the ``lost`` issues that start at a scene cut: the track ended with its shot."""
+        cuts = set(self.scene_cuts)
+        if not cuts:
+            return health
+        indices = [int(i) for i in self.frame_indices]
+
+        def at_a_cut(issue: HealthIssue) -> bool:
+            if issue.kind != "lost" or not 0 <= issue.start < len(indices):
+                return False
+            before = indices[issue.start - 1] if issue.start > 0 else -1
+            return any(before < cut <= indices[issue.start] for cut in cuts)
+
+        return {
+            oid: tuple(issue for issue in issues if not at_a_cut(issue))
+            for oid, issues in health.items()
+        }
 
     def areas(self) -> dict[str, NDArray[np.int64]]:
         """Return each object's mask area in pixels per mask frame (drift shows up as a jump).
