@@ -30,12 +30,50 @@ from sam2_autotrack.errors import MaskError
 from sam2_autotrack.masks._blobs import Blobs, FileBlobs, MemoryBlobs
 from sam2_autotrack.masks.validate import as_mask, as_mask_stack
 
-__all__ = ["MaskSequence"]
+__all__ = ["FrameStack", "MaskSequence"]
 
 _LEVEL = 1  # zlib level: masks are mostly long runs; level 1 is ~5x faster than 6, barely larger
 
 
-class MaskSequence(Sequence[NDArray[np.bool_]]):
+class FrameStack(Sequence[NDArray[np.bool_]]):
+    """A ``(T, H, W)`` bool stack read one ``(H, W)`` frame at a time.
+
+    The common face of [`MaskSequence`][sam2_autotrack.masks.MaskSequence] and
+    [`UnionSequence`][sam2_autotrack.masks.UnionSequence]: subclasses give ``len``, ``shape`` and
+    ``view[t]`` (a fresh array per read); iteration, ``np.asarray(view)`` and `to_array` come from
+    here.
+    """
+
+    __slots__ = ()
+
+    @property
+    def shape(self) -> tuple[int, int, int]:
+        """``(T, H, W)`` of the stack this view stands for."""
+        raise NotImplementedError
+
+    def __iter__(self) -> Iterator[NDArray[np.bool_]]:
+        for index in range(len(self)):
+            yield self[index]
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> NDArray[Any]:
+        array = self.to_array()
+        return array if dtype is None else array.astype(dtype)
+
+    def to_array(self) -> NDArray[np.bool_]:
+        """Return the whole ``(T, H, W)`` bool stack (for short clips; it costs ``T·H·W`` bytes).
+
+        Returns
+        -------
+        numpy.ndarray
+            ``(T, H, W)`` bool, a new array.
+        """
+        out = np.zeros(self.shape, dtype=bool)
+        for t in range(len(self)):
+            out[t] = self[t]
+        return out
+
+
+class MaskSequence(FrameStack):
     """One object's ``(H, W)`` bool masks, frame after frame, stored compressed.
 
     Parameters
@@ -199,27 +237,6 @@ class MaskSequence(Sequence[NDArray[np.bool_]]):
             )
         flat = np.unpackbits(np.frombuffer(raw, dtype=np.uint8), count=size).astype(bool)
         return flat.reshape(self._height, self._width)
-
-    def __iter__(self) -> Iterator[NDArray[np.bool_]]:
-        for index in range(len(self._blobs)):
-            yield self[index]
-
-    def __array__(self, dtype: Any = None, copy: Any = None) -> NDArray[Any]:
-        array = self.to_array()
-        return array if dtype is None else array.astype(dtype)
-
-    def to_array(self) -> NDArray[np.bool_]:
-        """Return the whole ``(T, H, W)`` bool stack (for short clips; it costs ``T·H·W`` bytes).
-
-        Returns
-        -------
-        numpy.ndarray
-            ``(T, H, W)`` bool, a new array.
-        """
-        out = np.zeros((len(self), self._height, self._width), dtype=bool)
-        for t in range(len(self)):
-            out[t] = self[t]
-        return out
 
     @property
     def resolution_wh(self) -> tuple[int, int]:

@@ -9,19 +9,19 @@ memory at once.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
-from typing import Any, overload
+from collections.abc import Iterable
+from typing import overload
 
 import numpy as np
 from numpy.typing import NDArray
 
 from sam2_autotrack.errors import MaskError
-from sam2_autotrack.masks.store import MaskSequence
+from sam2_autotrack.masks.store import FrameStack, MaskSequence
 
 __all__ = ["UnionSequence"]
 
 
-class UnionSequence(Sequence[NDArray[np.bool_]]):
+class UnionSequence(FrameStack):
     """Per frame, the union of the masks of every given object (computed on access).
 
     Parameters
@@ -68,28 +68,6 @@ class UnionSequence(Sequence[NDArray[np.bool_]]):
         for sequence in self._sequences[1:]:
             union |= sequence[index]
         return union
-
-    def __iter__(self) -> Iterator[NDArray[np.bool_]]:
-        for index in range(len(self)):
-            yield self[index]
-
-    def __array__(self, dtype: Any = None, copy: Any = None) -> NDArray[Any]:
-        array = self.to_array()
-        return array if dtype is None else array.astype(dtype)
-
-    def to_array(self) -> NDArray[np.bool_]:
-        """Return the whole ``(T, H, W)`` bool union (for short clips; ``T·H·W`` bytes).
-
-        Returns
-        -------
-        numpy.ndarray
-            ``(T, H, W)`` bool, a new array.
-        """
-        height, width = self.shape[1:]
-        out = np.zeros((len(self), height, width), dtype=bool)
-        for t in range(len(self)):
-            out[t] = self[t]
-        return out
 
     @property
     def shape(self) -> tuple[int, int, int]:
