@@ -8,6 +8,7 @@ objectness terms of every proposal that is not a speck (background ones included
 proposal is labelled an *object* when its IoU with some ground-truth object on frame 0 is at
 least 0.5. A logistic regression (Newton's method with a small L2 penalty) maps the terms to a
 probability; the script prints the coefficients to paste into ``OBJECTNESS_COEFFICIENTS``
+(and, fitted without the mask generator's score, ``OBJECTNESS_COEFFICIENTS_WITHOUT_SCORE``)
 (``sam2_autotrack/selection/objectness.py``) and a reliability table (predicted versus observed
 rate per bin) on the tuning data.
 
@@ -192,9 +193,16 @@ def main(argv: list[str] | None = None) -> int:
             args.dump.parent.mkdir(parents=True, exist_ok=True)
             np.savez(args.dump, x=x, y=y)
     w = fit_logistic(x, y, l2=args.l2)
+    # proposals that come without scores (SAM 2 on Replicate): the same fit without that term
+    score_term = OBJECTNESS_FEATURES.index("model_score")
+    without = x.copy()
+    without[:, score_term] = 0.0
+    w0 = fit_logistic(without, y, l2=args.l2)
+    w0[score_term] = 0.0
     p = 1.0 / (1.0 + np.exp(-(x @ w)))
     print(f"{len(y)} proposals, {int(y.sum())} objects")
     print("OBJECTNESS_COEFFICIENTS = (" + ", ".join(f"{v:.3f}" for v in w) + ")")
+    print("OBJECTNESS_COEFFICIENTS_WITHOUT_SCORE = (" + ", ".join(f"{v:.3f}" for v in w0) + ")")
     for name, v in zip(OBJECTNESS_FEATURES, w, strict=True):
         print(f"    {name:22s} {v:+.3f}")
     print("reliability (tuning data): bin, count, mean predicted, observed")

@@ -9,6 +9,7 @@ import pytest
 
 from sam2_autotrack.selection import (
     OBJECTNESS_COEFFICIENTS,
+    OBJECTNESS_COEFFICIENTS_WITHOUT_SCORE,
     OBJECTNESS_FEATURES,
     SelectionOptions,
     calibrated_objectness,
@@ -23,6 +24,7 @@ from sam2_autotrack.selection.objectness import (
 
 def test_one_coefficient_per_named_term() -> None:
     assert len(OBJECTNESS_COEFFICIENTS) == len(OBJECTNESS_FEATURES)
+    assert len(OBJECTNESS_COEFFICIENTS_WITHOUT_SCORE) == len(OBJECTNESS_FEATURES)
     assert OBJECTNESS_FEATURES[0] == "bias"
     assert OBJECTNESS_FEATURES[-1] == "enclosed"
 
@@ -35,8 +37,15 @@ def test_calibrated_objectness_is_the_logistic_of_the_weighted_terms() -> None:
     z = float(np.dot(OBJECTNESS_COEFFICIENTS, features))
     assert calibrated_objectness(features) == pytest.approx(1 / (1 + math.exp(-z)))
     assert logit(calibrated_objectness(features)) == pytest.approx(z)
-    # unmeasured model score and contrast count as 0.5
-    assert objectness_features(1, 1, 1, None, None, 0, 0, 0.1)[4:6].tolist() == [0.5, 0.5]
+    # an unmeasured contrast counts as 0.5; without scores the model score is NaN and the
+    # coefficients fitted without that term apply
+    unscored = objectness_features(0.9, 0.7, 1.0, None, None, 1, 0.2, 0.01)
+    assert math.isnan(unscored[4])
+    assert unscored[5] == 0.5
+    z0 = float(np.dot(OBJECTNESS_COEFFICIENTS_WITHOUT_SCORE, np.nan_to_num(unscored)))
+    assert OBJECTNESS_COEFFICIENTS_WITHOUT_SCORE[4] == 0.0
+    assert calibrated_objectness(unscored) == pytest.approx(1 / (1 + math.exp(-z0)))
+    assert math.isnan(unscored[4])  # not modified
     # touching more borders and lying in another's hole only lower it
     more_borders = features.copy()
     more_borders[6] = 2

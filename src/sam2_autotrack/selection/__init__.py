@@ -18,6 +18,7 @@ from sam2_autotrack.selection.decisions import DecisionCategory, ProposalDecisio
 from sam2_autotrack.selection.geometry import mask_iou_matrix, touches_borders
 from sam2_autotrack.selection.objectness import (
     OBJECTNESS_COEFFICIENTS,
+    OBJECTNESS_COEFFICIENTS_WITHOUT_SCORE,
     OBJECTNESS_FEATURES,
     calibrated_objectness,
 )
@@ -26,6 +27,7 @@ from sam2_autotrack.selection.select import select_objects
 
 __all__ = [
     "OBJECTNESS_COEFFICIENTS",
+    "OBJECTNESS_COEFFICIENTS_WITHOUT_SCORE",
     "OBJECTNESS_FEATURES",
     "DecisionCategory",
     "ProposalDecision",

@@ -27,6 +27,7 @@ from sam2_autotrack.selection.options import SelectionOptions
 
 __all__ = [
     "OBJECTNESS_COEFFICIENTS",
+    "OBJECTNESS_COEFFICIENTS_WITHOUT_SCORE",
     "OBJECTNESS_FEATURES",
     "SIZE_BOUNDS",
     "bounded_log_area",
@@ -73,35 +74,51 @@ OBJECTNESS_FEATURES = (
 
 ``log10_area_fraction`` is bounded to `SIZE_BOUNDS` (`bounded_log_area`).
 
-``model_score`` and ``contrast`` are 0.5 when no scores / no image are given."""
+``model_score`` is NaN when no scores are given (then
+`OBJECTNESS_COEFFICIENTS_WITHOUT_SCORE` apply); ``contrast`` is 0.5 when no image is given."""
 
 OBJECTNESS_COEFFICIENTS = (
-    2.233,
-    -0.188,
-    2.781,
-    -0.728,
-    1.980,
-    1.577,
-    -0.950,
-    -1.390,
-    2.313,
-    -2.861,
+    -3.219,
+    0.578,
+    1.281,
+    -0.359,
+    7.897,
+    1.051,
+    -0.272,
+    0.217,
+    0.923,
+    -1.062,
 )
-"""Logistic-regression weights of the calibrated objectness (see `calibrated_objectness`).
+"""Logistic-regression weights of the calibrated objectness when the proposals carry scores.
 
 Fitted by ``benchmarks/calibrate_objectness.py --families 0-9`` on tuning clips only: the seven
 generated scenes of the suite drawn with seeds 101 and 102 at 854×480 and seed 103 at 320×240
 (21 clips of 30 frames), and the seeded families (`sam2_autotrack.testing.families`) at
-tuning seeds 0-9 (70 clips: textured backgrounds, walls and floors, tiny objects, close-ups,
-pans, occlusion); the suite's own seed 0 and the families' held-out seeds never used. Every
-proposal of the embedded engine on frame 0 (with motion cues) that passes the speck rules gives
-one row of `OBJECTNESS_FEATURES` (757 rows), labelled *object* when its IoU with a
-ground-truth object on frame 0 is at least 0.5 (417 objects); logistic regression by Newton's
-method, L2 penalty 1 on every weight but the bias. The size term is bounded
-(`bounded_log_area`): the former unbounded ``log10`` area (weight +2.7, fitted on the suite
-alone) pushed every object under 0.3 % of the frame below the threshold. Reliability on that data
-(mean predicted → observed rate per fifth of the range): 0.11 → 0.05, 0.30 → 0.27, 0.50 → 0.56,
-0.70 → 0.70, 0.90 → 0.92. Refit with the script after changing a term or the engine."""
+tuning seeds 0-9 (70 clips); the suite's own seed 0 and the families' held-out seeds never used.
+Every proposal of the embedded engine on frame 0 (with motion cues, so scored by its learned
+predicted IoU, `sam2_autotrack.backends.local.rescoring`) that passes the speck rules gives one
+row of `OBJECTNESS_FEATURES` (1,669 rows), labelled *object* when its IoU with a ground-truth
+object on frame 0 is at least 0.5 (542 objects); logistic regression by Newton's method, L2
+penalty 1 on every weight but the bias. The size term is bounded (`bounded_log_area`).
+Reliability on that data (mean predicted → observed rate per fifth of the range): 0.05 → 0.04,
+0.29 → 0.26, 0.50 → 0.54, 0.71 → 0.68, 0.93 → 0.97. The mask generator's score carries most of
+the weight: the engine's predicted IoU already weighs motion, colour and outline. Refit with the
+script after changing a term or the engine."""
+
+OBJECTNESS_COEFFICIENTS_WITHOUT_SCORE = (
+    2.911,
+    -0.152,
+    3.528,
+    -0.482,
+    0.0,
+    2.971,
+    -1.656,
+    -1.165,
+    2.844,
+    -3.127,
+)
+"""The same fit without the ``model_score`` term (its weight is 0), for proposals that come
+without scores (SAM 2 on Replicate returns none): shape, contrast, borders and size decide."""
 
 
 def objectness_features(
@@ -121,7 +138,7 @@ def objectness_features(
             solidity,
             compactness,
             size,
-            0.5 if model is None else model,
+            math.nan if model is None else model,
             0.5 if contrast is None else contrast,
             float(touched),
             border_fraction,
@@ -165,7 +182,8 @@ def calibrated_objectness(features: Any) -> float:
     ----------
     features
         The terms named by [`OBJECTNESS_FEATURES`][sam2_autotrack.selection.OBJECTNESS_FEATURES], in
-        that order.
+        that order; a NaN ``model_score`` (no scores given) selects
+        `OBJECTNESS_COEFFICIENTS_WITHOUT_SCORE`.
 
     Returns
     -------
@@ -179,7 +197,13 @@ def calibrated_objectness(features: Any) -> float:
     True
     """
     x = np.asarray(features, dtype=np.float64)
-    z = float(np.dot(np.asarray(OBJECTNESS_COEFFICIENTS, dtype=np.float64), x))
+    weights = OBJECTNESS_COEFFICIENTS
+    score_term = OBJECTNESS_FEATURES.index("model_score")
+    if math.isnan(x[score_term]):  # no scores: the fit without that term
+        x = x.copy()
+        x[score_term] = 0.0
+        weights = OBJECTNESS_COEFFICIENTS_WITHOUT_SCORE
+    z = float(np.dot(np.asarray(weights, dtype=np.float64), x))
     return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
 
 

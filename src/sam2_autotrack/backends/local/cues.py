@@ -14,6 +14,7 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
+from sam2_autotrack.backends.local.difference_segments import difference_segments
 from sam2_autotrack.backends.local.features import REPEAT_BIN_COUNT, colour_bins
 from sam2_autotrack.backends.local.motion import residual_motion
 from sam2_autotrack.backends.local.motion_segments import (
@@ -48,12 +49,24 @@ class SubjectCues:
         (`colour_bins`).
     colour_histogram
         How many pixels of the frame fall in each bin (the colour-repeat term).
+    evidence
+        ``(h, w)`` float32 motion evidence (residual flow over its noise level,
+        `residual_motion`), ``None`` without later frames.
+    difference
+        ``(h, w)`` float32 camera-compensated frame difference over its noise level
+        (`aligned_difference`), ``None`` without later frames or ``motion_segments``.
+    probability
+        ``(h, w)`` float32 per-superpixel probability of moving independently
+        (`motion_map`), ``None`` without later frames or ``motion_segments``.
     """
 
     moving: NDArray[np.bool_] | None
     saliency: NDArray[np.float32]
     colour_bins: NDArray[np.int64]
     colour_histogram: NDArray[np.int64]
+    evidence: NDArray[np.float32] | None = None
+    difference: NDArray[np.float32] | None = None
+    probability: NDArray[np.float32] | None = None
 
 
 def subject_cues(
@@ -88,6 +101,7 @@ def subject_cues(
     saliency = border_contrast_saliency(small)
     candidates: list[NDArray[np.bool_]] = []
     moving: NDArray[np.bool_] | None = None
+    maps: dict[str, NDArray[np.float32]] = {}
     if video_frames is not None and len(video_frames):
         follow = np.asarray(video_frames)
         shots = [small] + [
@@ -100,8 +114,14 @@ def subject_cues(
         if motion is not None:
             candidates += moving_subjects(small, motion.evidence, saliency)
             moving = _up(motion.evidence >= opts.moving_evidence, (ww, wh))
+            maps["evidence"] = motion.evidence
             if opts.motion_segments:
-                superpixels = motion_map(small, motion.evidence, aligned_difference(shot))
+                difference = aligned_difference(shot)
+                superpixels = motion_map(small, motion.evidence, difference)
+                maps["difference"] = difference
+                maps["probability"] = superpixels.probability
+                if opts.difference_segments:
+                    candidates += difference_segments(difference, superpixels.labels)
                 # a segment the flow does not see moving is the aligned difference's false alarm
                 # (background an object is about to cover, a lighting change)
                 candidates += [
@@ -126,6 +146,7 @@ def subject_cues(
         saliency=_upf(saliency, (ww, wh)),
         colour_bins=bins,
         colour_histogram=np.bincount(bins.ravel(), minlength=REPEAT_BIN_COUNT),
+        **{name: _upf(np.nan_to_num(values), (ww, wh)) for name, values in maps.items()},
     )
     return cues, [_up(c, (ww, wh)) for c in candidates]
 

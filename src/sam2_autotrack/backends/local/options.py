@@ -168,6 +168,19 @@ class ProposalOptions(Options):
         reaches across the frame is backdrop unless it moves unlike the camera (a vehicle
         crossing the frame, a person in close-up reaching the bottom edge stays unaffected as
         it reaches one border).
+    learned_score
+        With motion measured (``subjects`` and ``motion_segments`` on, later frames given),
+        replace the hand-made score by the learned one of `rescoring`: a logistic model of
+        colour, outline, motion, saliency, size and shape terms that predicts each candidate's
+        IoU with the object it stands for. Proposal scores are then that predicted IoU.
+    difference_segments
+        With ``motion_segments``, also propose the connected regions of the thresholded
+        camera-compensated frame difference (`difference_segments`): objects coloured like a
+        textured background, which neither colour nor flow separates, still differ from the
+        frames that follow where they move.
+    candidate_floor
+        With ``learned_score`` in effect, the hand-made score a candidate needs to be scored
+        by the learned model (lower than ``min_score``: the model tells more of them apart).
 
     Examples
     --------
@@ -213,6 +226,9 @@ class ProposalOptions(Options):
     static_backdrop_weight: Annotated[float, Field(ge=0, le=1)] = 0.3
     centre_subject: bool = False
     motion_segments: bool = True
+    learned_score: bool = True
+    difference_segments: bool = True
+    candidate_floor: Annotated[float, Field(ge=0, le=1)] = 0.25
 
 
 class TrackerOptions(Options):

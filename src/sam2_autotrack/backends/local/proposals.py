@@ -58,6 +58,7 @@ from sam2_autotrack.backends.local.features import MIN_EDGE_REF, edge_strength, 
 from sam2_autotrack.backends.local.motion import camera_residual_flow
 from sam2_autotrack.backends.local.options import ProposalOptions
 from sam2_autotrack.backends.local.pruning import prune
+from sam2_autotrack.backends.local.rescoring import rescore
 from sam2_autotrack.backends.local.scoring import (
     Candidate,
     score_candidates,
@@ -140,6 +141,9 @@ def propose_masks(
             residual, valid = camera_residual_flow(work, later_w)
             residual[~valid] = np.nan
     total = float(wh * ww)
+    # the learned score re-ranks the candidates when motion is measured: let more of them in
+    if opts.learned_score and opts.subjects and opts.motion_segments and video_frames is not None:
+        opts = opts.model_copy(update={"min_score": min(opts.min_score, opts.candidate_floor)})
     scored: list[Candidate] = []
     cues: SubjectCues | None = None
     if opts.subjects:
@@ -161,7 +165,16 @@ def propose_masks(
         scored += score_candidates(
             candidates, labels, int(labels.max()) + 1, features, edge, residual, opts, cues
         )
-    masks_work, scores = prune(scored, opts, (wh, ww), residual)
+    # the learned score needs the motion maps, and something that moves to tell objects by
+    learned = (
+        opts.learned_score
+        and cues is not None
+        and cues.probability is not None
+        and bool((cues.probability >= 0.5).any())
+    )
+    if learned and cues is not None:
+        scored = rescore(scored, cues)
+    masks_work, scores = prune(scored, opts, (wh, ww), residual, calibrated=learned)
     if masks_work:
         stack = np.stack(masks_work)
         if scale < 1:

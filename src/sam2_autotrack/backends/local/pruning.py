@@ -76,6 +76,8 @@ def prune(
     opts: ProposalOptions,
     shape: tuple[int, int],
     residual: NDArray[np.float32] | None = None,
+    *,
+    calibrated: bool = False,
 ) -> tuple[list[NDArray[np.bool_]], list[float]]:
     """Keep the best candidates, nearly disjoint; return their full masks and confidences.
 
@@ -87,7 +89,8 @@ def prune(
     candidate plus a rim are dropped; they take their places among the ``max_proposals``. The
     confidence maps ``min_score`` to 0 and ``min_score + confidence_span`` to 1. With the
     ``residual`` motion, a candidate holding two that move unlike each other is dropped
-    (`drop_groups`).
+    (`drop_groups`). With ``calibrated`` (the learned score of
+    `rescoring`), the scores are reported as they are.
     """
     ordered = sorted((c for c in scored if not c.subject), key=lambda c: (-c.score, c.area))
     kept: list[Candidate] = []
@@ -124,6 +127,8 @@ def prune(
     kept = kept[: max(0, opts.max_proposals - len(subjects))] + subjects
     kept = drop_groups(kept, residual, opts)
     kept.sort(key=lambda c: (-c.score, c.area))
+    if calibrated:  # the learned score is already a predicted IoU
+        return [c.full(shape) for c in kept], [c.score for c in kept]
     # report a calibrated confidence: min_score maps to 0, min_score + confidence_span to 1
     confidence = [
         float(np.clip((c.score - opts.min_score) / opts.confidence_span, 0.0, 1.0)) for c in kept

@@ -1,0 +1,96 @@
+"""The learned proposal score: a predicted IoU from colour, outline, motion and shape terms."""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from local_clips import iou
+from sam2_autotrack.backends.local import ProposalOptions
+from sam2_autotrack.backends.local.cues import SubjectCues
+from sam2_autotrack.backends.local.proposals import propose_masks
+from sam2_autotrack.backends.local.rescoring import (
+    PROPOSAL_COEFFICIENTS,
+    PROPOSAL_FEATURES,
+    candidate_features,
+    predicted_iou,
+    rescore,
+)
+from sam2_autotrack.backends.local.scoring import Candidate
+from sam2_autotrack.testing import make_family_clip
+from sam2_autotrack.video import iter_frames
+
+
+def _cues(with_motion: bool = True) -> SubjectCues:
+    h, w = 60, 80
+    moving = np.zeros((h, w), bool)
+    moving[20:40, 30:50] = True
+    motion = moving.astype(np.float32) * 6.0
+    cues = SubjectCues(
+        moving=moving if with_motion else None,
+        saliency=np.zeros((h, w), np.float32),
+        colour_bins=np.zeros((h, w), np.int64),
+        colour_histogram=np.array([h * w], np.int64),
+        evidence=motion if with_motion else None,
+        difference=motion if with_motion else None,
+        probability=moving.astype(np.float32) if with_motion else None,
+    )
+    return cues
+
+
+def _candidate(top: int, left: int, bottom: int, right: int, score: float = 0.6) -> Candidate:
+    crop = np.zeros((bottom - top + 8, right - left + 8), bool)
+    crop[4:-4, 4:-4] = True
+    return Candidate(score, int(crop.sum()), top - 4, left - 4, crop)
+
+
+def test_the_features_follow_the_named_terms_and_the_object_outscores_background() -> None:
+    cues = _cues()
+    obj = candidate_features(_candidate(20, 30, 40, 50), cues)
+    background = candidate_features(_candidate(44, 4, 56, 24), cues)
+    assert obj.shape == (len(PROPOSAL_FEATURES),) == (len(PROPOSAL_COEFFICIENTS),)
+    named = dict(zip(PROPOSAL_FEATURES, obj, strict=True))
+    assert named["bias"] == 1.0
+    assert named["probability_inside"] == pytest.approx(1.0)
+    assert named["probability_ring"] == pytest.approx(0.0)
+    assert predicted_iou(obj) > 0.5 > predicted_iou(background)
+
+
+def test_rescore_replaces_scores_without_touching_its_input() -> None:
+    cues = _cues()
+    candidates = [_candidate(20, 30, 40, 50, 0.3), _candidate(44, 4, 56, 24, 0.9)]
+    rescored = rescore(candidates, cues)
+    assert [c.score for c in candidates] == [0.3, 0.9]
+    assert rescored[0].score > rescored[1].score
+    assert rescored[0].crop is candidates[0].crop
+
+
+def test_the_features_need_the_motion_maps() -> None:
+    with pytest.raises(ValueError, match="motion maps"):
+        candidate_features(_candidate(20, 30, 40, 50), _cues(with_motion=False))
+
+
+@pytest.mark.slow
+def test_the_learned_score_ranks_camouflaged_objects_above_the_background(tmp_path: Path) -> None:
+    # tuning seed 1 of the textured-background family: five objects in the background's hue;
+    # the hand-made score ranks background pieces and parts above them
+    clip = make_family_clip("textured_bg", 1, tmp_path / "clip")
+    assert clip.files is not None
+    with contextlib.closing(iter_frames(clip.files.video_path)) as frames:
+        video = np.stack(list(itertools.islice(frames, 26)))
+    truths = [np.asarray(m[0]) for m in clip.masks.values()]
+
+    def found_in_top(options: ProposalOptions, top: int = 10) -> int:
+        proposals = propose_masks(video[0], video_frames=video[1:], options=options)
+        assert np.all((proposals.scores >= 0) & (proposals.scores <= 1))
+        first = proposals.masks[:top]
+        return sum(any(iou(m, truth) >= 0.5 for m in first) for truth in truths)
+
+    learned = found_in_top(ProposalOptions())
+    hand = found_in_top(ProposalOptions(learned_score=False))
+    assert learned >= 3
+    assert learned > hand
