@@ -194,11 +194,11 @@ def main(argv: list[str] | None = None) -> int:
             np.savez(args.dump, x=x, y=y)
     w = fit_logistic(x, y, l2=args.l2)
     # proposals that come without scores (SAM 2 on Replicate): the same fit without that term
-    score_term = OBJECTNESS_FEATURES.index("model_score")
+    score_terms = [OBJECTNESS_FEATURES.index(n) for n in ("model_score", "model_share")]
     without = x.copy()
-    without[:, score_term] = 0.0
+    without[:, score_terms] = 0.0
     w0 = fit_logistic(without, y, l2=args.l2)
-    w0[score_term] = 0.0
+    w0[score_terms] = 0.0
     p = 1.0 / (1.0 + np.exp(-(x @ w)))
     print(f"{len(y)} proposals, {int(y.sum())} objects")
     print("OBJECTNESS_COEFFICIENTS = (" + ", ".join(f"{v:.3f}" for v in w) + ")")

@@ -115,6 +115,11 @@ def measure_proposals(
         features={},
         verdicts={},
     )
+    best_score = (
+        max(1e-6, float(np.clip(model_scores, 0.0, 1.0).max()))
+        if model_scores is not None and len(model_scores)
+        else 1.0
+    )
     for i in range(count):
         box = box_of(small[i])
         result.raw_boxes.append(
@@ -178,6 +183,7 @@ def measure_proposals(
             0 if backdrop_like and bounded_subject else len(touched),
             on_border,
             float(fraction),
+            None if model is None else model / best_score,
         )
         result.objectness[i] = weighted_objectness(
             solidity, compactness, size, model, outline, len(touched), opts

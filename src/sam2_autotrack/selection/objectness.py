@@ -68,26 +68,30 @@ OBJECTNESS_FEATURES = (
     "borders_touched",
     "border_fraction",
     "log10_area_fraction",
+    "model_share",
     "enclosed",
 )
 """Names of the terms of the calibrated objectness, in the order of `OBJECTNESS_COEFFICIENTS`.
 
 ``log10_area_fraction`` is bounded to `SIZE_BOUNDS` (`bounded_log_area`).
 
-``model_score`` is NaN when no scores are given (then
+``model_share`` is the score over the best score among the proposals (how the proposal ranks in
+its own frame: a clip whose objects all score low still has a best one). ``model_score`` and
+``model_share`` are NaN when no scores are given (then
 `OBJECTNESS_COEFFICIENTS_WITHOUT_SCORE` apply); ``contrast`` is 0.5 when no image is given."""
 
 OBJECTNESS_COEFFICIENTS = (
-    -3.219,
-    0.578,
-    1.281,
-    -0.359,
-    7.897,
-    1.051,
-    -0.272,
-    0.217,
-    0.923,
-    -1.062,
+    -5.561,
+    0.790,
+    0.987,
+    -0.265,
+    3.423,
+    0.971,
+    0.189,
+    0.307,
+    0.424,
+    5.799,
+    -0.801,
 )
 """Logistic-regression weights of the calibrated objectness when the proposals carry scores.
 
@@ -115,6 +119,7 @@ OBJECTNESS_COEFFICIENTS_WITHOUT_SCORE = (
     -1.656,
     -1.165,
     2.844,
+    0.0,
     -3.127,
 )
 """The same fit without the ``model_score`` term (its weight is 0), for proposals that come
@@ -130,6 +135,7 @@ def objectness_features(
     touched: int,
     border_fraction: float,
     area_fraction: float,
+    model_share: float | None = None,
 ) -> NDArray[np.float64]:
     """Return the terms of `OBJECTNESS_FEATURES` (``enclosed`` is filled in later)."""
     return np.array(
@@ -143,6 +149,7 @@ def objectness_features(
             float(touched),
             border_fraction,
             bounded_log_area(area_fraction),
+            math.nan if model is None or model_share is None else model_share,
             0.0,
         ],
         dtype=np.float64,
@@ -199,9 +206,8 @@ def calibrated_objectness(features: Any) -> float:
     x = np.asarray(features, dtype=np.float64)
     weights = OBJECTNESS_COEFFICIENTS
     score_term = OBJECTNESS_FEATURES.index("model_score")
-    if math.isnan(x[score_term]):  # no scores: the fit without that term
-        x = x.copy()
-        x[score_term] = 0.0
+    if math.isnan(x[score_term]):  # no scores: the fit without the score terms
+        x = np.nan_to_num(x)
         weights = OBJECTNESS_COEFFICIENTS_WITHOUT_SCORE
     z = float(np.dot(np.asarray(weights, dtype=np.float64), x))
     return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
