@@ -284,6 +284,22 @@ class TrackerOptions(Options):
         motion model above which a neighbouring pixel is not moving with the object.
     motion_gate
         Factor applied to an object's prior on neighbouring pixels that move differently.
+    remnant_ratio
+        Shed static remnants (see `backends.local.remnants`): a pixel that has stayed put since
+        its object was seeded, while the object moved, goes back to the background when its
+        colour is this many times more typical of the object's still part than of its moving
+        core. ``0`` turns shedding off.
+    remnant_frames
+        An object is tracked for at least this many frames before it can shed anything.
+    remnant_moved
+        An object sheds only once the pixels seen moving with it add up to this many times its
+        area (it has really moved, not just stirred).
+    remnant_still_px
+        A pixel moving by at most this much (working pixels) relative to the background's
+        motion stays put.
+    remnant_moving_px
+        An object's pixel moving by more than this relative to the background's motion is part
+        of its moving core.
 
     Examples
     --------
@@ -308,3 +324,8 @@ class TrackerOptions(Options):
     growth_radius: Annotated[float, Field(ge=0)] = 12.0
     motion_tolerance: Annotated[float, Field(gt=0)] = 1.5
     motion_gate: Annotated[float, Field(ge=0, le=1)] = 0.05
+    remnant_ratio: Annotated[float, Field(ge=0)] = 2.0
+    remnant_frames: Annotated[int, Field(ge=1)] = 10
+    remnant_moved: Annotated[float, Field(ge=0)] = 0.5
+    remnant_still_px: Annotated[float, Field(gt=0)] = 0.5
+    remnant_moving_px: Annotated[float, Field(gt=0)] = 1.0

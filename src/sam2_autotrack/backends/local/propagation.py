@@ -23,7 +23,11 @@ Propagation (`LabelPropagator`)
        then carried along by the flow with whatever it really belongs to. So an object only
        gains pixels close to its warped region that move like it (an affine model of the flow
        over its warped region); newly uncovered pixels, whose flow is unreliable, are exempt.
-    6. The final soft posteriors are resized to the full frame before the argmax, so output
+    6. Static remnants (`RemnantShedder`, ``remnant_*`` options): parts of an object's region
+       that stay put while the object moves and look unlike its moving parts (a shadow its
+       frame-0 region took in, a rock an arm dragged the label over) go back to the background,
+       and the object's colour model is refit on what it keeps.
+    7. The final soft posteriors are resized to the full frame before the argmax, so output
        boundaries are smooth at full resolution.
 
 Everything is deterministic (no randomness at all).
@@ -40,6 +44,7 @@ from numpy.typing import NDArray
 from scipy.ndimage import gaussian_filter
 
 from sam2_autotrack.backends.local.options import TrackerOptions
+from sam2_autotrack.backends.local.remnants import RemnantShedder, Shed, relative_motion
 from sam2_autotrack.errors import MaskError
 from sam2_autotrack.masks.validate import as_mask, as_mask_stack, as_rgb_image
 
@@ -50,6 +55,10 @@ _PRESETS = {
     "fast": cv2.DISOpticalFlow_PRESET_FAST,
     "medium": cv2.DISOpticalFlow_PRESET_MEDIUM,
 }
+
+
+_SHED_WEIGHT = 0.2
+"""Weight of a shed remnant's colours in the background's appearance models."""
 
 
 @dataclass
@@ -176,6 +185,7 @@ class LabelPropagator:
         for k in range(self.count):
             region = (labels == k + 1).astype(np.float32)
             self._objects.append(_ObjectState(ref_area=float(region.sum()), template=region))
+        self._remnants = RemnantShedder(labels, self.options)
 
     # -- helpers ---------------------------------------------------------------------------
 
@@ -230,6 +240,15 @@ class LabelPropagator:
             ),
             dtype=np.uint8,
         )
+        index = self._colour_index(small)
+        relative = None
+        if opts.remnant_ratio > 0:
+            relative = relative_motion(warped, flow, (self._grid_x, self._grid_y))
+            self._remnants.advance(warped, relative, (map_x, map_y))
+            anchor = opts.model_anchor
+            backdrop = anchor * self._hists_first[0] + (1.0 - anchor) * self._hists[0]
+            for shed in self._remnants.shed(warped, index, backdrop):
+                warped = self._shed(warped, shed, index)
         n_labels = self.count + 1
         priors = np.empty((n_labels, *warped.shape), dtype=np.float32)
         floor = opts.prior_floor
@@ -257,7 +276,6 @@ class LabelPropagator:
                 template = cv2.warpAffine(state.template, shift, self.work_wh)
                 template = cv2.GaussianBlur(template, (0, 0), 2.0 * opts.boundary_sigma)
                 np.maximum(priors[k + 1], opts.template_prior * template, out=priors[k + 1])
-        index = self._colour_index(small)
         anchor = opts.model_anchor
         models = anchor * self._hists_first + (1.0 - anchor) * self._hists
         likelihood = models[:, index].astype(np.float32)
@@ -283,6 +301,8 @@ class LabelPropagator:
         else:
             labels = np.where(inside, _argmax_labels(posterior[1:]) + 1, 0).astype(np.uint8)
         self._update(labels, index, warped)
+        if relative is not None:
+            self._remnants.observe(labels, warped, relative, index, uncovered)
         self._labels = labels
         self._gray = gray
         self._index = index
@@ -334,6 +354,33 @@ class LabelPropagator:
             self._hists_first = np.concatenate([self._hists_first, hist[None]])
             region = small_mask.astype(np.float32)
             self._objects.append(_ObjectState(ref_area=float(region.sum()), template=region))
+        self._remnants.add_objects(self._labels, stack.shape[0])
+
+    def _shed(
+        self, warped: NDArray[np.uint8], shed: Shed, index: NDArray[np.int64]
+    ) -> NDArray[np.uint8]:
+        """Give an object's static remnant back to the background; return the new warped map.
+
+        The object's appearance models are refit on what it keeps (the remnant's colours must
+        not pull more of the same back in), the background's take in the remnant's colours, and
+        the object's reference shape becomes what it keeps (so it does not count as occluded).
+        """
+        bins = self.options.hist_bins
+        warped = warped.copy()
+        warped[shed.pixels] = 0
+        k = shed.label
+        region = warped == k
+        kept = _smoothed_hist(index, region, bins)
+        self._hists[k] = kept
+        self._hists_first[k] = kept
+        gone = _smoothed_hist(index, shed.pixels, bins)
+        for models in (self._hists, self._hists_first):
+            models[0] = (1.0 - _SHED_WEIGHT) * models[0] + _SHED_WEIGHT * gone
+        state = self._objects[k - 1]
+        state.template = region.astype(np.float32)
+        state.ref_area = float(np.count_nonzero(region))
+        state.offset = np.zeros(2)
+        return warped
 
     def _inside(self, foreground: NDArray[np.bool_]) -> NDArray[np.bool_]:
         """Return the working-resolution foreground (pixels at least half covered)."""
