@@ -94,7 +94,8 @@ def closeup_subject(
     *,
     side_margin: float = 0.03,
     top_margin: float = 0.03,
-    iterations: int = 4,
+    iterations: int = 3,
+    work_max_side: int = 160,
 ) -> NDArray[np.bool_] | None:
     """Cut the close-up subject of a frame: GrabCut from the open-bottom frame (see the module).
 
@@ -107,12 +108,16 @@ def closeup_subject(
     Parameters
     ----------
     image_rgb
-        ``(h, w, 3)`` uint8 RGB image (work at ~320 px: GrabCut's cost grows with the pixels).
+        ``(h, w, 3)`` uint8 RGB image.
     side_margin, top_margin
         Width of the side strips and height of the top strip, as fractions of the width and
         height (at least one pixel each).
     iterations
         GrabCut iterations.
+    work_max_side
+        The cut is made on a copy at most this many pixels on its longest side (GrabCut's cost
+        grows with the pixels; a close-up subject is large) and brought back to the image's
+        size.
 
     Returns
     -------
@@ -130,7 +135,13 @@ def closeup_subject(
     >>> bool(cut[60, 60]), bool(cut[20, 60]), bool(cut[60, 10])
     (True, True, False)
     """
-    image = np.asarray(image_rgb)
+    full = np.asarray(image_rgb)
+    full_h, full_w = full.shape[:2]
+    scale = min(1.0, work_max_side / max(full_h, full_w))
+    image = full
+    if scale < 1:
+        small_wh = (max(8, round(full_w * scale)), max(8, round(full_h * scale)))
+        image = np.asarray(cv2.resize(full, small_wh, interpolation=cv2.INTER_AREA), np.uint8)
     h, w = image.shape[:2]
     side = max(1, round(side_margin * w))
     top = max(1, round(top_margin * h))
@@ -161,4 +172,9 @@ def closeup_subject(
         return None
     largest = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
     cut = fill_small_holes(labels == largest)
-    return cut if is_closeup_cut(cut, (side, top)) else None
+    if not is_closeup_cut(cut, (side, top)):
+        return None
+    if (h, w) != (full_h, full_w):
+        up = cv2.resize(cut.astype(np.float32), (full_w, full_h), interpolation=cv2.INTER_LINEAR)
+        cut = np.asarray(up >= 0.5)
+    return cut
