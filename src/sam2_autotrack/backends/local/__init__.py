@@ -9,11 +9,15 @@ appearance models and leak control). The subject cues are public too:
 [`MotionEvidence`][sam2_autotrack.backends.local.MotionEvidence]),
 [`moving_subjects`][sam2_autotrack.backends.local.moving_subjects] (what moves, grown by
 figure-ground), [`figure_ground`][sam2_autotrack.backends.local.figure_ground],
-[`border_contrast_saliency`][sam2_autotrack.backends.local.border_contrast_saliency] and
-[`centre_subject`][sam2_autotrack.backends.local.centre_subject].
+[`border_contrast_saliency`][sam2_autotrack.backends.local.border_contrast_saliency],
+[`centre_subject`][sam2_autotrack.backends.local.centre_subject] and
+[`closeup_subject`][sam2_autotrack.backends.local.closeup_subject] (a head-and-shoulders
+subject standing on the bottom border, whole;
+[`is_closeup_cut`][sam2_autotrack.backends.local.is_closeup_cut]).
 """
 
 from sam2_autotrack.backends.local.backend import LocalBackend
+from sam2_autotrack.backends.local.closeup import closeup_subject, is_closeup_cut
 from sam2_autotrack.backends.local.motion import MotionEvidence, residual_motion
 from sam2_autotrack.backends.local.options import ProposalOptions, TrackerOptions
 from sam2_autotrack.backends.local.subjects import (
@@ -30,7 +34,9 @@ __all__ = [
     "TrackerOptions",
     "border_contrast_saliency",
     "centre_subject",
+    "closeup_subject",
     "figure_ground",
+    "is_closeup_cut",
     "moving_subjects",
     "residual_motion",
 ]

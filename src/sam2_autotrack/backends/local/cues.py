@@ -2,7 +2,8 @@
 
 `subject_cues` measures, at about 320 px, what the candidates' scores need beyond colour
 and edges (which pixels move unlike the camera, how salient each pixel is) and the whole-subject
-candidates (moving blobs and their figure-ground cuts, optionally the centre and salient cuts),
+candidates (moving blobs and their figure-ground cuts, the close-up subject, optionally the centre
+and salient cuts),
 and brings them back to the working resolution.
 """
 
@@ -14,6 +15,7 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
+from sam2_autotrack.backends.local.closeup import closeup_subject
 from sam2_autotrack.backends.local.difference_segments import difference_segments
 from sam2_autotrack.backends.local.features import REPEAT_BIN_COUNT, colour_bins
 from sam2_autotrack.backends.local.motion import residual_motion
@@ -82,7 +84,8 @@ def subject_cues(
     ``video_frames`` (the frames after frame 0, any size), the motion evidence of the frames up
     to the first scene cut and the moving subjects it gives (with ``motion_segments``, the
     superpixels moving unlike the camera, `motion_segments`,
-    give the ``moving`` cue and candidates too); with ``centre_subject`` and
+    give the ``moving`` cue and candidates too); with ``closeup_subjects``, the close-up
+    subject cut from the open-bottom frame (`closeup`); with ``centre_subject`` and
     ``salient_subjects``, those candidates too. The colour bins are taken at the working
     resolution.
 
@@ -133,6 +136,10 @@ def subject_cues(
                 # (background that an object is about to cover differs, but has no flow)
                 half = motion.evidence >= 0.5 * opts.moving_evidence
                 moving = _up((superpixels.probability >= 0.5) & half, (ww, wh))
+    if opts.closeup_subjects:
+        closeup = closeup_subject(small)
+        if closeup is not None:
+            candidates.append(closeup)
     if opts.centre_subject:
         centre = centre_subject(small)
         if centre is not None:

@@ -153,6 +153,15 @@ class ProposalOptions(Options):
         that move together become one candidate whatever their colours; outlines follow
         superpixel edges instead of the flow's halo (on textured backgrounds coloured like the
         objects, motion is what tells them apart).
+    closeup_subjects
+        Also propose the *close-up subject* (`closeup`): GrabCut
+        from the whole frame except thin strips along the top and sides (their colours are
+        backdrop), open at the bottom, kept when the cut is large (15-65 % of the frame), stands
+        on the bottom border and does not run along the top or side strips. It holds a
+        head-and-shoulders subject whole (hair, face, shirt and suit) that colour merging splits
+        and motion misses (the talking head moves a little, the torso not at all, the scenery
+        through a window behind a lot); like the other subject candidates it is scored, and the
+        selection decides.
     centre_subject
         Also propose the figure-ground cut of the frame's centre: GrabCut started from a
         rectangle 10 % in from the left and right borders and 6 % from the top and bottom
@@ -225,6 +234,7 @@ class ProposalOptions(Options):
     static_motion: Annotated[float, Field(ge=0, le=1)] = 0.15
     static_backdrop_weight: Annotated[float, Field(ge=0, le=1)] = 0.3
     centre_subject: bool = False
+    closeup_subjects: bool = True
     motion_segments: bool = True
     learned_score: bool = True
     difference_segments: bool = True
