@@ -37,7 +37,11 @@ def _adds_only_a_rim(subject: Candidate, other: Candidate, opts: ProposalOptions
 
 
 def drop_groups(
-    kept: list[Candidate], residual: NDArray[np.float32] | None, opts: ProposalOptions
+    kept: list[Candidate],
+    residual: NDArray[np.float32] | None,
+    opts: ProposalOptions,
+    *,
+    calibrated: bool = False,
 ) -> list[Candidate]:
     """Drop every candidate holding two candidates that move unlike each other (a group).
 
@@ -46,7 +50,10 @@ def drop_groups(
     to the camera (``residual``, the flow minus the camera's) differ by at least ``moving_px``
     and by at least half the faster one's speed, it is two objects merged (touching objects, a
     moving blob spanning neighbours) and is dropped; its parts stay. Parts that move together
-    (a face and a shirt) keep their whole. Without ``residual`` nothing is dropped.
+    (a face and a shirt) keep their whole. Without ``residual`` nothing is dropped. With
+    ``calibrated`` scores (predicted IoUs), only parts scored at least as well as the whole
+    count: two objects merged score below each of them, while the fragments of one spinning or
+    bending object (which move unlike each other too) score below their whole.
     """
     if residual is None:
         return kept
@@ -59,6 +66,7 @@ def drop_groups(
             if part is not whole
             and m is not None
             and part.area < whole.area
+            and (not calibrated or part.score >= whole.score)
             and whole.overlap(part) >= opts.nested_fraction * part.area
         ]
         apart = any(
@@ -125,7 +133,7 @@ def prune(
         ) and not any(_adds_only_a_rim(cand, other, opts) for other in kept):
             subjects.append(cand)
     kept = kept[: max(0, opts.max_proposals - len(subjects))] + subjects
-    kept = drop_groups(kept, residual, opts)
+    kept = drop_groups(kept, residual, opts, calibrated=calibrated)
     kept.sort(key=lambda c: (-c.score, c.area))
     if calibrated:  # the learned score is already a predicted IoU
         return [c.full(shape) for c in kept], [c.score for c in kept]

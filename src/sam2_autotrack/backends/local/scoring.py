@@ -10,8 +10,9 @@ Then, in this order:
 - **subject cues** (`SubjectCues`): moving unlike the
   camera while the ring does not (``subject_weight``) and saliency contrast
   (``saliency_weight``) raise it;
-- **colour repeat**: a static candidate whose colours are as common in the rest of the frame
-  (a stripe of a sunshade, a blotch of camouflage) loses ``repeat_weight`` times that share;
+- **colour repeat**: a static candidate under `REPEAT_MAX_FRACTION` of the frame whose colours
+  are as common in the rest of the frame (a stripe of a sunshade, a blotch of camouflage) loses
+  ``repeat_weight`` times that share;
 - **static backdrop**: with motion measured, a static candidate reaching two or more image
   borders (a corner wall, a pillar) loses ``static_backdrop_weight`` of its score.
 
@@ -33,6 +34,7 @@ from sam2_autotrack.backends.local.features import MIN_EDGE_REF
 from sam2_autotrack.backends.local.options import ProposalOptions
 
 __all__ = [
+    "REPEAT_MAX_FRACTION",
     "Candidate",
     "colour_repeat",
     "ring",
@@ -40,6 +42,10 @@ __all__ = [
     "score_crop",
     "score_subject_masks",
 ]
+
+
+REPEAT_MAX_FRACTION = 0.15
+"""Candidates covering this share of the frame or more never lose score to colour repeat."""
 
 
 @dataclass
@@ -299,10 +305,13 @@ def _subject_terms(
     saliency_contrast = float(np.clip(sal[crop].mean() - sal[around].mean(), 0.0, 1.0))
     score = 1.0 - (1.0 - score) * (1.0 - opts.saliency_weight * saliency_contrast)
     static = moving_share < opts.static_motion
-    if opts.repeat_weight > 0 and static:
+    height, width = cues.colour_bins.shape
+    # a pattern element (a stripe, a tile) is small; a large static candidate whose colours recur
+    # elsewhere is a subject that barely moved (a person in close-up, his suit like the seat)
+    small = float(crop.sum()) < REPEAT_MAX_FRACTION * height * width
+    if opts.repeat_weight > 0 and static and small:
         score *= 1.0 - opts.repeat_weight * colour_repeat(cues, crop, top, left)
     if opts.static_backdrop_weight > 0 and cues.moving is not None and static:
-        height, width = cues.colour_bins.shape
         if _borders_reached(crop, top, left, (height, width)) >= 2:
             score *= 1.0 - opts.static_backdrop_weight
     return score, motion_contrast
