@@ -33,7 +33,8 @@ def test_calibrated_objectness_is_the_logistic_of_the_weighted_terms() -> None:
     features = objectness_features(0.9, 0.7, 1.0, 0.8, 0.6, 1, 0.2, 0.01)
     assert features[0] == 1.0
     assert features[-1] == 0.0  # the enclosed share is filled in later
-    assert features[-2] == pytest.approx(-2.0)  # log10 of the area fraction
+    assert features[-3] == pytest.approx(-2.0)  # log10 of the area fraction
+    assert features[-2] == 1.0  # its share of the best score (the only proposal)
     z = float(np.dot(OBJECTNESS_COEFFICIENTS, features))
     assert calibrated_objectness(features) == pytest.approx(1 / (1 + math.exp(-z)))
     assert logit(calibrated_objectness(features)) == pytest.approx(z)
@@ -46,10 +47,14 @@ def test_calibrated_objectness_is_the_logistic_of_the_weighted_terms() -> None:
     assert OBJECTNESS_COEFFICIENTS_WITHOUT_SCORE[4] == 0.0
     assert calibrated_objectness(unscored) == pytest.approx(1 / (1 + math.exp(-z0)))
     assert math.isnan(unscored[4])  # not modified
-    # touching more borders and lying in another's hole only lower it
-    more_borders = features.copy()
+    # without scores, touching more borders lowers it; with scores the generator's score
+    # already weighs the borders (the embedded engine's learned score does), and the fitted
+    # border weight is small
+    more_borders = unscored.copy()
     more_borders[6] = 2
-    assert calibrated_objectness(more_borders) < calibrated_objectness(features)
+    assert calibrated_objectness(more_borders) < calibrated_objectness(unscored)
+    assert abs(OBJECTNESS_COEFFICIENTS[6]) < 0.5
+    # lying in another's hole only lowers it
     enclosed = features.copy()
     enclosed[-1] = 1.0
     assert calibrated_objectness(enclosed) < calibrated_objectness(features)
@@ -78,8 +83,8 @@ def test_the_size_term_is_bounded() -> None:
     tiny = objectness_features(0.9, 0.8, 1.0, 0.5, 0.9, 0, 0.0, 1e-5)
     small = objectness_features(0.9, 0.8, 1.0, 0.5, 0.9, 0, 0.0, 1e-3)
     large = objectness_features(0.9, 0.8, 1.0, 0.5, 0.9, 0, 0.0, 0.2)
-    assert tiny[-2] == small[-2] == -3.0
-    assert large[-2] == -1.5
+    assert tiny[-3] == small[-3] == -3.0
+    assert large[-3] == -1.5
 
 
 def test_a_tiny_object_that_stands_out_is_an_object() -> None:

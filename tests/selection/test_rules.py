@@ -27,11 +27,11 @@ def test_a_whole_that_only_adds_a_rim_loses_to_the_better_outlined_part() -> Non
     image[tight] = (40, 160, 220)
     loose = disc(160, 120, 52)
     masks = np.stack([loose, tight])
-    selection = select_objects(masks, scores=np.array([1.0, 0.3]), image_rgb=image)
+    selection = select_objects(masks, scores=np.array([1.0, 0.7]), image_rgb=image)
     assert selection.indices.tolist() == [1]
     assert selection.decisions[0].reason.startswith("whole: only a rim around 1")
     no_rim = select_objects(
-        masks, scores=np.array([1.0, 0.3]), image_rgb=image,
+        masks, scores=np.array([1.0, 0.7]), image_rgb=image,
         options=SelectionOptions(rim_thickness=0.0),
     )  # fmt: skip
     assert no_rim.indices.tolist() == [0]

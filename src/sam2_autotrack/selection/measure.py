@@ -183,7 +183,7 @@ def measure_proposals(
             0 if backdrop_like and bounded_subject else len(touched),
             on_border,
             float(fraction),
-            None if model is None else model / best_score,
+            1.0 if model is None else model / best_score,
         )
         result.objectness[i] = weighted_objectness(
             solidity, compactness, size, model, outline, len(touched), opts

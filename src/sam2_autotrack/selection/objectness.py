@@ -135,7 +135,7 @@ def objectness_features(
     touched: int,
     border_fraction: float,
     area_fraction: float,
-    model_share: float | None = None,
+    model_share: float = 1.0,
 ) -> NDArray[np.float64]:
     """Return the terms of `OBJECTNESS_FEATURES` (``enclosed`` is filled in later)."""
     return np.array(
@@ -149,7 +149,7 @@ def objectness_features(
             float(touched),
             border_fraction,
             bounded_log_area(area_fraction),
-            math.nan if model is None or model_share is None else model_share,
+            math.nan if model is None else model_share,
             0.0,
         ],
         dtype=np.float64,
@@ -200,7 +200,7 @@ def calibrated_objectness(features: Any) -> float:
 
     Examples
     --------
-    >>> round(calibrated_objectness([1, 1, 1, 1, 1, 1, 0, 0, -1, 0]), 2) > 0.5
+    >>> round(calibrated_objectness([1, 1, 1, 1, 1, 1, 0, 0, -1, 1, 0]), 2) > 0.5
     True
     """
     x = np.asarray(features, dtype=np.float64)

@@ -335,7 +335,7 @@ class TrackerOptions(Options):
     motion_tolerance: Annotated[float, Field(gt=0)] = 1.5
     motion_gate: Annotated[float, Field(ge=0, le=1)] = 0.05
     remnant_ratio: Annotated[float, Field(ge=0)] = 2.0
-    remnant_frames: Annotated[int, Field(ge=1)] = 10
+    remnant_frames: Annotated[int, Field(ge=1)] = 6
     remnant_moved: Annotated[float, Field(ge=0)] = 0.5
     remnant_still_px: Annotated[float, Field(gt=0)] = 0.5
     remnant_moving_px: Annotated[float, Field(gt=0)] = 1.0

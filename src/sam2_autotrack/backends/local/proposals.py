@@ -142,6 +142,7 @@ def propose_masks(
             residual[~valid] = np.nan
     total = float(wh * ww)
     # the learned score re-ranks the candidates when motion is measured: let more of them in
+    requested = opts
     if opts.learned_score and opts.subjects and opts.motion_segments and video_frames is not None:
         opts = opts.model_copy(update={"min_score": min(opts.min_score, opts.candidate_floor)})
     scored: list[Candidate] = []
@@ -174,6 +175,9 @@ def propose_masks(
     )
     if learned and cues is not None:
         scored = rescore(scored, cues)
+    else:  # the hand-made score decides: back to its own floor
+        scored = [c for c in scored if c.score >= requested.min_score]
+        opts = requested
     masks_work, scores = prune(scored, opts, (wh, ww), residual, calibrated=learned)
     if masks_work:
         stack = np.stack(masks_work)

@@ -311,9 +311,9 @@ def _subject_terms(
     small = float(crop.sum()) < REPEAT_MAX_FRACTION * height * width
     if opts.repeat_weight > 0 and static and small:
         score *= 1.0 - opts.repeat_weight * colour_repeat(cues, crop, top, left)
-    if opts.static_backdrop_weight > 0 and cues.moving is not None and static:
-        if _borders_reached(crop, top, left, (height, width)) >= 2:
-            score *= 1.0 - opts.static_backdrop_weight
+    reaching = opts.static_backdrop_weight > 0 and cues.moving is not None and static
+    if reaching and _borders_reached(crop, top, left, (height, width)) >= 2:
+        score *= 1.0 - opts.static_backdrop_weight
     return score, motion_contrast
 
 
