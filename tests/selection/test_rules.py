@@ -147,3 +147,28 @@ def test_a_confident_band_along_two_borders_is_background_a_corner_subject_is_no
     assert decision_map(select_objects(wall[None], scores=confident, options=lenient)) == {
         0: "kept"
     }
+
+
+def _two_discs_and_their_blob() -> tuple[np.ndarray, np.ndarray]:
+    """Two discs side by side and one blob holding both (neighbours caught in one motion blob)."""
+    image = np.full((H, W, 3), 90, dtype=np.uint8)
+    left, right = disc(110, 120, 34), disc(200, 120, 34)
+    image[left] = (40, 160, 220)
+    image[right] = (220, 160, 40)
+    blob = disc(110, 120, 38) | disc(200, 120, 38) | box(110, 100, 200, 140)
+    return image, np.stack([blob, left, right])
+
+
+def test_a_whole_made_of_two_objects_and_a_rim_loses_to_them() -> None:
+    image, masks = _two_discs_and_their_blob()
+    scores = np.array([0.95, 0.9, 0.9])
+    selection = select_objects(masks, scores=scores, image_rgb=image)
+    assert sorted(selection.indices.tolist()) == [1, 2]
+    assert selection.decisions[0].reason == "whole: a group of 1, 2"
+    # a part scored well below its whole is a part: no group, the whole stays one object
+    selection = select_objects(masks, scores=np.array([0.95, 0.5, 0.9]), image_rgb=image)
+    assert selection.indices.tolist() == [0]
+    # the parts must cover enough of the whole
+    strict = SelectionOptions(group_coverage=1.0)
+    selection = select_objects(masks, scores=scores, image_rgb=image, options=strict)
+    assert selection.indices.tolist() == [0]

@@ -113,6 +113,9 @@ class SelectionOptions(Options):
         (default 0.1), the part is kept and the whole dropped: the same object, better outlined.
     rim_contrast_margin
         See ``rim_thickness``.
+    group_coverage
+        A whole is a group of objects (and loses to them) when at least two disjoint parts that
+        are objects on their own, each better outlined than it, cover this share of it.
     weight_solidity, weight_compactness, weight_size, weight_model, weight_contrast
         Weights of the ``"weighted"`` objectness terms (see
         [`select_objects`][sam2_autotrack.selection.select_objects]). Defaults 1.0, 0.5, 1.0, 0.5,
@@ -163,6 +166,7 @@ class SelectionOptions(Options):
     part_margin: float = Field(1.0, ge=0.0)
     rim_thickness: float = Field(0.5, ge=0.0)
     rim_contrast_margin: float = Field(0.1, ge=0.0)
+    group_coverage: float = Field(0.6, gt=0.0, le=1.0)
     weight_solidity: float = Field(1.0, ge=0.0)
     weight_compactness: float = Field(0.5, ge=0.0)
     weight_size: float = Field(1.0, ge=0.0)

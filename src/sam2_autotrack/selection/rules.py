@@ -41,6 +41,7 @@ __all__ = [
     "containers_of",
     "duplicate_rule",
     "fills_holes_of",
+    "groups_of_parts",
     "is_backdrop_like",
     "is_bounded_subject",
     "is_rim",
@@ -229,6 +230,49 @@ def fills_holes_of(
     return int(np.count_nonzero(excess & holes)) >= 0.8 * total
 
 
+def groups_of_parts(
+    representatives: Sequence[int],
+    containers: dict[int, list[int]],
+    *,
+    objectness: NDArray[np.float64],
+    clean: NDArray[np.uint8],
+    options: SelectionOptions,
+) -> dict[int, list[int]]:
+    """Wholes that are several objects and a rim: ``{whole: [its parts]}``.
+
+    A whole holding at least two disjoint parts that are objects on their own (objectness at
+    least ``min_objectness``), each at least as likely an object as the whole, which together
+    cover at least ``group_coverage`` of it, is those objects merged with a rim of their
+    surroundings (neighbours caught in one motion blob, the flow's halo around them) -- not one
+    object. A person's face and shirt score below the person, so the person keeps them as parts.
+    """
+    out: dict[int, list[int]] = {}
+    wholes = {j for i in representatives for j in containers[i]}
+    for j in sorted(wholes):
+        parts = sorted(
+            (
+                i
+                for i in representatives
+                if j in containers[i]
+                and objectness[i] >= max(options.min_objectness, objectness[j])
+            ),
+            key=lambda i: (-objectness[i], i),
+        )
+        chosen: list[int] = []
+        union = np.zeros(clean.shape[1:], dtype=bool)
+        for i in parts:
+            mask = clean[i] > 0
+            if np.count_nonzero(mask & union) <= 0.1 * np.count_nonzero(mask):
+                chosen.append(i)
+                union |= mask
+        whole = clean[j] > 0
+        if len(chosen) >= 2 and np.count_nonzero(union & whole) >= (
+            options.group_coverage * np.count_nonzero(whole)
+        ):
+            out[j] = chosen
+    return out
+
+
 def part_whole_rule(
     representatives: Sequence[int],
     containers: dict[int, list[int]],
@@ -242,7 +286,8 @@ def part_whole_rule(
 ) -> dict[int, Verdict]:
     """Parts against wholes, as ``keep_parts`` and the objectness mode say.
 
-    ``keep_parts="whole"`` with the calibrated objectness: a part loses to its whole -- unless it
+    ``keep_parts="whole"`` with the calibrated objectness: a whole that is several objects and a
+    rim loses to them (`groups_of_parts`); otherwise a part loses to its whole -- unless it
     is clearly the better object (log-odds ahead by more than ``part_margin``: the "whole" is the
     object plus something else, the bunny inside a bunny-plus-rock blob), or the whole only adds
     a thin rim around the better-outlined part (a motion blob fattened by the flow's halo), or
@@ -253,8 +298,20 @@ def part_whole_rule(
     verdicts: dict[int, Verdict] = {}
     if options.keep_parts == "whole" and options.objectness == "calibrated":
         lost: dict[int, str] = {}
+        groups = groups_of_parts(
+            representatives,
+            containers,
+            objectness=objectness,
+            clean=clean,
+            options=options,
+        )
+        for j, group in groups.items():
+            listed = ", ".join(str(i) for i in group)
+            lost[j] = f"whole: a group of {listed}"
         for i in representatives:
             for j in containers[i]:
+                if j in groups:  # not a whole: its parts are the objects
+                    continue
                 if logit(objectness[i]) - logit(objectness[j]) > options.part_margin:
                     lost.setdefault(j, f"whole: {i} inside it is the better object")
                 elif features[i][_CONTRAST] > (
