@@ -22,6 +22,7 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
+from sam2_autotrack.backends.local.grabcut import grabcut_foreground
 from sam2_autotrack.masks.cleanup import fill_small_holes
 
 __all__ = ["closeup_subject", "is_closeup_cut"]
@@ -151,22 +152,10 @@ def closeup_subject(
     gc[:top] = cv2.GC_BGD
     gc[:, :side] = cv2.GC_BGD
     gc[:, w - side :] = cv2.GC_BGD
-    bgd = np.zeros((1, 65), np.float64)
-    fgd = np.zeros((1, 65), np.float64)
-    cv2.setRNGSeed(0)
     try:
-        cv2.grabCut(
-            np.ascontiguousarray(image[..., ::-1]),
-            gc,
-            (0, 0, 0, 0),
-            bgd,
-            fgd,
-            iterations,
-            cv2.GC_INIT_WITH_MASK,
-        )
+        fg = grabcut_foreground(image, gc, iterations).astype(np.uint8)
     except cv2.error:
         return None
-    fg = ((gc == cv2.GC_FGD) | (gc == cv2.GC_PR_FGD)).astype(np.uint8)
     count, labels, stats, _ = cv2.connectedComponentsWithStats(fg, connectivity=8)
     if count < 2:
         return None

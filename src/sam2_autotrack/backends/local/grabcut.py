@@ -16,10 +16,58 @@ from numpy.typing import NDArray
 from sam2_autotrack.errors import ConfigError
 from sam2_autotrack.masks.validate import as_rgb_image
 
-__all__ = ["grabcut_box", "grabcut_clicks"]
+__all__ = ["grabcut_box", "grabcut_clicks", "grabcut_foreground"]
 
 CropXYXY = tuple[int, int, int, int]
 _ITERATIONS = 5
+
+
+def grabcut_foreground(
+    image_rgb: NDArray[np.uint8], labels: NDArray[np.uint8], iterations: int
+) -> NDArray[np.bool_]:
+    """Run OpenCV's GrabCut from seeded ``labels`` and return its foreground (sure or probable).
+
+    The one place the embedded engine calls GrabCut with a label mask: the image is handed
+    over in OpenCV's channel order, the colour models start empty and OpenCV's RNG is seeded,
+    so the cut is deterministic.
+
+    Parameters
+    ----------
+    image_rgb
+        ``(h, w, 3)`` uint8 RGB image (a crop is fine).
+    labels
+        ``(h, w)`` OpenCV GrabCut classes (``cv2.GC_BGD``, ``GC_FGD``, ``GC_PR_BGD``,
+        ``GC_PR_FGD``). Not modified.
+    iterations
+        GrabCut iterations.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(h, w)`` bool foreground.
+
+    Raises
+    ------
+    cv2.error
+        When OpenCV refuses the labels (for example no background or no foreground sample).
+
+    Examples
+    --------
+    >>> img = np.full((40, 40, 3), 30, np.uint8); img[10:30, 10:30] = (220, 200, 40)
+    >>> labels = np.full((40, 40), cv2.GC_PR_BGD, np.uint8); labels[:3] = cv2.GC_BGD
+    >>> labels[8:32, 8:32] = cv2.GC_PR_FGD; labels[15:25, 15:25] = cv2.GC_FGD
+    >>> fg = grabcut_foreground(img, labels, 3)
+    >>> bool(fg[20, 20]), bool(fg[2, 2])
+    (True, False)
+    """
+    gc = labels.copy()
+    bgd = np.zeros((1, 65), np.float64)
+    fgd = np.zeros((1, 65), np.float64)
+    cv2.setRNGSeed(0)
+    image = np.ascontiguousarray(np.asarray(image_rgb)[..., ::-1])
+    cv2.grabCut(image, gc, (0, 0, 0, 0), bgd, fgd, iterations, cv2.GC_INIT_WITH_MASK)
+    foreground: NDArray[np.bool_] = (gc == cv2.GC_FGD) | (gc == cv2.GC_PR_FGD)
+    return foreground
 
 
 def _cut(
@@ -32,14 +80,8 @@ def _cut(
     """
     height, width = image_rgb.shape[:2]
     x0, y0, x1, y1 = crop_xyxy
-    crop = np.ascontiguousarray(image_rgb[y0:y1, x0:x1, ::-1])
-    gc = labels.copy()
-    bgd = np.zeros((1, 65), np.float64)
-    fgd = np.zeros((1, 65), np.float64)
-    cv2.setRNGSeed(0)
-    cv2.grabCut(crop, gc, (0, 0, 0, 0), bgd, fgd, _ITERATIONS, cv2.GC_INIT_WITH_MASK)
     mask = np.zeros((height, width), dtype=bool)
-    mask[y0:y1, x0:x1] = (gc == cv2.GC_FGD) | (gc == cv2.GC_PR_FGD)
+    mask[y0:y1, x0:x1] = grabcut_foreground(image_rgb[y0:y1, x0:x1], labels, _ITERATIONS)
     return mask
 
 

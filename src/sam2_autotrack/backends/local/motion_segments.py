@@ -38,6 +38,8 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import breadth_first_order, maximum_flow
 from skimage.segmentation import slic
 
+from sam2_autotrack.backends.local.grabcut import grabcut_foreground
+
 __all__ = [
     "MOTION_COEFFICIENTS",
     "MotionMap",
@@ -408,22 +410,11 @@ def _grabcut_refine(
     background = (labels == cv2.GC_BGD) | (labels == cv2.GC_PR_BGD)
     if not (labels == cv2.GC_FGD).any() or not background.any():
         return segment
-    bgd = np.zeros((1, 65), np.float64)
-    fgd = np.zeros((1, 65), np.float64)
-    cv2.setRNGSeed(0)
     try:
-        cv2.grabCut(
-            np.ascontiguousarray(image_rgb[top:bottom, left:right, ::-1]),
-            labels,
-            (0, 0, 0, 0),
-            bgd,
-            fgd,
-            iterations,
-            cv2.GC_INIT_WITH_MASK,
-        )
+        cut = grabcut_foreground(image_rgb[top:bottom, left:right], labels, iterations)
     except cv2.error:
         return segment
-    fg = ((labels == cv2.GC_FGD) | (labels == cv2.GC_PR_FGD)).astype(np.uint8)
+    fg = cut.astype(np.uint8)
     _, components = cv2.connectedComponents(fg, connectivity=8)
     touching = np.unique(components[(fg > 0) & (crop > 0)])
     out = np.zeros_like(segment)

@@ -28,6 +28,7 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
+from sam2_autotrack.backends.local.grabcut import grabcut_foreground
 from sam2_autotrack.masks.cleanup import fill_small_holes
 
 __all__ = ["border_contrast_saliency", "centre_subject", "figure_ground", "moving_subjects"]
@@ -149,7 +150,6 @@ def figure_ground(
     >>> bool(fg[20, 25]), bool(fg[5, 5])
     (True, False)
     """
-    image = np.ascontiguousarray(np.asarray(image_rgb)[..., ::-1])
     p = np.asarray(prior, dtype=np.float32)
     core = cv2.erode((p >= sure).astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
     background = p < unlikely
@@ -159,12 +159,7 @@ def figure_ground(
     gc[p >= probable] = cv2.GC_PR_FGD
     gc[core] = cv2.GC_FGD
     gc[background] = cv2.GC_BGD
-    bgd = np.zeros((1, 65), np.float64)
-    fgd = np.zeros((1, 65), np.float64)
-    cv2.setRNGSeed(0)
-    cv2.grabCut(image, gc, (0, 0, 0, 0), bgd, fgd, iterations, cv2.GC_INIT_WITH_MASK)
-    result: NDArray[np.bool_] = (gc == cv2.GC_FGD) | (gc == cv2.GC_PR_FGD)
-    return result
+    return grabcut_foreground(np.asarray(image_rgb), gc, iterations)
 
 
 def moving_subjects(
@@ -249,7 +244,7 @@ def moving_subjects(
     backdrop = np.asarray(evidence) < static
     if saliency is not None:
         backdrop &= np.asarray(saliency) < backdrop_saliency
-    image = np.ascontiguousarray(np.asarray(image_rgb)[..., ::-1])
+    image = np.asarray(image_rgb)
     out: list[NDArray[np.bool_]] = []
     for i in order:
         blob = labels == i
@@ -268,22 +263,10 @@ def moving_subjects(
         gc[core] = cv2.GC_FGD
         if not core.any() or not ((gc == cv2.GC_BGD).any() or (gc == cv2.GC_PR_BGD).any()):
             continue
-        bgd = np.zeros((1, 65), np.float64)
-        fgd = np.zeros((1, 65), np.float64)
-        cv2.setRNGSeed(0)
         try:
-            cv2.grabCut(
-                np.ascontiguousarray(image[y0:y1, x0:x1]),
-                gc,
-                (0, 0, 0, 0),
-                bgd,
-                fgd,
-                3,
-                cv2.GC_INIT_WITH_MASK,
-            )
+            fg = grabcut_foreground(image[y0:y1, x0:x1], gc, 3).astype(np.uint8)
         except cv2.error:
             continue
-        fg = ((gc == cv2.GC_FGD) | (gc == cv2.GC_PR_FGD)).astype(np.uint8)
         _, comp = cv2.connectedComponents(fg, connectivity=8)
         touching = np.unique(comp[core & (fg > 0)])
         keep = np.isin(comp, touching[touching > 0])
