@@ -141,14 +141,22 @@ def propose_masks(
             residual, valid = camera_residual_flow(work, later_w)
             residual[~valid] = np.nan
     total = float(wh * ww)
-    # the learned score re-ranks the candidates when motion is measured: let more of them in
-    requested = opts
-    if opts.learned_score and opts.subjects and opts.motion_segments and video_frames is not None:
-        opts = opts.model_copy(update={"min_score": min(opts.min_score, opts.candidate_floor)})
     scored: list[Candidate] = []
     cues: SubjectCues | None = None
+    subject_masks: list[NDArray[np.bool_]] = []
     if opts.subjects:
         cues, subject_masks = subject_cues(work, lab_image, video_frames, opts)
+    # the learned score needs the motion maps, and something that moves to tell objects by;
+    # it re-ranks the candidates, so more of them are let in
+    learned = (
+        opts.learned_score
+        and cues is not None
+        and cues.probability is not None
+        and bool((cues.probability >= 0.5).any())
+    )
+    if learned:
+        opts = opts.model_copy(update={"min_score": min(opts.min_score, opts.candidate_floor)})
+    if cues is not None:
         scored += score_subject_masks(subject_masks, features, edge, cues, opts)
     for n_segments in opts.superpixels:
         labels = slic(
@@ -166,18 +174,8 @@ def propose_masks(
         scored += score_candidates(
             candidates, labels, int(labels.max()) + 1, features, edge, residual, opts, cues
         )
-    # the learned score needs the motion maps, and something that moves to tell objects by
-    learned = (
-        opts.learned_score
-        and cues is not None
-        and cues.probability is not None
-        and bool((cues.probability >= 0.5).any())
-    )
     if learned and cues is not None:
         scored = rescore(scored, cues)
-    else:  # the hand-made score decides: back to its own floor
-        scored = [c for c in scored if c.score >= requested.min_score]
-        opts = requested
     masks_work, scores = prune(scored, opts, (wh, ww), residual, calibrated=learned)
     if masks_work:
         stack = np.stack(masks_work)

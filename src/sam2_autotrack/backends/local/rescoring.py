@@ -24,7 +24,13 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sam2_autotrack.backends.local.cues import SubjectCues
-from sam2_autotrack.backends.local.scoring import Candidate, colour_repeat, ring
+from sam2_autotrack.backends.local.scoring import (
+    Candidate,
+    borders_reached,
+    colour_repeat,
+    ring,
+    ring_width_of,
+)
 
 __all__ = [
     "PROPOSAL_COEFFICIENTS",
@@ -76,17 +82,6 @@ PROPOSAL_COEFFICIENTS = (
 ``benchmarks/calibrate_proposals.py`` (how is documented there)."""
 
 
-def _borders(crop: NDArray[np.bool_], top: int, left: int, shape_hw: tuple[int, int]) -> int:
-    height, width = shape_hw
-    bottom, right = top + crop.shape[0], left + crop.shape[1]
-    return (
-        int(top == 0 and bool(crop[0].any()))
-        + int(bottom == height and bool(crop[-1].any()))
-        + int(left == 0 and bool(crop[:, 0].any()))
-        + int(right == width and bool(crop[:, -1].any()))
-    )
-
-
 def candidate_features(candidate: Candidate, cues: SubjectCues) -> NDArray[np.float64]:
     """Measure the terms of `PROPOSAL_FEATURES` for one candidate.
 
@@ -112,7 +107,7 @@ def candidate_features(candidate: Candidate, cues: SubjectCues) -> NDArray[np.fl
     crop, top, left = candidate.crop, candidate.top, candidate.left
     bottom, right = top + crop.shape[0], left + crop.shape[1]
     shape_hw = (int(cues.saliency.shape[0]), int(cues.saliency.shape[1]))
-    around = ring(crop, max(3, round(0.02 * max(shape_hw))))
+    around = ring(crop, ring_width_of(shape_hw))
     if not around.any():
         around = ~crop
 
@@ -136,7 +131,7 @@ def candidate_features(candidate: Candidate, cues: SubjectCues) -> NDArray[np.fl
             sal_in - sal_ring,
             colour_repeat(cues, crop, top, left),
             min(-0.3, max(-4.0, math.log10(max(fraction, 1e-9)))),
-            float(_borders(crop, top, left, shape_hw)),
+            float(borders_reached(crop, top, left, shape_hw, min_run=1)),
         ],
         dtype=np.float64,
     )

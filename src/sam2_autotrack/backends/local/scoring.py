@@ -36,8 +36,10 @@ from sam2_autotrack.backends.local.options import ProposalOptions
 __all__ = [
     "REPEAT_MAX_FRACTION",
     "Candidate",
+    "borders_reached",
     "colour_repeat",
     "ring",
+    "ring_width_of",
     "score_candidates",
     "score_crop",
     "score_subject_masks",
@@ -107,7 +109,8 @@ def ring(mask: NDArray[np.bool_], width: int) -> NDArray[np.bool_]:
     return around
 
 
-def _ring_width(shape_hw: tuple[int, int]) -> int:
+def ring_width_of(shape_hw: tuple[int, int]) -> int:
+    """Width of the ring around a candidate in an image of ``shape_hw``: 2 % of its longer side."""
     return max(3, round(0.02 * max(shape_hw)))
 
 
@@ -131,7 +134,7 @@ def score_candidates(
         unique.setdefault(frozenset(members), None)
     h, w = labels.shape
     grad_ref = _grad_ref(grad, opts)
-    ring_width = _ring_width((h, w))
+    ring_width = ring_width_of((h, w))
     # bounding box of every superpixel (inclusive), so each candidate is scored on its own crop
     boxes = find_objects(labels + 1, max_label=n)
     y0 = np.array([b[0].start if b else h for b in boxes], np.int64)
@@ -171,7 +174,7 @@ def score_subject_masks(
     """
     wh, ww = grad.shape
     total = float(wh * ww)
-    ring_width = _ring_width((wh, ww))
+    ring_width = ring_width_of((wh, ww))
     grad_ref = _grad_ref(grad, opts)
     scored: list[Candidate] = []
     for mask in masks:
@@ -312,7 +315,7 @@ def _subject_terms(
     if opts.repeat_weight > 0 and static and small:
         score *= 1.0 - opts.repeat_weight * colour_repeat(cues, crop, top, left)
     reaching = opts.static_backdrop_weight > 0 and cues.moving is not None and static
-    if reaching and _borders_reached(crop, top, left, (height, width)) >= 2:
+    if reaching and borders_reached(crop, top, left, (height, width)) >= 2:
         score *= 1.0 - opts.static_backdrop_weight
     return score, motion_contrast
 
@@ -330,13 +333,36 @@ def colour_repeat(cues: SubjectCues, crop: NDArray[np.bool_], top: int, left: in
     return float(np.minimum(in_bins, out_bins).sum() / max(len(colours), 1))
 
 
-def _borders_reached(
-    crop: NDArray[np.bool_], top: int, left: int, shape_hw: tuple[int, int]
+def borders_reached(
+    crop: NDArray[np.bool_],
+    top: int,
+    left: int,
+    shape_hw: tuple[int, int],
+    *,
+    min_run: float | None = None,
 ) -> int:
-    """Image borders the candidate lies on along at least a tenth of the shorter side each."""
+    """Count the image borders a candidate lies on along at least ``min_run`` pixels each.
+
+    Parameters
+    ----------
+    crop
+        ``(h, w)`` bool candidate crop placed at ``(top, left)`` in the working image.
+    top, left
+        Where the crop sits.
+    shape_hw
+        ``(height, width)`` of the working image.
+    min_run
+        Pixels along a border that count as lying on it; default a tenth of the shorter side
+        (``1`` counts any contact).
+
+    Returns
+    -------
+    int
+        0 to 4.
+    """
     height, width = shape_hw
     bottom, right = top + crop.shape[0], left + crop.shape[1]
-    run = 0.1 * min(height, width)
+    run = 0.1 * min(height, width) if min_run is None else min_run
     return (
         int(top == 0 and crop[0].sum() >= run)
         + int(bottom == height and crop[-1].sum() >= run)
