@@ -32,6 +32,7 @@ from typing import Any
 
 import cv2
 import numpy as np
+from calibrate_objectness import fit_logistic
 from numpy.typing import NDArray
 
 import sam2_autotrack.backends.local.proposals as proposals_module
@@ -78,24 +79,6 @@ def _rows(
         iou = ious[best] if ious else 0.0
         rows.append(np.concatenate([candidate_features(cand, cues), [iou, best]]))
     return np.asarray(rows, dtype=np.float64)
-
-
-def fit_soft_logistic(
-    x: NDArray[np.float64], y: NDArray[np.float64], l2: float = 1.0, steps: int = 50
-) -> NDArray[np.float64]:
-    """Logistic regression with targets in ``[0, 1]`` (Newton's method, no L2 on the bias)."""
-    w = np.zeros(x.shape[1])
-    penalty = np.full(x.shape[1], l2)
-    penalty[0] = 0.0
-    for _ in range(steps):
-        p = 1.0 / (1.0 + np.exp(-np.clip(x @ w, -50, 50)))
-        grad = x.T @ (p - y) + penalty * w
-        hess = (x * (p * (1 - p))[:, None]).T @ x + np.diag(penalty + 1e-9)
-        step = np.linalg.solve(hess, grad)
-        w -= step
-        if float(np.abs(step).max()) < 1e-8:
-            break
-    return w
 
 
 def _clips(spec: str, suite_seeds: list[int]) -> list[tuple[str, Callable[[Path], Any]]]:
@@ -190,7 +173,7 @@ def main(argv: list[str] | None = None) -> int:
     check = collect(_clips(args.check, []), args.cache, args.min_score)
     rows = np.concatenate([r for r in train.values() if len(r)])
     n_feat = len(PROPOSAL_FEATURES)
-    w = fit_soft_logistic(rows[:, :n_feat], rows[:, n_feat], l2=args.l2)
+    w = fit_logistic(rows[:, :n_feat], rows[:, n_feat], l2=args.l2)
     print(f"{len(rows)} training candidates, {int((rows[:, n_feat] >= 0.5).sum())} matches")
     for name, value in zip(PROPOSAL_FEATURES, w, strict=True):
         print(f"  {name:22s} {value:+.3f}")
