@@ -172,3 +172,27 @@ def test_a_whole_made_of_two_objects_and_a_rim_loses_to_them() -> None:
     strict = SelectionOptions(group_coverage=1.0)
     selection = select_objects(masks, scores=scores, image_rgb=image, options=strict)
     assert selection.indices.tolist() == [0]
+
+
+def test_a_part_does_not_lose_to_a_whole_that_lost_to_another_part() -> None:
+    # the blob loses to the left disc (clearly the better object); the right disc, scored
+    # below the blob, is then judged on its own instead of dropped as a part of a dropped whole
+    image, masks = _two_discs_and_their_blob()
+    scores = np.array([0.8, 0.95, 0.5])
+    selection = select_objects(masks, scores=scores, image_rgb=image)
+    assert selection.decisions[0].reason == "whole: 1 inside it is the better object"
+    assert selection.decisions[2].category == "kept", selection.decisions[2].reason
+    assert sorted(selection.indices.tolist()) == [1, 2]
+
+
+def test_parts_a_little_below_their_whole_still_make_a_group() -> None:
+    # near 1 the objectness saturates: parts 0.37 below the blob in log-odds are a group at the
+    # default margin (0.5), and not when the parts must be at least as likely objects
+    image, masks = _two_discs_and_their_blob()
+    scores = np.array([0.99, 0.8, 0.8])
+    selection = select_objects(masks, scores=scores, image_rgb=image)
+    assert selection.decisions[0].reason == "whole: a group of 1, 2"
+    assert sorted(selection.indices.tolist()) == [1, 2]
+    strict = SelectionOptions(group_margin=0.0)
+    selection = select_objects(masks, scores=scores, image_rgb=image, options=strict)
+    assert selection.indices.tolist() == [0]

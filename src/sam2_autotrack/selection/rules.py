@@ -241,7 +241,8 @@ def groups_of_parts(
     """Wholes that are several objects and a rim: ``{whole: [its parts]}``.
 
     A whole holding at least two disjoint parts that are objects on their own (objectness at
-    least ``min_objectness``), each at least as likely an object as the whole, which together
+    least ``min_objectness``), each about as likely an object as the whole or more (at most
+    ``group_margin`` below it in log-odds), which together
     cover at least ``group_coverage`` of it, is those objects merged with a rim of their
     surroundings (neighbours caught in one motion blob, the flow's halo around them) -- not one
     object. A person's face and shirt score below the person, so the person keeps them as parts.
@@ -254,7 +255,8 @@ def groups_of_parts(
                 i
                 for i in representatives
                 if j in containers[i]
-                and objectness[i] >= max(options.min_objectness, objectness[j])
+                and objectness[i] >= options.min_objectness
+                and logit(objectness[i]) >= logit(objectness[j]) - options.group_margin
             ),
             key=lambda i: (-objectness[i], i),
         )
@@ -292,7 +294,8 @@ def part_whole_rule(
     object plus something else, the bunny inside a bunny-plus-rock blob), or the whole only adds
     a thin rim around the better-outlined part (a motion blob fattened by the flow's halo), or
     the whole is the part with its holes filled (a ring and the ring with what is seen through
-    it); then the whole is dropped. With the weighted objectness every part loses to its largest
+    it); then the whole is dropped, and its other parts are judged on their own (a part only
+    loses to a whole that stays). With the weighted objectness every part loses to its largest
     whole. ``keep_parts="part"`` drops the wholes, ``"both"`` neither.
     """
     verdicts: dict[int, Verdict] = {}
@@ -308,6 +311,7 @@ def part_whole_rule(
         for j, group in groups.items():
             listed = ", ".join(str(i) for i in group)
             lost[j] = f"whole: a group of {listed}"
+        parts_of: list[tuple[int, int]] = []
         for i in representatives:
             for j in containers[i]:
                 if j in groups:  # not a whole: its parts are the objects
@@ -321,7 +325,12 @@ def part_whole_rule(
                 elif fills_holes_of(clean, boxes, i, j):
                     lost.setdefault(j, f"whole: {i} with its hole filled")
                 else:
-                    lost.setdefault(i, f"part of {j}")
+                    parts_of.append((i, j))
+        # A part only loses to a whole that stays: in a blob of two objects that lost to the
+        # better-outlined one, the other one is judged on its own.
+        for i, j in parts_of:
+            if j not in lost or not lost[j].startswith("whole"):
+                lost.setdefault(i, f"part of {j}")
         for i, why in lost.items():
             verdicts[i] = ("whole" if why.startswith("whole") else "part"), why
     elif options.keep_parts == "whole":

@@ -1,11 +1,11 @@
-"""Pruning: a candidate holding two candidates that move unlike each other is a group, not one."""
+"""Pruning: groups of candidates moving unlike each other, and parts nested in a better blob."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from sam2_autotrack.backends.local import ProposalOptions
-from sam2_autotrack.backends.local.pruning import drop_groups
+from sam2_autotrack.backends.local.pruning import drop_groups, prune
 from sam2_autotrack.backends.local.scoring import Candidate
 
 
@@ -54,3 +54,17 @@ def test_without_motion_or_with_untrusted_flow_nothing_is_dropped() -> None:
     residual[:, :41] = (3.0, 0.0)
     residual[:, 41:] = np.nan  # the right part's flow failed the forward-backward check
     assert drop_groups([blob, left, right], residual, ProposalOptions()) == [blob, left, right]
+
+
+def test_a_part_scored_nearly_as_well_as_its_blob_is_kept_for_the_selection() -> None:
+    left, right, blob, _ = _scene()
+    blob = _candidate(blob.crop, 0.95)  # an ordinary candidate, not a subject
+    near = _candidate(left.crop, 0.9)  # 0.05 below the blob: maybe two objects in one blob
+    far = _candidate(right.crop, 0.7)  # 0.25 below: a part of it
+    masks, scores = prune([blob, near, far], ProposalOptions(), (60, 100), calibrated=True)
+    assert [int(m.sum()) for m in masks] == [blob.area, near.area]
+    assert scores == [0.95, 0.9]
+    # without the margin every nested candidate is dropped as a part
+    strict = ProposalOptions(part_score_margin=0.0)
+    masks, _ = prune([blob, near, far], strict, (60, 100), calibrated=True)
+    assert [int(m.sum()) for m in masks] == [blob.area]

@@ -103,6 +103,13 @@ class ProposalOptions(Options):
         A candidate holding 80 % of a better-scored one replaces it (as the whole of which the
         better one is a part) when its score is at most this much lower; further below, it is
         dropped as the better one plus background.
+    part_score_margin, part_area_fraction
+        With the learned score (`rescoring`: a predicted IoU, under which a
+        mere fragment scores low), a candidate nested in a better-scored one is kept all the
+        same when it covers at most
+        ``part_area_fraction`` of it and scores at most ``part_score_margin`` below it: the
+        better one may be two objects caught in one blob (neighbours moving together), and the
+        selection, which weighs parts against wholes, decides (defaults 0.1 and 0.75).
     max_proposals
         At most this many candidates are returned (best score first).
     subjects
@@ -223,6 +230,8 @@ class ProposalOptions(Options):
     max_proposals: Annotated[int, Field(ge=1)] = 64
     nested_fraction: Annotated[float, Field(gt=0, le=1)] = 0.9
     whole_margin: Annotated[float, Field(ge=0, le=1)] = 0.03
+    part_score_margin: Annotated[float, Field(ge=0, le=1)] = 0.1
+    part_area_fraction: Annotated[float, Field(gt=0, le=1)] = 0.75
     max_scored: Annotated[int, Field(ge=1)] = 200
     subjects: bool = True
     subject_max_area_fraction: Annotated[float, Field(gt=0, le=1)] = 0.65

@@ -98,7 +98,8 @@ def prune(
     confidence maps ``min_score`` to 0 and ``min_score + confidence_span`` to 1. With the
     ``residual`` motion, a candidate holding two that move unlike each other is dropped
     (`drop_groups`). With ``calibrated`` (the learned score of
-    `rescoring`), the scores are reported as they are.
+    `rescoring`), the scores are reported as they are, and a candidate nested in a better one
+    is kept when it scores nearly as well (``part_score_margin``, ``part_area_fraction``).
     """
     ordered = sorted((c for c in scored if not c.subject), key=lambda c: (-c.score, c.area))
     kept: list[Candidate] = []
@@ -116,7 +117,16 @@ def prune(
                 dominated = True
                 break
             if overlap >= opts.nested_fraction * min(cand.area, other.area):
-                # nested in (or a near-duplicate of) a better candidate: a part of it
+                # nested in (or a near-duplicate of) a better candidate: a part of it -- unless
+                # the learned score (a predicted IoU, under which a mere fragment scores low)
+                # rates it nearly as well and it is clearly smaller: then the better one may be
+                # two objects in one blob, and the selection decides between part and whole
+                if (
+                    calibrated
+                    and cand.area <= opts.part_area_fraction * other.area
+                    and other.score - cand.score <= opts.part_score_margin
+                ):
+                    continue
                 dominated = True
                 break
         if not dominated:
