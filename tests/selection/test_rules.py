@@ -196,3 +196,26 @@ def test_parts_a_little_below_their_whole_still_make_a_group() -> None:
     strict = SelectionOptions(group_margin=0.0)
     selection = select_objects(masks, scores=scores, image_rgb=image, options=strict)
     assert selection.indices.tolist() == [0]
+
+
+def test_a_close_up_subject_keeps_its_face_as_a_part() -> None:
+    # a head-and-shoulders close-up cut by the bottom border, and its face, which stands out
+    # more (higher objectness) and spills past the person's outline (an ear, 12 % of it)
+    person = disc(160, 250, 120) | disc(160, 100, 50)
+    face = disc(160, 112, 40) | box(196, 96, 232, 126)
+    image = np.full((H, W, 3), 200, dtype=np.uint8)
+    image[person] = (30, 30, 60)
+    image[face] = (220, 170, 140)
+    masks, scores = np.stack([person, face]), np.array([0.5, 0.6])
+    selection = select_objects(masks, scores=scores, image_rgb=image)
+    assert selection.indices.tolist() == [0]
+    assert selection.decisions[1].reason == "part of 0"
+    assert selection.decisions[1].objectness > selection.decisions[0].objectness
+    # with the ordinary margin the face would take the person's place ...
+    ordinary = SelectionOptions(closeup_part_margin=1.0)
+    selection = select_objects(masks, scores=scores, image_rgb=image, options=ordinary)
+    assert selection.indices.tolist() == [1]
+    # ... and with the ordinary containment the two would only overlap, the face ranked first
+    strict = SelectionOptions(closeup_part_containment=0.9)
+    selection = select_objects(masks, scores=scores, image_rgb=image, options=strict)
+    assert selection.indices.tolist() == [1]

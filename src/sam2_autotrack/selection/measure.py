@@ -10,7 +10,7 @@ cleaning (the library's hole and speck rules), the speck rule again, then the ob
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
@@ -65,6 +65,9 @@ class Measured:
         The calibrated objectness terms, by index (not for specks; ``enclosed`` still 0).
     verdicts
         The speck and background verdicts.
+    closeups
+        Close-up subjects: backdrop-like (large, or cut by two borders) but bounded, and not
+        background (a person filling the lower half of the frame).
     """
 
     raw_boxes: list[BoxXYXY]
@@ -74,6 +77,7 @@ class Measured:
     objectness: NDArray[np.float64]
     features: dict[int, NDArray[np.float64]]
     verdicts: dict[int, Verdict]
+    closeups: set[int] = field(default_factory=set)
 
 
 def measure_proposals(
@@ -163,6 +167,8 @@ def measure_proposals(
             continue
         if verdict is not None:
             result.verdicts[i] = verdict
+        elif backdrop_like and bounded_subject:
+            result.closeups.add(i)
         result.clean[i, y0:y1, x0:x1] = crop
         tight = box_of(crop)
         result.boxes[i] = (x0 + tight[0], y0 + tight[1], x0 + tight[2], y0 + tight[3])

@@ -105,6 +105,14 @@ class SelectionOptions(Options):
         1.0: e.g. 0.9 against 0.77, or 0.99 against 0.97); then the
         whole is the object plus something else and is dropped instead (the clean bunny inside
         a bunny-plus-rock blob).
+    closeup_part_containment, closeup_part_margin
+        The same for a close-up subject -- a proposal large or cut by the frame like a
+        backdrop, but bounded (a person filling the lower half of the frame): its parts need
+        only ``closeup_part_containment`` of them inside it (default 0.8: a face with its neck
+        and an ear spilling past the person's outline), and a part must beat it by
+        ``closeup_part_margin`` (default 2.0: 0.89 against 0.52) to take its place. A face
+        stands out more than the person it belongs to; a close-up subject is rarely two
+        objects merged.
     rim_thickness
         A whole whose pixels outside its part are nowhere thicker than this fraction of the
         part's largest inscribed radius only adds a rim around the part (default 0.5: a motion
@@ -169,6 +177,8 @@ class SelectionOptions(Options):
     objectness: Literal["calibrated", "weighted"] = "calibrated"
     min_objectness: float = Field(0.5, ge=0.0, le=1.0)
     part_margin: float = Field(1.0, ge=0.0)
+    closeup_part_containment: float = Field(0.8, gt=0.0, le=1.0)
+    closeup_part_margin: float = Field(2.0, ge=0.0)
     rim_thickness: float = Field(0.5, ge=0.0)
     rim_contrast_margin: float = Field(0.1, ge=0.0)
     group_coverage: float = Field(0.6, gt=0.0, le=1.0)

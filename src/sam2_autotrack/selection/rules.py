@@ -21,7 +21,7 @@ never modifies its inputs. In the order they run:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 
 import cv2
 import numpy as np
@@ -186,14 +186,21 @@ def containers_of(
     clean_area: NDArray[np.float64],
     unit: float,
     options: SelectionOptions,
+    closeups: Collection[int] = (),
 ) -> dict[int, list[int]]:
-    """For each representative, the larger ones holding ``part_containment`` of it (its wholes)."""
+    """For each representative, the larger ones holding ``part_containment`` of it (its wholes).
+
+    A close-up subject (in ``closeups``) holds its parts at ``closeup_part_containment``.
+    """
     containers: dict[int, list[int]] = {i: [] for i in representatives}
     for i in representatives:
         for j in representatives:
             if clean_area[j] > clean_area[i]:
                 shared = overlap(i, j)
-                if shared and shared * unit >= options.part_containment * clean_area[i]:
+                needed = (
+                    options.closeup_part_containment if j in closeups else options.part_containment
+                )
+                if shared and shared * unit >= needed * clean_area[i]:
                     containers[i].append(j)
     return containers
 
@@ -285,6 +292,7 @@ def part_whole_rule(
     boxes: NDArray[np.int64],
     clean_area: NDArray[np.float64],
     options: SelectionOptions,
+    closeups: Collection[int] = (),
 ) -> dict[int, Verdict]:
     """Parts against wholes, as ``keep_parts`` and the objectness mode say.
 
@@ -316,7 +324,8 @@ def part_whole_rule(
             for j in containers[i]:
                 if j in groups:  # not a whole: its parts are the objects
                     continue
-                if logit(objectness[i]) - logit(objectness[j]) > options.part_margin:
+                margin = options.closeup_part_margin if j in closeups else options.part_margin
+                if logit(objectness[i]) - logit(objectness[j]) > margin:
                     lost.setdefault(j, f"whole: {i} inside it is the better object")
                 elif features[i][_CONTRAST] > (
                     features[j][_CONTRAST] + options.rim_contrast_margin

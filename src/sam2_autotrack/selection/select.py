@@ -166,7 +166,9 @@ def select_objects(
 
     representatives, duplicates = duplicate_rule(survivors, overlap, clean_area, unit, opts)
     verdicts.update(duplicates)
-    containers = containers_of(representatives, overlap, clean_area, unit, opts)
+    containers = containers_of(
+        representatives, overlap, clean_area, unit, opts, closeups=measured.closeups
+    )
     verdicts.update(
         part_whole_rule(
             representatives,
@@ -177,6 +179,7 @@ def select_objects(
             boxes=boxes,
             clean_area=clean_area,
             options=opts,
+            closeups=measured.closeups,
         )
     )
     remaining = [i for i in representatives if i not in verdicts]

@@ -122,3 +122,17 @@ def test_pixels_age_while_they_keep_still_and_new_objects_start_young() -> None:
 def test_remnant_options_are_checked() -> None:
     with pytest.raises(ConfigError, match="remnant_ratio"):
         TrackerOptions(remnant_ratio=-1)
+
+
+def test_an_object_seeded_over_a_large_share_of_the_frame_sheds_nothing() -> None:
+    # a close-up subject's still parts look unlike its moving core as much as a remnant does
+    # (a talking head's suit): above remnant_max_object_fraction nothing is shed
+    frames, truth, shadow = shadow_clip()
+    first = truth[0] | shadow
+    share = float(first.mean())
+    large = TrackerOptions(remnant_max_object_fraction=0.9 * share)
+    masks = track(frames, first, large)
+    assert np.count_nonzero(masks[-1] & shadow) >= 0.5 * np.count_nonzero(shadow)
+    small = TrackerOptions(remnant_max_object_fraction=1.1 * share)
+    masks = track(frames, first, small)
+    assert np.count_nonzero(masks[-1] & shadow) <= 0.05 * np.count_nonzero(shadow)

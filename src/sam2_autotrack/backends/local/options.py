@@ -308,6 +308,10 @@ class TrackerOptions(Options):
         its object was seeded, while the object moved, goes back to the background when its
         colour is this many times more typical of the object's still part than of its moving
         core. ``0`` turns shedding off.
+    remnant_max_object_fraction
+        An object seeded over at least this share of the frame never sheds (default 0.2): a
+        close-up subject's still parts (the suit of a talking head) look unlike its moving
+        core as much as any remnant does.
     remnant_frames
         An object is tracked for at least this many frames before it can shed anything.
     remnant_moved
@@ -344,6 +348,7 @@ class TrackerOptions(Options):
     motion_tolerance: Annotated[float, Field(gt=0)] = 1.5
     motion_gate: Annotated[float, Field(ge=0, le=1)] = 0.05
     remnant_ratio: Annotated[float, Field(ge=0)] = 2.0
+    remnant_max_object_fraction: Annotated[float, Field(gt=0, le=1)] = 0.2
     remnant_frames: Annotated[int, Field(ge=1)] = 6
     remnant_moved: Annotated[float, Field(ge=0)] = 0.5
     remnant_still_px: Annotated[float, Field(gt=0)] = 0.5

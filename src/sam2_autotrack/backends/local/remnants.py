@@ -25,7 +25,9 @@ kept, and an object that keeps still (or mostly still) sheds nothing.
 
 Limits: the colour test is all that tells a still part of the object from a remnant, so a still
 part coloured unlike every moving part (dark trousers on a person standing while waving a bare
-arm) can be shed while the rest of the object moves.
+arm) can be shed while the rest of the object moves. That is the rule rather than the exception
+for a close-up subject -- a talking head whose dark suit keeps still while the face moves -- so an
+object seeded over ``remnant_max_object_fraction`` of the frame or more sheds nothing.
 
 Everything is deterministic.
 """
@@ -161,6 +163,7 @@ class RemnantShedder:
         self._core = np.zeros((self.count, bins**3), np.float64)
         self._recent = np.zeros(self.count, np.float64)
         self._frames = np.zeros(self.count, np.int64)
+        self._exempt = self._close_ups(labels, 1, self.count)
 
     @property
     def still(self) -> NDArray[np.bool_]:
@@ -185,6 +188,14 @@ class RemnantShedder:
         self._core = np.concatenate([self._core, np.zeros((new, bins**3), np.float64)])
         self._recent = np.concatenate([self._recent, np.zeros(new, np.float64)])
         self._frames = np.concatenate([self._frames, np.zeros(new, np.int64)])
+        self._exempt = np.concatenate([self._exempt, self._close_ups(labels, first, self.count)])
+
+    def _close_ups(self, labels: NDArray[np.uint8], first: int, last: int) -> NDArray[np.bool_]:
+        """Which of the objects ``first`` ... ``last`` are seeded over a large share of it."""
+        counts = np.bincount(labels.ravel(), minlength=last + 1)[first : last + 1]
+        limit = self.options.remnant_max_object_fraction * labels.size
+        exempt: NDArray[np.bool_] = counts >= limit
+        return exempt
 
     def advance(
         self,
@@ -244,7 +255,7 @@ class RemnantShedder:
         out: list[Shed] = []
         bins = opts.hist_bins
         for k in range(self.count):
-            if self._frames[k] < opts.remnant_frames:
+            if self._frames[k] < opts.remnant_frames or self._exempt[k]:
                 continue
             region = warped == k + 1
             area = int(np.count_nonzero(region))
