@@ -308,6 +308,11 @@ class TrackerOptions(Options):
         its object was seeded, while the object moved, goes back to the background when its
         colour is this many times more typical of the object's still part than of its moving
         core. ``0`` turns shedding off.
+    lighting_compensation
+        Bring every frame back to frame 0's colours before appearance is compared
+        (`photometric`: a gain with left-right and top-bottom gradients per channel,
+        measured on the background against the previous frame), so an exposure drift or a
+        creeping shade does not fade objects out of their tracks.
     remnant_max_object_fraction
         An object seeded over at least this share of the frame never sheds (default 0.2): a
         close-up subject's still parts (the suit of a talking head) look unlike its moving
@@ -349,6 +354,7 @@ class TrackerOptions(Options):
     motion_gate: Annotated[float, Field(ge=0, le=1)] = 0.05
     remnant_ratio: Annotated[float, Field(ge=0)] = 2.0
     remnant_max_object_fraction: Annotated[float, Field(gt=0, le=1)] = 0.2
+    lighting_compensation: bool = True
     remnant_frames: Annotated[int, Field(ge=1)] = 6
     remnant_moved: Annotated[float, Field(ge=0)] = 0.5
     remnant_still_px: Annotated[float, Field(gt=0)] = 0.5

@@ -44,6 +44,7 @@ from numpy.typing import NDArray
 from scipy.ndimage import gaussian_filter
 
 from sam2_autotrack.backends.local.options import TrackerOptions
+from sam2_autotrack.backends.local.photometric import compensate, lighting_gain
 from sam2_autotrack.backends.local.remnants import RemnantShedder, Shed, relative_motion
 from sam2_autotrack.errors import MaskError
 from sam2_autotrack.masks.validate import as_mask, as_mask_stack, as_rgb_image
@@ -174,6 +175,7 @@ class LabelPropagator:
             labels[small_mask] = k + 1
         self._labels = labels
         self._gray = gray
+        self._corrected = small
         index = self._colour_index(small)
         self._index = index
         bins = self.options.hist_bins
@@ -197,6 +199,28 @@ class LabelPropagator:
             )
         gray = np.asarray(cv2.cvtColor(small, cv2.COLOR_RGB2GRAY), dtype=np.uint8)
         return small, gray
+
+    def _compensate(
+        self,
+        small: NDArray[np.uint8],
+        warped: NDArray[np.uint8],
+        map_x: NDArray[np.float32],
+        map_y: NDArray[np.float32],
+    ) -> NDArray[np.uint8]:
+        """Bring ``small`` to frame 0's colours (`photometric`), measured on the background."""
+        # measured on every 4th pixel: block medians of a few hundred pixels are plenty
+        sub_x, sub_y = map_x[::4, ::4], map_y[::4, ::4]
+        reference = np.asarray(
+            cv2.remap(
+                self._corrected, sub_x, sub_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+            ),
+            dtype=np.uint8,
+        )
+        ww, wh = self.work_wh
+        seen = (sub_x >= 0) & (sub_x <= ww - 1) & (sub_y >= 0) & (sub_y <= wh - 1)
+        background = (warped[::4, ::4] == 0) & seen
+        gain = lighting_gain(small[::4, ::4], reference, background, shape_hw=(wh, ww))
+        return compensate(small, gain)
 
     def _colour_index(self, small: NDArray[np.uint8]) -> NDArray[np.int64]:
         bins = self.options.hist_bins
@@ -240,6 +264,9 @@ class LabelPropagator:
             ),
             dtype=np.uint8,
         )
+        if opts.lighting_compensation:
+            small = self._compensate(small, warped, map_x, map_y)
+        self._corrected = small
         index = self._colour_index(small)
         relative = None
         if opts.remnant_ratio > 0:
