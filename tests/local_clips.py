@@ -25,6 +25,14 @@ def texture(rng: np.random.Generator, shape: tuple[int, int], low: int, high: in
     return np.clip(low + (high - low) * noise, 0, 255)
 
 
+def grass_texture(rng: np.random.Generator, shape: tuple[int, int]) -> NDArray:
+    """Green textured ground (float RGB), the background of the leak and remnant clips."""
+    return np.stack(
+        [texture(rng, shape, 40, 90), texture(rng, shape, 120, 190), texture(rng, shape, 20, 60)],
+        axis=-1,
+    )
+
+
 def two_squares_clip(frames: int = 16) -> tuple[NDArray[np.uint8], NDArray[np.bool_]]:
     """Two textured squares on a textured background; square B slides over square A.
 

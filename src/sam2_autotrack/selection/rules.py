@@ -337,8 +337,9 @@ def part_whole_rule(
                     parts_of.append((i, j))
         # A part only loses to a whole that stays: in a blob of two objects that lost to the
         # better-outlined one, the other one is judged on its own.
+        dropped_wholes = set(lost)
         for i, j in parts_of:
-            if j not in lost or not lost[j].startswith("whole"):
+            if j not in dropped_wholes:
                 lost.setdefault(i, f"part of {j}")
         for i, why in lost.items():
             verdicts[i] = ("whole" if why.startswith("whole") else "part"), why

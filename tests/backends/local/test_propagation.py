@@ -7,8 +7,8 @@ import pytest
 from numpy.typing import NDArray
 
 from local_clips import (
+    grass_texture,
     iou,
-    texture,
     two_squares_clip,
 )
 from sam2_autotrack.backends.local import TrackerOptions
@@ -43,14 +43,7 @@ def grey_neighbours_clip(frames: int = 22) -> tuple[NDArray[np.uint8], NDArray[n
     """
     rng = np.random.default_rng(11)
     height, width = 120, 200
-    grass = np.stack(
-        [
-            texture(rng, (height, width), 40, 90),
-            texture(rng, (height, width), 120, 190),
-            texture(rng, (height, width), 20, 60),
-        ],
-        axis=-1,
-    )
+    grass = grass_texture(rng, (height, width))
     # fine-grained texture, so the flow is sharp at the contact of the two grey things
     grey = np.kron(rng.uniform(90, 180, (height // 2, width // 2)), np.ones((2, 2)))
     grey_rgb = np.stack([grey, grey, grey + 5], axis=-1)

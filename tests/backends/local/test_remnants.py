@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from numpy.typing import NDArray
 
-from local_clips import iou, texture
+from local_clips import grass_texture, iou, texture
 from sam2_autotrack.backends.local import TrackerOptions
 from sam2_autotrack.backends.local.propagation import LabelPropagator
 from sam2_autotrack.backends.local.remnants import RemnantShedder, relative_motion
@@ -26,14 +26,7 @@ def shadow_clip(
     """
     rng = np.random.default_rng(5)
     height, width = 140, 240
-    grass = np.stack(
-        [
-            texture(rng, (height, width), 40, 90),
-            texture(rng, (height, width), 120, 190),
-            texture(rng, (height, width), 20, 60),
-        ],
-        axis=-1,
-    )
+    grass = grass_texture(rng, (height, width))
     dark = np.stack([texture(rng, (height, width), 10, 35)] * 3, axis=-1)
     grey = np.kron(rng.uniform(120, 220, (height, width // 2)), np.ones((1, 2)))
     grey_rgb = np.stack([grey, grey, grey + 8], axis=-1)

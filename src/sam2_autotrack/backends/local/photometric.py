@@ -86,8 +86,7 @@ def lighting_gain(
             f"{background.shape} must share their (h, w)"
         )
     height, width = background.shape if shape_hw is None else shape_hw
-    cur, ref, mask = current, reference, background
-    sub_h, sub_w = mask.shape
+    sub_h, sub_w = background.shape
     rows: list[tuple[float, float]] = []
     values: list[NDArray[np.float64]] = []
     weights: list[float] = []
@@ -95,12 +94,12 @@ def lighting_gain(
     xs = np.linspace(0, sub_w, grid + 1).astype(int)
     for i in range(grid):
         for j in range(grid):
-            block = mask[ys[i] : ys[i + 1], xs[j] : xs[j + 1]]
+            block = background[ys[i] : ys[i + 1], xs[j] : xs[j + 1]]
             count = int(np.count_nonzero(block))
             if count < _MIN_PIXELS:
                 continue
-            new = cur[ys[i] : ys[i + 1], xs[j] : xs[j + 1]][block].astype(np.float32)
-            old = ref[ys[i] : ys[i + 1], xs[j] : xs[j + 1]][block].astype(np.float32)
+            new = current[ys[i] : ys[i + 1], xs[j] : xs[j + 1]][block].astype(np.float32)
+            old = reference[ys[i] : ys[i + 1], xs[j] : xs[j + 1]][block].astype(np.float32)
             lit = (old >= _MIN_LEVEL).all(axis=1)
             if np.count_nonzero(lit) < _MIN_PIXELS:
                 continue
