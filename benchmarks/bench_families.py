@@ -26,6 +26,7 @@ Run::
 
     .venv/bin/python benchmarks/bench_families.py [--seeds 6] [--tuning] [--families a,b]
         [--frames N] [--no-suite] [--real] [--real-out DIR] [--no-families] [--json out.json]
+        [--score-model logistic|boosted]
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ import numpy as np
 from bench_local_quality import run_suite
 
 from sam2_autotrack import AutoTracker, SelectionError, SelectionOptions, TrackResult
+from sam2_autotrack.backends.local import LocalBackend, ProposalOptions
 from sam2_autotrack.evaluation import evaluate
 from sam2_autotrack.testing import FAMILIES, family_seeds, make_family_clip, sample_video
 from sam2_autotrack.testing.real_truth import RealClipTruth, load_real_subjects, subject_match
@@ -304,6 +306,12 @@ def main(argv: list[str] | None = None) -> int:
         "--real-out", type=Path, default=None, help="write the real clips' pictures here"
     )
     parser.add_argument("--json", type=Path, help="write every figure to this JSON file")
+    parser.add_argument(
+        "--score-model",
+        choices=("logistic", "boosted"),
+        default=None,
+        help="ProposalOptions.score_model of the embedded engine (default: its default)",
+    )
     args = parser.parse_args(argv)
 
     families = [f for f in args.families.split(",") if f]
@@ -314,7 +322,13 @@ def main(argv: list[str] | None = None) -> int:
     split = (
         f"tuning {seeds[0]}..{seeds[-1]}" if args.tuning else f"held-out {seeds[0]}..{seeds[-1]}"
     )
-    tracker = AutoTracker(backend="local")
+    tracker = (
+        AutoTracker(backend="local")
+        if args.score_model is None
+        else AutoTracker(
+            backend=LocalBackend(proposal_options=ProposalOptions(score_model=args.score_model))
+        )
+    )
     started = time.perf_counter()
     rows: list[Row] = []
     scores: list[ClipScore] = []

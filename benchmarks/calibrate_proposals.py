@@ -5,20 +5,27 @@ Tuning data only: the seeded synthetic families at tuning seeds (``--families lo
 with seeds that are not the suite's seed 0). For every clip the engine proposes masks on frame 0
 with motion cues from the clip's following frames, exactly as ``AutoTracker`` does; every scored
 candidate *before pruning* gives one row of ``PROPOSAL_FEATURES``, and its target is its IoU with
-the best-matching ground-truth object on frame 0 (0 for background). A logistic regression with
-these soft targets (cross-entropy, Newton's method, L2 penalty on every weight but the bias) maps
-the features to a predicted IoU; the script prints the coefficients to paste into
-``PROPOSAL_COEFFICIENTS`` and, on the validation seeds (``--check lo-hi``, also tuning seeds), the
-mean absolute error and how often the best-scored candidate over each object is a match (IoU >=
-0.5) before and after.
+the best-matching ground-truth object on frame 0 (0 for background). Gradient-boosted trees with
+these soft targets (cross-entropy; ``boosting.fit_trees``: ``--rounds`` trees of depth
+``--depth``) map the features to a predicted IoU; a logistic regression on the same rows is fitted
+beside them for comparison. The script prints, on the training and the validation seeds
+(``--check lo-hi``, also tuning seeds), the mean absolute error and how often the best-scored
+candidate over each object is a match (IoU >= 0.5) for the hand-made score, the logistic fit and
+the trees and the ``score_model="boosted"`` model: ``--tree-weight`` (0.3) of the trees'
+log-odds plus the rest of the logistic fit's -- shrinking the trees toward the linear model keeps
+the picks on real footage (``--real`` of ``bench_families.py``) where the trees alone add picks
+the synthetic families never show (a car window's moving scenery). It prints the logistic
+coefficients to paste into ``PROPOSAL_COEFFICIENTS`` (the default ``"logistic"`` model);
+``--write`` saves the boosted model
+(``src/sam2_autotrack/backends/local/models/proposal_trees.json``).
 
 Candidates are the slow part: ``--cache DIR`` keeps every clip's rows there; delete it after a
 change of the proposal generator or of the features.
 
 Run::
 
-    .venv/bin/python benchmarks/calibrate_proposals.py [--families 0-19] [--check 20-29]
-        [--suite-seeds 101 102] [--cache runs/proposal_cache]
+    .venv/bin/python benchmarks/calibrate_proposals.py [--families 0-29] [--check 30-33]
+        [--suite-seeds 101 102] [--cache runs/proposal_cache] [--write]
 """
 
 from __future__ import annotations
@@ -32,14 +39,20 @@ from typing import Any
 
 import cv2
 import numpy as np
+from boosting import fit_trees
 from calibrate_objectness import fit_logistic
 from numpy.typing import NDArray
 
 import sam2_autotrack.backends.local.proposals as proposals_module
 from sam2_autotrack.backends.local import LocalBackend, ProposalOptions
 from sam2_autotrack.backends.local.cues import SubjectCues
-from sam2_autotrack.backends.local.rescoring import PROPOSAL_FEATURES, candidate_features
+from sam2_autotrack.backends.local.rescoring import (
+    MODEL_FILE,
+    PROPOSAL_FEATURES,
+    candidate_features,
+)
 from sam2_autotrack.backends.local.scoring import Candidate
+from sam2_autotrack.backends.local.trees import TreeEnsemble
 from sam2_autotrack.testing import FAMILIES, SYNTHETIC_SUITE, make_clip, make_family_clip
 from sam2_autotrack.testing.families import HELD_OUT_SEED_START
 from sam2_autotrack.video import read_frame
@@ -129,39 +142,48 @@ def collect(
     return out
 
 
-def report(name: str, per_clip: dict[str, NDArray[np.float64]], w: NDArray[np.float64]) -> None:
-    """Mean absolute error of the predicted IoU and top-1 match rate per object, hand vs learned."""
+Predictor = Callable[[NDArray[np.float64]], NDArray[np.float64]]
+
+
+def report(
+    name: str, per_clip: dict[str, NDArray[np.float64]], predictors: dict[str, Predictor]
+) -> None:
+    """Mean absolute error of the predicted IoU and top-1 match rate per object, per predictor."""
     n_feat = len(PROPOSAL_FEATURES)
-    errors, hand_hits, learned_hits, objects = [], 0, 0, 0
-    for rows in per_clip.values():
-        if not len(rows):
-            continue
-        x, iou, obj = rows[:, :n_feat], rows[:, n_feat], rows[:, n_feat + 1]
-        p = 1.0 / (1.0 + np.exp(-np.clip(x @ w, -50, 50)))
-        errors.append(np.abs(p - iou))
-        for o in np.unique(obj[(obj >= 0) & (iou >= 0.5)]):
-            # the candidates over this object (it is their best match, IoU > 0.1): is the one
-            # scored best a match (IoU >= 0.5)?
-            objects += 1
-            near = (obj == o) & (iou > 0.1)
-            hand_best = int(np.argmax(np.where(near, x[:, 1], -np.inf)))
-            learned_best = int(np.argmax(np.where(near, p, -np.inf)))
-            hand_hits += int(iou[hand_best] >= 0.5)
-            learned_hits += int(iou[learned_best] >= 0.5)
-    mae = float(np.concatenate(errors).mean()) if errors else float("nan")
-    print(
-        f"{name}: MAE {mae:.3f}; best-scored candidate near an object is a match: "
-        f"hand {hand_hits}/{objects}, learned {learned_hits}/{objects}"
-    )
+    rows = [r for r in per_clip.values() if len(r)]
+    line = [name + ":"]
+    for label, predict in predictors.items():
+        errors, hits, objects = [], 0, 0
+        for r in rows:
+            x, iou, obj = r[:, :n_feat], r[:, n_feat], r[:, n_feat + 1]
+            p = predict(x)
+            errors.append(np.abs(p - iou))
+            for o in np.unique(obj[(obj >= 0) & (iou >= 0.5)]):
+                # the candidates over this object (it is their best match, IoU > 0.1): is the
+                # one scored best a match (IoU >= 0.5)?
+                objects += 1
+                near = (obj == o) & (iou > 0.1)
+                hits += int(iou[int(np.argmax(np.where(near, p, -np.inf)))] >= 0.5)
+        mae = float(np.concatenate(errors).mean()) if errors else float("nan")
+        line.append(f"{label} MAE {mae:.3f}, best over an object a match {hits}/{objects};")
+    print(" ".join(line))
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--families", default="0-19", help="tuning seeds lo-hi of every family")
-    parser.add_argument("--check", default="20-29", help="validation seeds lo-hi (tuning)")
+    parser.add_argument("--families", default="0-29", help="tuning seeds lo-hi of every family")
+    parser.add_argument("--check", default="30-33", help="validation seeds lo-hi (tuning)")
     parser.add_argument("--suite-seeds", type=int, nargs="*", default=[101, 102])
-    parser.add_argument("--l2", type=float, default=1.0)
+    parser.add_argument("--rounds", type=int, default=300)
+    parser.add_argument("--depth", type=int, default=3)
+    parser.add_argument(
+        "--tree-weight",
+        type=float,
+        default=0.3,
+        help="share of the trees in the shipped model (the rest is the logistic fit)",
+    )
     parser.add_argument("--cache", type=Path, default=None)
+    parser.add_argument("--write", action="store_true", help="save the trees as the shipped model")
     parser.add_argument(
         "--min-score",
         type=float,
@@ -173,13 +195,45 @@ def main(argv: list[str] | None = None) -> int:
     check = collect(_clips(args.check, []), args.cache, args.min_score)
     rows = np.concatenate([r for r in train.values() if len(r)])
     n_feat = len(PROPOSAL_FEATURES)
-    w = fit_logistic(rows[:, :n_feat], rows[:, n_feat], l2=args.l2)
-    print(f"{len(rows)} training candidates, {int((rows[:, n_feat] >= 0.5).sum())} matches")
-    for name, value in zip(PROPOSAL_FEATURES, w, strict=True):
-        print(f"  {name:22s} {value:+.3f}")
+    x, target = rows[:, :n_feat], rows[:, n_feat]
+    print(f"{len(rows)} training candidates, {int((target >= 0.5).sum())} matches")
+    w = fit_logistic(x, target, l2=1.0)
+    note = (
+        f"calibrate_proposals.py --families {args.families} --suite-seeds "
+        f"{' '.join(str(s) for s in args.suite_seeds)} --rounds {args.rounds} --depth "
+        f"{args.depth}: {len(rows)} candidates of {len(train)} tuning clips"
+    )
+    trees = fit_trees(x, target, PROPOSAL_FEATURES, rounds=args.rounds, depth=args.depth)
+    a = args.tree_weight
+    shipped = TreeEnsemble(
+        features=PROPOSAL_FEATURES,
+        bias=a * trees.bias,
+        split_feature=trees.split_feature,
+        split_threshold=trees.split_threshold,
+        leaf_value=a * trees.leaf_value,
+        linear=(1.0 - a) * w,
+        note=note + f"; {a:g} x trees + {1 - a:g} x logistic (log-odds)",
+    )
+    predictors: dict[str, Predictor] = {
+        "hand": lambda v: 1.0 / (1.0 + np.exp(-v[:, 1])),
+        "logistic": lambda v: 1.0 / (1.0 + np.exp(-np.clip(v @ w, -50, 50))),
+        "trees": trees.probability,
+        "shipped": shipped.probability,
+    }
     print("PROPOSAL_COEFFICIENTS = (" + ", ".join(f"{v:.3f}" for v in w) + ")")
-    report("train", train, w)
-    report("check", check, w)
+    report("train", train, predictors)
+    report("check", check, predictors)
+    if args.write:
+        target_path = (
+            Path(__file__).resolve().parents[1]
+            / "src/sam2_autotrack/backends/local/models"
+            / MODEL_FILE
+        )
+        target_path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target_path.with_suffix(".tmp")
+        tmp.write_text(shipped.to_json() + "\n", encoding="utf-8")
+        tmp.replace(target_path)
+        print(f"wrote {target_path} ({len(shipped)} trees of depth {shipped.depth} + linear)")
     return 0
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 import pytest
@@ -18,6 +19,7 @@ from sam2_autotrack.backends.local.rescoring import (
     PROPOSAL_FEATURES,
     candidate_features,
     predicted_iou,
+    proposal_model,
     rescore,
 )
 from sam2_autotrack.backends.local.scoring import Candidate
@@ -58,6 +60,32 @@ def test_the_features_follow_the_named_terms_and_the_object_outscores_background
     assert named["probability_inside"] == pytest.approx(1.0)
     assert named["probability_ring"] == pytest.approx(0.0)
     assert predicted_iou(obj) > 0.5 > predicted_iou(background)
+    assert predicted_iou(obj, "boosted") > 0.5 > predicted_iou(background, "boosted")
+
+
+def test_the_shipped_model_reads_the_measured_terms() -> None:
+    model = proposal_model()
+    assert model.features == PROPOSAL_FEATURES
+    assert len(model) >= 50
+    assert "tuning clips" in model.note
+
+
+@pytest.mark.parametrize("model", ["logistic", "boosted"])
+def test_rescore_scores_like_predicted_iou_one_candidate_at_a_time(
+    model: Literal["logistic", "boosted"],
+) -> None:
+    cues = _cues()
+    candidates = [_candidate(20, 30, 40, 50), _candidate(44, 4, 56, 24), _candidate(10, 10, 30, 70)]
+    rescored = rescore(candidates, cues, model)
+    single = [predicted_iou(candidate_features(c, cues), model) for c in candidates]
+    assert [c.score for c in rescored] == pytest.approx(single)
+    assert rescore([], cues, model) == []
+
+
+def test_the_two_models_score_differently() -> None:
+    cues = _cues()
+    features = candidate_features(_candidate(10, 10, 30, 70), cues)
+    assert predicted_iou(features, "boosted") != pytest.approx(predicted_iou(features, "logistic"))
 
 
 def test_rescore_replaces_scores_without_touching_its_input() -> None:
@@ -91,6 +119,8 @@ def test_the_learned_score_ranks_camouflaged_objects_above_the_background(tmp_pa
         return sum(any(iou(m, truth) >= 0.5 for m in first) for truth in truths)
 
     learned = found_in_top(ProposalOptions())
+    boosted = found_in_top(ProposalOptions(score_model="boosted"))
     hand = found_in_top(ProposalOptions(learned_score=False))
     assert learned >= 3
-    assert learned > hand
+    assert boosted >= 3
+    assert min(learned, boosted) > hand

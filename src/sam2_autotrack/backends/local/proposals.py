@@ -175,7 +175,7 @@ def propose_masks(
             candidates, labels, int(labels.max()) + 1, features, edge, residual, opts, cues
         )
     if learned and cues is not None:
-        scored = rescore(scored, cues)
+        scored = rescore(scored, cues, opts.score_model)
     masks_work, scores = prune(scored, opts, (wh, ww), residual, calibrated=learned)
     if masks_work:
         stack = np.stack(masks_work)

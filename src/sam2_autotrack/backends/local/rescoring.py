@@ -6,8 +6,18 @@ its own hue) or when an object barely stands out in colour but moves. With motio
 something in the shot moving, every candidate is described instead by `PROPOSAL_FEATURES` --
 the hand-made score, how much it and the ring around it move unlike the camera (the superpixel
 motion model, the aligned frame difference), saliency, colour repeat, size and borders -- and a
-logistic model (`PROPOSAL_COEFFICIENTS`) maps them to a number in ``[0, 1]`` that estimates the
-candidate's IoU with the best-matching object, like SAM's predicted IoU. A part of an object
+model maps them to a number in ``[0, 1]`` that estimates the candidate's IoU with the
+best-matching object, like SAM's predicted IoU. Two models (``ProposalOptions.score_model``):
+
+- ``"logistic"`` (the default): one weighted sum, `PROPOSAL_COEFFICIENTS`;
+- ``"boosted"``: that kind of logistic fit plus boosted decision trees at 0.3 of their log-odds
+  (`proposal_model`, a `TreeEnsemble`). The trees say what one weighted sum cannot -- a term
+  matters only in company (colour repeat counts against a candidate that does not move unlike
+  its ring, much less against one that does). They also learn that a thing which stays put in
+  a moving shot is background: a still, plainly outlined box among moving ones drops from 0.51
+  to 0.34. Hence opt-in, for footage whose subjects move.
+
+A part of an object
 (low IoU with it), a background piece (no object) and the object plus background (IoU well
 under 1) all score below the object itself, so the pruning keeps the whole object.
 
@@ -17,8 +27,10 @@ stays: the model leans on motion and would only read its absence.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import replace
+from typing import Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -31,12 +43,15 @@ from sam2_autotrack.backends.local.scoring import (
     ring,
     ring_width_of,
 )
+from sam2_autotrack.backends.local.trees import TreeEnsemble, load_ensemble
 
 __all__ = [
     "PROPOSAL_COEFFICIENTS",
     "PROPOSAL_FEATURES",
+    "ScoreModel",
     "candidate_features",
     "predicted_iou",
+    "proposal_model",
     "rescore",
 ]
 
@@ -78,8 +93,40 @@ PROPOSAL_COEFFICIENTS = (
     0.594,
     -1.181,
 )
-"""Logistic weights of the learned proposal score (see `predicted_iou`), fitted by
-``benchmarks/calibrate_proposals.py`` (how is documented there)."""
+"""Logistic weights of the learned proposal score (``score_model="logistic"``, see
+`predicted_iou`), fitted by ``benchmarks/calibrate_proposals.py`` (how is documented there)."""
+
+ScoreModel = Literal["logistic", "boosted"]
+"""Which model maps `PROPOSAL_FEATURES` to the predicted IoU (see the module docstring)."""
+
+MODEL_FILE = "proposal_trees.json"
+"""The shipped model of ``score_model="boosted"``, in ``backends/local/models``."""
+
+
+@functools.cache
+def proposal_model() -> TreeEnsemble:
+    """Return the model of ``score_model="boosted"`` (loaded once).
+
+    A logistic fit plus boosted trees, fitted by ``benchmarks/calibrate_proposals.py --write`` on
+    tuning clips only (the model's ``note`` says which); its columns are `PROPOSAL_FEATURES`.
+
+    Returns
+    -------
+    TreeEnsemble
+        The model.
+
+    Raises
+    ------
+    ValueError
+        When the shipped model's features are not `PROPOSAL_FEATURES` (a stale model file).
+    """
+    model = load_ensemble(MODEL_FILE)
+    if model.features != PROPOSAL_FEATURES:
+        raise ValueError(
+            f"{MODEL_FILE} was fitted on features {model.features}; the score measures "
+            f"{PROPOSAL_FEATURES} (refit with benchmarks/calibrate_proposals.py --write)"
+        )
+    return model
 
 
 def candidate_features(candidate: Candidate, cues: SubjectCues) -> NDArray[np.float64]:
@@ -137,13 +184,16 @@ def candidate_features(candidate: Candidate, cues: SubjectCues) -> NDArray[np.fl
     )
 
 
-def predicted_iou(features: NDArray[np.float64]) -> float:
-    """``sigmoid(PROPOSAL_COEFFICIENTS · features)``: the candidate's predicted IoU.
+def predicted_iou(features: NDArray[np.float64], model: ScoreModel = "logistic") -> float:
+    """Return the candidate's predicted IoU.
 
     Parameters
     ----------
     features
         The terms of `PROPOSAL_FEATURES` (`candidate_features`).
+    model
+        ``"logistic"``: ``sigmoid(PROPOSAL_COEFFICIENTS · features)``; ``"boosted"``:
+        `proposal_model`.
 
     Returns
     -------
@@ -156,11 +206,21 @@ def predicted_iou(features: NDArray[np.float64]) -> float:
     >>> 0.0 < predicted_iou(np.zeros(len(PROPOSAL_FEATURES))) < 1.0
     True
     """
-    z = float(np.dot(np.asarray(PROPOSAL_COEFFICIENTS, dtype=np.float64), features))
-    return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
+    return float(_scores(np.asarray(features, dtype=np.float64).reshape(1, -1), model)[0])
 
 
-def rescore(candidates: list[Candidate], cues: SubjectCues) -> list[Candidate]:
+def _scores(rows: NDArray[np.float64], model: ScoreModel) -> NDArray[np.float64]:
+    """Predicted IoU of every row of terms."""
+    if model == "boosted":
+        return proposal_model().probability(rows)
+    z = np.clip(rows @ np.asarray(PROPOSAL_COEFFICIENTS, dtype=np.float64), -50.0, 50.0)
+    out: NDArray[np.float64] = 1.0 / (1.0 + np.exp(-z))
+    return out
+
+
+def rescore(
+    candidates: list[Candidate], cues: SubjectCues, model: ScoreModel = "logistic"
+) -> list[Candidate]:
     """Candidates with the learned score (`predicted_iou`) in place of the hand-made one.
 
     Parameters
@@ -169,10 +229,16 @@ def rescore(candidates: list[Candidate], cues: SubjectCues) -> list[Candidate]:
         Scored candidates (not modified).
     cues
         The subject cues at the working resolution, with their motion maps.
+    model
+        Which model scores them (``ProposalOptions.score_model``).
 
     Returns
     -------
     list of Candidate
         New candidates, same order, ``score`` replaced.
     """
-    return [replace(c, score=predicted_iou(candidate_features(c, cues))) for c in candidates]
+    if not candidates:
+        return []
+    rows = np.stack([candidate_features(c, cues) for c in candidates])
+    scores = _scores(rows, model)
+    return [replace(c, score=float(s)) for c, s in zip(candidates, scores, strict=True)]
