@@ -49,6 +49,7 @@ from sam2_autotrack.backends.local.cues import SubjectCues
 from sam2_autotrack.backends.local.rescoring import (
     MODEL_FILE,
     PROPOSAL_FEATURES,
+    ScoreModel,
     candidate_features,
 )
 from sam2_autotrack.backends.local.scoring import Candidate
@@ -65,9 +66,11 @@ def _rows(
     captured: dict[str, Any] = {}
     original = proposals_module.rescore
 
-    def capture(candidates: list[Candidate], cues: SubjectCues) -> list[Candidate]:
+    def capture(
+        candidates: list[Candidate], cues: SubjectCues, model: ScoreModel = "logistic"
+    ) -> list[Candidate]:
         captured["candidates"], captured["cues"] = candidates, cues
-        return original(candidates, cues)
+        return original(candidates, cues, model)
 
     proposals_module.rescore = capture  # type: ignore[assignment]
     try:

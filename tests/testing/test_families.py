@@ -294,6 +294,23 @@ def test_tiny_objects_cover_about_200_px() -> None:
     assert 180 <= np.median(sizes) <= 220
 
 
+def test_still_family_holds_objects_that_never_move_beside_ones_that_do() -> None:
+    for seed in (*family_seeds(3), *family_seeds(3, held_out=False)):
+        clip = make_family_clip("still", seed, frames=12)
+        objects = {o["id"]: o for o in clip.params["objects"]}
+        still = [oid for oid, o in objects.items() if o.get("role") == "still"]
+        assert 1 <= len(still) <= 3
+        assert 1 <= len(objects) - len(still) <= 3
+        for oid in still:
+            assert objects[oid]["speed_px_per_frame"] == 0.0
+            mask = clip.masks[oid]
+            others = np.any([m for k, m in clip.masks.items() if k != oid], axis=0)
+            for t in range(1, len(mask)):
+                # its visible pixels change only where another object covers or uncovers them
+                changed = mask[0] != mask[t]
+                assert not (changed & ~others[0] & ~others[t]).any()
+
+
 def test_closeup_subject_covers_a_third_and_touches_only_the_bottom() -> None:
     with_small = 0
     for seed in (*family_seeds(2), *family_seeds(2, held_out=False)):

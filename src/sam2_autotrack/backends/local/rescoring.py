@@ -9,13 +9,11 @@ motion model, the aligned frame difference), saliency, colour repeat, size and b
 model maps them to a number in ``[0, 1]`` that estimates the candidate's IoU with the
 best-matching object, like SAM's predicted IoU. Two models (``ProposalOptions.score_model``):
 
-- ``"logistic"`` (the default): one weighted sum, `PROPOSAL_COEFFICIENTS`;
-- ``"boosted"``: that kind of logistic fit plus boosted decision trees at 0.3 of their log-odds
-  (`proposal_model`, a `TreeEnsemble`). The trees say what one weighted sum cannot -- a term
-  matters only in company (colour repeat counts against a candidate that does not move unlike
-  its ring, much less against one that does). They also learn that a thing which stays put in
-  a moving shot is background: a still, plainly outlined box among moving ones drops from 0.51
-  to 0.34. Hence opt-in, for footage whose subjects move.
+- ``"boosted"`` (the default): a logistic fit plus boosted decision trees at 0.3 of their
+  log-odds (`proposal_model`, a `TreeEnsemble`). The trees say what one weighted sum cannot --
+  a term matters only in company (colour repeat counts against a candidate that does not move
+  unlike its ring, much less against one that does);
+- ``"logistic"``: one weighted sum, `PROPOSAL_COEFFICIENTS` (the previous default).
 
 A part of an object
 (low IoU with it), a background piece (no object) and the object plus background (IoU well

@@ -27,6 +27,9 @@ as many unseen clips as it likes. The families ([`FAMILIES`][sam2_autotrack.test
     foreground bar (a pole or a rail that touches two opposite borders and is not an object).
 ``mixed``
     Every factor above drawn at random.
+``still``
+    1-3 objects that do not move at all (a parked car) among 1-3 that do: a thing that stays put
+    in a moving shot can still be an object.
 
 Across families, clips hold 1 to 6 objects of random shapes (blobs, rings, C-shapes, elongated
 sausages, stars, polygons, ...), textures (stripes, checker, dots, noise, flat), sizes, speeds

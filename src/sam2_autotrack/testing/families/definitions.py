@@ -34,6 +34,7 @@ FAMILIES: tuple[str, ...] = (
     "pan",
     "occlusion",
     "mixed",
+    "still",
 )
 """Family names accepted by `make_family_clip` (see the module notes)."""
 
@@ -66,12 +67,18 @@ def _family_textured_bg(rng: np.random.Generator, n: int) -> FamilyScene:
     return finish(rng, draft)
 
 
-def _family_walls_floor(rng: np.random.Generator, n: int) -> FamilyScene:
+def _plain_world(rng: np.random.Generator, n: int) -> Draft:
+    """Draw a world of random size, colours and texture, with a slow drift half the time."""
     size = draw_size(rng)
     colours, _, _ = random_colours(rng)
     kind = str(rng.choice(_BG_KINDS))
     drift = float(rng.uniform(0, 0.3)) if rng.random() < 0.5 else 0.0
     draft = draw_world(rng, size, n, colours=colours, kind=kind, drift=drift)
+    return draft
+
+
+def _family_walls_floor(rng: np.random.Generator, n: int) -> FamilyScene:
+    draft = _plain_world(rng, n)
     wanted = 1 if rng.random() < 0.5 else 2
     index = 1
     for _ in range(30):
@@ -314,6 +321,34 @@ def _family_mixed(rng: np.random.Generator, n: int) -> FamilyScene:
     return finish(rng, draft)
 
 
+def _family_still(rng: np.random.Generator, n: int) -> FamilyScene:
+    # Still objects among moving ones (a parked car beside passing traffic): an engine that
+    # takes whatever stays put for background misses them.
+    draft = _plain_world(rng, n)
+    width, height = draft.size_wh
+    for _ in range(int(rng.integers(1, 4))):
+        for _attempt in range(40):
+            area = float(np.exp(rng.uniform(np.log(0.008), np.log(0.05)))) * draft.area
+            radius = math.sqrt(area / math.pi) * 1.3
+            x = float(rng.uniform(radius, width - radius))
+            y = float(rng.uniform(radius, height - radius))
+            layer = add_object(
+                rng,
+                draft,
+                area_px=area,
+                speed=0.0,
+                xs_ys=(np.full(n, x), np.full(n, y)),
+                spin_max=0.0,
+                breathe=0.0,
+                role="still",
+            )
+            if visible_enough(draft):
+                break
+            draft.layers.remove(layer)
+    place_objects(rng, draft, int(rng.integers(1, 4)), area_frac=(0.008, 0.05), speed=(0.5, 3.0))
+    return finish(rng, draft)
+
+
 BUILDERS = {
     "textured_bg": _family_textured_bg,
     "walls_floor": _family_walls_floor,
@@ -322,4 +357,5 @@ BUILDERS = {
     "pan": _family_pan,
     "occlusion": _family_occlusion,
     "mixed": _family_mixed,
+    "still": _family_still,
 }

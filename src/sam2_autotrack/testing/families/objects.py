@@ -30,6 +30,7 @@ def add_object(
     anchored: bool = False,
     xs_ys: tuple[NDArray[np.float64], NDArray[np.float64]] | None = None,
     spin_max: float = 1.5,
+    breathe: float = 0.06,
     close_to: tuple[float, float] | None = None,
     at: int | None = None,
     role: str | None = None,
@@ -37,7 +38,7 @@ def add_object(
     """Draw one object (shape, texture, size, motion) and put it in front of the others.
 
     ``at`` inserts it at that z-index instead; ``close_to=(hue, saturation)`` draws its colour
-    near that one.
+    near that one; ``breathe`` is the amplitude of its scale's slow oscillation.
     """
     width, height = draft.size_wh
     if shape is None:
@@ -63,7 +64,7 @@ def add_object(
             ys = ys - (draft.cam_y - draft.cam_y[0])
     else:
         xs, ys = xs_ys
-    angle, scale = spin_and_breathe(rng, draft.n, base_scale, spin_max, 0.06)
+    angle, scale = spin_and_breathe(rng, draft.n, base_scale, spin_max, breathe)
     info: dict[str, Any] = {
         "shape": shape,
         "pattern": pattern,
