@@ -6,6 +6,7 @@ Each block is owned by one topic; append new fixtures in their own clearly named
 from __future__ import annotations
 
 import functools
+import signal
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -130,6 +131,20 @@ def fake_replicate(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeReplicate]:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture
+def sigint_raises() -> Iterator[None]:
+    """Make SIGINT raise KeyboardInterrupt for the test's duration, then restore its handler.
+
+    A test run started as a background job (``cmd &`` in a script) inherits SIGINT *ignored*, and
+    Python then leaves it ignored: the Ctrl-C tests' ``pthread_kill`` would do nothing.
+    """
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 # -- isolation: runs without an output folder keep journals in the user cache; keep it per test --

@@ -87,6 +87,7 @@ def test_ctrl_c_from_a_progress_hook_cancels_remotely(
     assert fake_replicate.cancels == list(fake_replicate.predictions)
 
 
+@pytest.mark.usefixtures("sigint_raises")
 def test_real_sigint_mid_poll_cancels_remotely(
     fake_replicate: FakeReplicate, tmp_path: Path
 ) -> None:

@@ -125,6 +125,7 @@ def test_one_failed_download_stops_its_siblings_at_once(
     backend.close()
 
 
+@pytest.mark.usefixtures("sigint_raises")
 def test_ctrl_c_during_downloads_stops_them_and_leaves_no_partial_file(
     fake_replicate: FakeReplicate, tmp_path: Path
 ) -> None:

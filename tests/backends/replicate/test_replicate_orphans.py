@@ -80,6 +80,7 @@ def test_the_deadline_during_create_cancels_the_orphan_it_finds(
     assert journal_entry(tmp_path)["prediction_id"] == orphan
 
 
+@pytest.mark.usefixtures("sigint_raises")
 def test_ctrl_c_during_a_create_that_never_answers_cancels_the_orphan(
     fake_replicate: FakeReplicate, tmp_path: Path
 ) -> None:
