@@ -42,14 +42,13 @@ def fit_trees(
     l2: float = 1.0,
     min_leaf: int = 20,
     note: str = "",
-    init: NDArray[np.float64] | None = None,
 ) -> TreeEnsemble:
     """Fit boosted trees mapping ``x`` (n, F) to the probability ``y`` (n,) in ``[0, 1]``."""
     n = len(x)
     codes, edges = _bin(x, bins)
     mean = float(np.clip(y.mean(), 1e-4, 1 - 1e-4))
-    bias = math.log(mean / (1 - mean)) if init is None else 0.0
-    score = np.full(n, bias) if init is None else np.asarray(init, dtype=np.float64).copy()
+    bias = math.log(mean / (1 - mean))
+    score = np.full(n, bias)
     inner = 2**depth - 1
     split_feature = np.zeros((rounds, inner), dtype=np.int64)
     split_threshold = np.full((rounds, inner), math.inf)

@@ -186,9 +186,10 @@ class ProposalOptions(Options):
         it reaches one border).
     learned_score
         With motion measured (``subjects`` and ``motion_segments`` on, later frames given),
-        replace the hand-made score by the learned one of `rescoring`: a logistic model of
-        colour, outline, motion, saliency, size and shape terms that predicts each candidate's
-        IoU with the object it stands for. Proposal scores are then that predicted IoU.
+        replace the hand-made score by the learned one of `rescoring`: a model (``score_model``)
+        of colour, outline, motion, saliency, size and shape terms that predicts each
+        candidate's IoU with the object it stands for. Proposal scores are then that predicted
+        IoU.
     score_model
         The learned score's model: ``"boosted"`` (a logistic fit plus shrunken boosted trees,
         `rescoring`) or ``"logistic"`` (one weighted sum, the previous default). On the 48
