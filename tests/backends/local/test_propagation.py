@@ -84,3 +84,20 @@ def test_propagator_validates_shapes() -> None:
     propagator = LabelPropagator(frame, np.ones((1, 30, 40), bool))
     with pytest.raises(MaskError, match="frame must be"):
         propagator.step(np.zeros((30, 41, 3), np.uint8))
+
+
+@pytest.mark.parametrize("order", ["object_first", "region_first"])
+def test_a_small_object_inside_a_large_initial_region_keeps_its_pixels(order: str) -> None:
+    # a region drawn around an object (a cut-out that took the object in) must not take the
+    # object's pixels, whichever comes first in the mask stack
+    frames, truth = two_squares_clip()
+    region = np.zeros_like(truth[0, 0])
+    region[2:-2, 2:-2] = True
+    masks = np.stack([truth[0, 0], region])
+    if order == "region_first":
+        masks = masks[::-1].copy()
+    k = 0 if order == "object_first" else 1
+    propagator = LabelPropagator(frames[0], masks)
+    for t in range(1, 6):
+        out = propagator.step(frames[t])
+        assert iou(out[k], truth[0, t]) >= 0.85, f"frame {t}"

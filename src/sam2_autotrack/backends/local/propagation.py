@@ -126,7 +126,9 @@ class LabelPropagator:
     first_rgb
         ``(H, W, 3)`` uint8 RGB frame 0.
     masks
-        ``(K, H, W)`` bool initial masks, one per object (overlaps go to the later object).
+        ``(K, H, W)`` bool initial masks, one per object. Where masks overlap, the smaller one
+        wins: an object in front of a region (a ball on a wall) is the more specific of the two,
+        and a large region must not take a small object's pixels.
     options
         Tracking parameters; [`TrackerOptions`][sam2_autotrack.backends.local.TrackerOptions]
         defaults when ``None``.
@@ -167,7 +169,9 @@ class LabelPropagator:
         )
         small, gray = self._prepare(frame)
         labels = np.zeros((wh, ww), dtype=np.uint8)
-        for k in range(self.count):
+        # largest first, so that a smaller mask overwrites a larger one where they overlap
+        areas = stack.reshape(self.count, -1).sum(axis=1)
+        for k in sorted(range(self.count), key=lambda k: (-int(areas[k]), k)):
             small_mask = (
                 cv2.resize(stack[k].astype(np.float32), self.work_wh, interpolation=cv2.INTER_AREA)
                 >= 0.5
