@@ -4,7 +4,8 @@ Tuning data only: the seeded synthetic families at tuning seeds (``--families lo
 1000; seeds >= 1000 are held out) and randomized variants of the generated scenes (``make_clip``
 with seeds that are not the suite's seed 0). For every clip the engine proposes masks on frame 0
 with motion cues from the clip's following frames, exactly as ``AutoTracker`` does; every scored
-candidate *before pruning* gives one row of ``PROPOSAL_FEATURES``, and its target is its IoU with
+candidate *before pruning* (the remainders of split blobs, `remainders`, too) gives one row of
+``PROPOSAL_FEATURES``, and its target is its IoU with
 the best-matching ground-truth object on frame 0 (0 for background). Gradient-boosted trees with
 these soft targets (cross-entropy; ``boosting.fit_trees``: ``--rounds`` trees of depth
 ``--depth``) map the features to a predicted IoU; a logistic regression on the same rows is fitted
@@ -44,6 +45,7 @@ from calibrate_objectness import fit_logistic
 from numpy.typing import NDArray
 
 import sam2_autotrack.backends.local.proposals as proposals_module
+import sam2_autotrack.backends.local.remainders as remainders_module
 from sam2_autotrack.backends.local import LocalBackend, ProposalOptions
 from sam2_autotrack.backends.local.cues import SubjectCues
 from sam2_autotrack.backends.local.rescoring import (
@@ -69,14 +71,18 @@ def _rows(
     def capture(
         candidates: list[Candidate], cues: SubjectCues, model: ScoreModel = "logistic"
     ) -> list[Candidate]:
-        captured["candidates"], captured["cues"] = candidates, cues
+        # every candidate the model scores: the pooled ones, then the remainders of split blobs
+        captured.setdefault("candidates", []).extend(candidates)
+        captured["cues"] = cues
         return original(candidates, cues, model)
 
     proposals_module.rescore = capture  # type: ignore[assignment]
+    remainders_module.rescore = capture  # type: ignore[assignment]
     try:
         backend.propose(read_frame(video, 0), video=video, work_dir=video.parent)
     finally:
         proposals_module.rescore = original  # type: ignore[assignment]
+        remainders_module.rescore = original  # type: ignore[assignment]
     if "candidates" not in captured:
         return np.zeros((0, len(PROPOSAL_FEATURES) + 2))
     cues: SubjectCues = captured["cues"]

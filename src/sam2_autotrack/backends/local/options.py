@@ -200,6 +200,12 @@ class ProposalOptions(Options):
         camera-compensated frame difference (`difference_segments`): objects coloured like a
         textured background, which neither colour nor flow separates, still differ from the
         frames that follow where they move.
+    remainders, remainder_min_score
+        With ``learned_score`` in effect, split blobs of two things (`remainders`): when a
+        well-scored candidate inside a blob moves unlike the rest of the blob and that rest,
+        scored on its own, reaches ``remainder_min_score``, the blob is dropped and the rest
+        proposed: of two objects found only together and the one of them that stands out, the
+        other.
     candidate_floor
         With ``learned_score`` in effect, the hand-made score a candidate needs to be scored
         by the learned model (lower than ``min_score``: the model tells more of them apart).
@@ -254,6 +260,8 @@ class ProposalOptions(Options):
     learned_score: bool = True
     score_model: Literal["logistic", "boosted"] = "boosted"
     difference_segments: bool = True
+    remainders: bool = True
+    remainder_min_score: Annotated[float, Field(ge=0, le=1)] = 0.5
     candidate_floor: Annotated[float, Field(ge=0, le=1)] = 0.25
 
 

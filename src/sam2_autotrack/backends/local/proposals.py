@@ -29,7 +29,9 @@ The embedded engine's answer to SAM 2's automatic mask generator:
    element (colour repeat) or a static backdrop reaching two borders
    (`scoring`). With ``motion_segments`` (the default),
    the superpixels that move unlike the camera are cut into segments that join the subject
-   candidates and give the motion cue (`motion_segments`).
+   candidates and give the motion cue (`motion_segments`). With the learned score, a blob
+   holding a candidate that looks and moves unlike the rest of it, when that rest scores as an
+   object on its own, is two things: it is dropped and the rest proposed (`remainders`).
 6. Best first, a candidate nested in a better one (a part or duplicate) or swallowing a clearly
    better one (object plus background) is dropped; one swallowing a barely better one replaces
    it (the whole of which it is a part). The proposals are nearly disjoint, except the subject
@@ -38,7 +40,7 @@ The embedded engine's answer to SAM 2's automatic mask generator:
    two candidates that move unlike each other is a group of objects, not one, and is dropped.
 
 One job per module: `features` (per-pixel features),
-`superpixels` (merging), ``scoring``, ``cues``, ``pruning``;
+`superpixels` (merging), ``scoring``, ``cues``, ``remainders``, ``pruning``;
 this module composes them. Everything is deterministic (SLIC, DIS and the seeded RANSAC, k-means
 and GrabCut have no free randomness here).
 """
@@ -58,6 +60,7 @@ from sam2_autotrack.backends.local.features import MIN_EDGE_REF, edge_strength, 
 from sam2_autotrack.backends.local.motion import camera_residual_flow
 from sam2_autotrack.backends.local.options import ProposalOptions
 from sam2_autotrack.backends.local.pruning import prune
+from sam2_autotrack.backends.local.remainders import split_groups
 from sam2_autotrack.backends.local.rescoring import rescore
 from sam2_autotrack.backends.local.scoring import (
     Candidate,
@@ -176,6 +179,8 @@ def propose_masks(
         )
     if learned and cues is not None:
         scored = rescore(scored, cues, opts.score_model)
+        if opts.remainders and residual is not None:
+            scored = split_groups(scored, residual, features, edge, cues, opts)
     masks_work, scores = prune(scored, opts, (wh, ww), residual, calibrated=learned)
     if masks_work:
         stack = np.stack(masks_work)

@@ -8,17 +8,25 @@ from numpy.typing import NDArray
 from sam2_autotrack.backends.local.options import ProposalOptions
 from sam2_autotrack.backends.local.scoring import Candidate
 
-__all__ = ["drop_groups", "prune"]
+__all__ = ["drop_groups", "median_motion", "move_apart", "prune"]
 
 
-def _motion_of(cand: Candidate, residual: NDArray[np.float32]) -> NDArray[np.float64] | None:
-    """Median residual motion of a candidate, ``None`` when under 30 % of it is trusted."""
+def median_motion(cand: Candidate, residual: NDArray[np.float32]) -> NDArray[np.float64] | None:
+    """Median residual motion of a candidate, ``None`` when under 30 % of it is trusted.
+
+    ``residual`` is the ``(H, W, 2)`` flow minus the camera's, NaN where untrusted.
+    """
     bottom, right = cand.top + cand.crop.shape[0], cand.left + cand.crop.shape[1]
     inside = residual[cand.top : bottom, cand.left : right][cand.crop]
     inside = inside[~np.isnan(inside[:, 0])]
     if len(inside) < 0.3 * cand.area:
         return None
     return np.median(inside, axis=0).astype(np.float64)
+
+
+def move_apart(a: NDArray[np.float64], b: NDArray[np.float64], moving_px: float) -> bool:
+    """Whether two median motions differ by ``moving_px`` and by half the faster one's speed."""
+    return bool(np.hypot(*(a - b)) >= max(moving_px, 0.5 * max(np.hypot(*a), np.hypot(*b))))
 
 
 def _adds_only_a_rim(subject: Candidate, other: Candidate, opts: ProposalOptions) -> bool:
@@ -57,7 +65,7 @@ def drop_groups(
     """
     if residual is None:
         return kept
-    motion = [_motion_of(c, residual) for c in kept]
+    motion = [median_motion(c, residual) for c in kept]
     out = []
     for whole in kept:
         inside = [
@@ -70,9 +78,7 @@ def drop_groups(
             and whole.overlap(part) >= opts.nested_fraction * part.area
         ]
         apart = any(
-            np.hypot(*(a - b)) >= max(opts.moving_px, 0.5 * max(np.hypot(*a), np.hypot(*b)))
-            for k, a in enumerate(inside)
-            for b in inside[k + 1 :]
+            move_apart(a, b, opts.moving_px) for k, a in enumerate(inside) for b in inside[k + 1 :]
         )
         if not apart:
             out.append(whole)

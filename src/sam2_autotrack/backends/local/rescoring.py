@@ -153,6 +153,8 @@ def candidate_features(candidate: Candidate, cues: SubjectCues) -> NDArray[np.fl
     bottom, right = top + crop.shape[0], left + crop.shape[1]
     shape_hw = (int(cues.saliency.shape[0]), int(cues.saliency.shape[1]))
     around = ring(crop, ring_width_of(shape_hw))
+    if candidate.beside is not None:
+        around &= ~candidate.beside
     if not around.any():
         around = ~crop
 

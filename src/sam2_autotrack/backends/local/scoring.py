@@ -68,6 +68,9 @@ class Candidate:
         Motion contrast: share of it moving unlike the camera minus that of its ring.
     subject
         A whole-subject candidate (moving blob, figure-ground cut), pruned apart.
+    beside
+        ``crop``-shaped bool mask of pixels that are not its surroundings (a candidate in front
+        of it, `remainders`): left out of its ring when it is scored, or ``None``.
     """
 
     score: float
@@ -77,6 +80,7 @@ class Candidate:
     crop: NDArray[np.bool_]
     motion: float = 0.0
     subject: bool = False
+    beside: NDArray[np.bool_] | None = None
 
     def overlap(self, other: Candidate) -> int:
         """Pixels shared with ``other``."""
@@ -166,18 +170,20 @@ def score_subject_masks(
     grad: NDArray[np.float32],
     cues: SubjectCues,
     opts: ProposalOptions,
+    beside: list[NDArray[np.bool_]] | None = None,
 ) -> list[Candidate]:
     """Score whole-subject candidates (full working-size masks) like the others.
 
     Subjects of less than ``min_area_fraction`` or more than ``subject_max_area_fraction`` of the
     frame are left out; the flow contrast is not applied (the cues carry their motion).
+    ``beside`` (one full mask per subject) holds pixels left out of each one's ring.
     """
     wh, ww = grad.shape
     total = float(wh * ww)
     ring_width = ring_width_of((wh, ww))
     grad_ref = _grad_ref(grad, opts)
     scored: list[Candidate] = []
-    for mask in masks:
+    for n, mask in enumerate(masks):
         area = int(mask.sum())
         too_big = area > opts.subject_max_area_fraction * total
         if area < opts.min_area_fraction * total or too_big:
@@ -187,6 +193,7 @@ def score_subject_masks(
         left = max(0, int(xs.min()) - ring_width - 1)
         bottom = min(wh, int(ys.max()) + ring_width + 2)
         right = min(ww, int(xs.max()) + ring_width + 2)
+        excluded = None if beside is None else beside[n][top:bottom, left:right]
         cand = score_crop(
             mask[top:bottom, left:right],
             top,
@@ -198,6 +205,7 @@ def score_subject_masks(
             None,
             cues,
             opts,
+            beside=excluded,
         )
         if cand is not None:
             cand.subject = True
@@ -216,17 +224,22 @@ def score_crop(
     residual: NDArray[np.float32] | None,
     cues: SubjectCues | None,
     opts: ProposalOptions,
+    *,
+    beside: NDArray[np.bool_] | None = None,
 ) -> Candidate | None:
     """Score one candidate given as a crop (with a ring's margin) of the working image.
 
     ``lab`` holds the texture features (Lab means first), ``grad`` their edge strength, whose
-    ``grad_ref`` counts as a full-strength outline. Returns ``None`` below ``min_score``.
+    ``grad_ref`` counts as a full-strength outline; ``beside`` (crop-shaped) holds pixels left
+    out of the ring. Returns ``None`` below ``min_score``.
     """
     bottom, right = top + crop.shape[0], left + crop.shape[1]
     area = int(crop.sum())
     if area == 0:
         return None
     around = ring(crop, ring_width)
+    if beside is not None:
+        around &= ~beside
     if not around.any():
         return None
     lab_crop = lab[top:bottom, left:right]
@@ -255,7 +268,7 @@ def score_crop(
         score, motion_contrast = _subject_terms(score, crop, around, top, left, cues, opts)
     if score < opts.min_score:
         return None
-    return Candidate(score, area, top, left, crop, motion=motion_contrast)
+    return Candidate(score, area, top, left, crop, motion=motion_contrast, beside=beside)
 
 
 def _flow_contrast(
