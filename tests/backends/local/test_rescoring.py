@@ -63,6 +63,43 @@ def test_the_features_follow_the_named_terms_and_the_object_outscores_background
     assert predicted_iou(obj, "boosted") > 0.5 > predicted_iou(background, "boosted")
 
 
+def test_the_ring_alike_term_tells_a_fragment_from_a_camouflaged_whole() -> None:
+    # one colour everywhere (camouflage); a moving square at rows 20-40, columns 30-50
+    cues = _cues()
+    fragment = dict(
+        zip(PROPOSAL_FEATURES, candidate_features(_candidate(20, 30, 40, 40), cues), strict=True)
+    )
+    whole = dict(
+        zip(PROPOSAL_FEATURES, candidate_features(_candidate(20, 30, 40, 50), cues), strict=True)
+    )
+    # the fragment's own colours go on moving beyond it; the whole's stop at its outline
+    assert fragment["probability_ring_alike"] > 0.2
+    assert whole["probability_ring_alike"] == pytest.approx(0.0)
+    # a candidate whose colours are not around it at all
+    bins = cues.colour_bins.copy()
+    bins[20:40, 30:50] = 1
+    distinct = SubjectCues(
+        moving=cues.moving,
+        saliency=cues.saliency,
+        colour_bins=bins,
+        colour_histogram=np.bincount(bins.ravel()),
+        evidence=cues.evidence,
+        difference=cues.difference,
+        probability=cues.probability,
+    )
+    named = dict(
+        zip(
+            PROPOSAL_FEATURES,
+            candidate_features(_candidate(20, 30, 40, 50), distinct),
+            strict=True,
+        )
+    )
+    assert named["probability_ring_alike"] == 0.0
+    assert named["ring_alike_share"] == 0.0
+    # in one colour everywhere, all of the ring looks like the candidate
+    assert fragment["ring_alike_share"] == pytest.approx(1.0)
+
+
 def test_the_shipped_model_reads_the_measured_terms() -> None:
     model = proposal_model()
     assert model.features == PROPOSAL_FEATURES

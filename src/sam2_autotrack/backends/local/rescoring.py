@@ -58,6 +58,8 @@ PROPOSAL_FEATURES = (
     "hand_score_logit",
     "probability_inside",
     "probability_ring",
+    "probability_ring_alike",
+    "ring_alike_share",
     "difference_inside",
     "difference_ring",
     "saliency_contrast",
@@ -69,7 +71,11 @@ PROPOSAL_FEATURES = (
 
 ``hand_score_logit`` is the log-odds of the hand-made score of `scoring` (colour contrast with
 the ring, outline strength, how little of it looks like its ring); ``probability_*`` the mean
-superpixel motion probability (`motion_map`) inside the candidate and in the ring around it;
+superpixel motion probability (`motion_map`) inside the candidate and in the ring around it,
+``probability_ring_alike`` in the part of the ring coloured like the candidate (coarse colours
+holding 1 % of it; 0 when none is): a fragment of a moving object is continued by moving pixels
+of its own colours, an object camouflaged on its background by still ones; ``ring_alike_share``
+the share of the ring coloured like it (a piece of a pole or a wall is continued by more of it);
 ``difference_*`` ``log1p`` of the mean aligned difference there (clipped at 20 noise levels);
 ``saliency_contrast`` the mean saliency inside minus the ring's; ``colour_repeat`` the share of
 its colours as common in the rest of the frame (`colour_repeat`); ``log10_area_fraction`` is
@@ -80,16 +86,18 @@ terms of their own and left out: with the terms above they added nothing on the 
 seeds, and some took signs that would not carry over to real footage."""
 
 PROPOSAL_COEFFICIENTS = (
-    1.109,
-    0.015,
-    3.584,
-    -2.586,
-    -0.249,
-    0.022,
-    0.688,
-    -2.454,
-    0.594,
-    -1.181,
+    1.202,
+    -0.068,
+    3.613,
+    -2.786,
+    -0.016,
+    -0.174,
+    -0.350,
+    0.075,
+    1.086,
+    -2.589,
+    0.508,
+    -1.139,
 )
 """Logistic weights of the learned proposal score (``score_model="logistic"``, see
 `predicted_iou`), fitted by ``benchmarks/calibrate_proposals.py`` (how is documented there)."""
@@ -163,6 +171,12 @@ def candidate_features(candidate: Candidate, cues: SubjectCues) -> NDArray[np.fl
         return float(patch[crop].mean()), float(patch[around].mean())
 
     prob_in, prob_ring = inside_ring(cues.probability)
+    bins = cues.colour_bins[top:bottom, left:right]
+    counts = np.bincount(bins[crop])
+    alike = around & np.isin(bins, np.flatnonzero(counts >= 0.01 * candidate.area))
+    ring_probability = cues.probability[top:bottom, left:right][alike]
+    prob_alike = float(ring_probability.mean()) if alike.any() else 0.0
+    alike_share = float(np.count_nonzero(alike)) / max(1, int(np.count_nonzero(around)))
     diff_in, diff_ring = inside_ring(np.minimum(cues.difference, 20.0))
     sal_in, sal_ring = inside_ring(cues.saliency)
     fraction = candidate.area / float(shape_hw[0] * shape_hw[1])
@@ -173,6 +187,8 @@ def candidate_features(candidate: Candidate, cues: SubjectCues) -> NDArray[np.fl
             math.log(score / (1 - score)),
             prob_in,
             prob_ring,
+            prob_alike,
+            alike_share,
             math.log1p(max(diff_in, 0.0)),
             math.log1p(max(diff_ring, 0.0)),
             sal_in - sal_ring,
