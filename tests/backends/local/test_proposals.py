@@ -6,9 +6,11 @@ import numpy as np
 import pytest
 from numpy.typing import NDArray
 
+import sam2_autotrack.backends.local.proposals as proposals_module
 from local_clips import (
     iou,
 )
+from sam2_autotrack.backends.local import ProposalOptions
 from sam2_autotrack.backends.local.proposals import propose_masks
 from sam2_autotrack.errors import MaskError
 from sam2_autotrack.testing import SyntheticClip
@@ -55,3 +57,32 @@ def test_proposals_reject_mismatched_video_frames() -> None:
     image = np.zeros((40, 60, 3), np.uint8)
     with pytest.raises(MaskError, match="video_frames"):
         propose_masks(image, video_frames=np.zeros((2, 40, 50, 3), np.uint8))
+
+
+@pytest.mark.parametrize(
+    ("size_wh", "reference", "expected"),
+    [
+        ((320, 240), 153_600, [1200, 2000]),  # half the reference area: twice the counts
+        ((400, 300), 153_600, [768, 1280]),
+        ((160, 120), 153_600, [1200, 2000]),  # at most twice
+        ((854, 480), 153_600, [600, 1000]),  # worked on at 640x360: the counts as given
+        ((320, 240), 0, [600, 1000]),
+    ],
+)
+def test_small_frames_get_proportionally_more_superpixels(
+    monkeypatch: pytest.MonkeyPatch, size_wh: tuple[int, int], reference: int, expected: list[int]
+) -> None:
+    counts: list[int] = []
+    original = proposals_module.slic
+
+    def counting_slic(image: NDArray[np.uint8], **kwargs: object) -> NDArray[np.int64]:
+        counts.append(int(kwargs["n_segments"]))  # type: ignore[call-overload]
+        return original(image, **kwargs)  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(proposals_module, "slic", counting_slic)
+    width, height = size_wh
+    image = np.full((height, width, 3), 90, np.uint8)
+    image[height // 3 : height // 2, width // 3 : width // 2] = (200, 40, 40)
+    options = ProposalOptions(superpixel_reference_area=reference, subjects=False)
+    propose_masks(image, options=options)
+    assert counts == expected

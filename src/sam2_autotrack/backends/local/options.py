@@ -30,6 +30,11 @@ class ProposalOptions(Options):
         Approximate numbers of SLIC superpixels; the merge hierarchy is built once per entry and
         the candidates of all of them are pooled (greedy merging is sensitive to the starting
         partition; several partitions make the proposals robust, as SAM's multi-crop does).
+    superpixel_reference_area
+        The ``superpixels`` counts are for working images of at least this many pixels; smaller
+        ones get proportionally more, up to twice (a 320×240 frame: 1200 and 2000), so an object
+        of a few hundred pixels still spans several superpixels and its outline follows theirs
+        (0: the counts as given at every size).
     compactness
         SLIC compactness (higher: squarer superpixels, lower: they follow colour edges more).
     slic_iterations
@@ -219,6 +224,7 @@ class ProposalOptions(Options):
 
     work_max_side: Annotated[int, Field(ge=64)] = 640
     superpixels: tuple[Annotated[int, Field(ge=16)], ...] = (600, 1000)
+    superpixel_reference_area: Annotated[int, Field(ge=0)] = 153_600
     compactness: Annotated[float, Field(gt=0)] = 12.0
     slic_iterations: Annotated[int, Field(ge=1)] = 6
     motion_offset: Annotated[int, Field(ge=1)] = 5

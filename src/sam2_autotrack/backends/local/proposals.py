@@ -161,10 +161,14 @@ def propose_masks(
         opts = opts.model_copy(update={"min_score": min(opts.min_score, opts.candidate_floor)})
     if cues is not None:
         scored += score_subject_masks(subject_masks, features, edge, cues, opts)
+    # small frames get proportionally more superpixels (up to twice), so small objects still
+    # span several of them
+    reference = opts.superpixel_reference_area
+    density = min(2.0, max(1.0, reference / total)) if reference > 0 else 1.0
     for n_segments in opts.superpixels:
         labels = slic(
             work,
-            n_segments=n_segments,
+            n_segments=round(n_segments * density),
             compactness=opts.compactness,
             start_label=0,
             channel_axis=-1,
