@@ -64,7 +64,8 @@ def test_proposals_reject_mismatched_video_frames() -> None:
     [
         ((320, 240), 153_600, [1200, 2000]),  # half the reference area: twice the counts
         ((400, 300), 153_600, [768, 1280]),
-        ((160, 120), 153_600, [1200, 2000]),  # at most twice
+        ((176, 144), 153_600, [704, 1000]),  # superpixels of 36 px at the least
+        ((160, 120), 153_600, [600, 1000]),  # never fewer than given
         ((854, 480), 153_600, [600, 1000]),  # worked on at 640x360: the counts as given
         ((320, 240), 0, [600, 1000]),
     ],

@@ -32,7 +32,8 @@ class ProposalOptions(Options):
         partition; several partitions make the proposals robust, as SAM's multi-crop does).
     superpixel_reference_area
         The ``superpixels`` counts are for working images of at least this many pixels; smaller
-        ones get proportionally more, up to twice (a 320×240 frame: 1200 and 2000), so an object
+        ones get proportionally more, up to twice (a 320×240 frame: 1200 and 2000) and never
+        below 36 pixels a superpixel on average (a 176×144 frame: 704 and 1000), so an object
         of a few hundred pixels still spans several superpixels and its outline follows theirs
         (0: the counts as given at every size).
     compactness

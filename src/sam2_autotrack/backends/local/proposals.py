@@ -71,7 +71,33 @@ from sam2_autotrack.backends.local.superpixels import merge_superpixels
 from sam2_autotrack.errors import MaskError
 from sam2_autotrack.masks.validate import as_rgb_image
 
-__all__ = ["propose_masks"]
+__all__ = ["propose_masks", "superpixel_count"]
+
+
+_MIN_SUPERPIXEL_PX = 36.0
+"""Smallest mean superpixel area the density rule of `superpixel_count` goes down to."""
+
+
+def superpixel_count(n_segments: int, area: float, opts: ProposalOptions) -> int:
+    """Return the SLIC superpixel count for a partition of ``n_segments`` on ``area`` pixels.
+
+    Working images smaller than ``superpixel_reference_area`` get proportionally more
+    superpixels, up to twice the count, but never smaller than 36 pixels on average by this
+    rule, and never fewer than ``n_segments``.
+
+    Examples
+    --------
+    >>> opts = ProposalOptions()
+    >>> superpixel_count(600, 320 * 240, opts), superpixel_count(1000, 320 * 240, opts)
+    (1200, 2000)
+    >>> superpixel_count(600, 640 * 360, opts), superpixel_count(600, 176 * 144, opts)
+    (600, 704)
+    """
+    reference = opts.superpixel_reference_area
+    if reference <= 0 or area >= reference:
+        return n_segments
+    denser = n_segments * min(2.0, reference / area)
+    return max(n_segments, round(min(denser, area / _MIN_SUPERPIXEL_PX)))
 
 
 def propose_masks(
@@ -161,14 +187,10 @@ def propose_masks(
         opts = opts.model_copy(update={"min_score": min(opts.min_score, opts.candidate_floor)})
     if cues is not None:
         scored += score_subject_masks(subject_masks, features, edge, cues, opts)
-    # small frames get proportionally more superpixels (up to twice), so small objects still
-    # span several of them
-    reference = opts.superpixel_reference_area
-    density = min(2.0, max(1.0, reference / total)) if reference > 0 else 1.0
     for n_segments in opts.superpixels:
         labels = slic(
             work,
-            n_segments=round(n_segments * density),
+            n_segments=superpixel_count(n_segments, total, opts),
             compactness=opts.compactness,
             start_label=0,
             channel_axis=-1,
