@@ -35,7 +35,7 @@ class ProposalOptions(Options):
         ones get proportionally more, up to twice (a 320×240 frame: 1200 and 2000) and never
         below 36 pixels a superpixel on average (a 176×144 frame: 704 and 1000), so an object
         of a few hundred pixels still spans several superpixels and its outline follows theirs
-        (0: the counts as given at every size).
+        (0: the counts as given at every size). ``max_scored`` grows in proportion.
     compactness
         SLIC compactness (higher: squarer superpixels, lower: they follow colour edges more).
     slic_iterations

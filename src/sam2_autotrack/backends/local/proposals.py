@@ -188,9 +188,15 @@ def propose_masks(
     if cues is not None:
         scored += score_subject_masks(subject_masks, features, edge, cues, opts)
     for n_segments in opts.superpixels:
+        count = superpixel_count(n_segments, total, opts)
+        # a hierarchy of more superpixels forms proportionally more regions: score as many more
+        partition_opts = opts
+        if count != n_segments:
+            scored_count = round(opts.max_scored * count / n_segments)
+            partition_opts = opts.model_copy(update={"max_scored": scored_count})
         labels = slic(
             work,
-            n_segments=superpixel_count(n_segments, total, opts),
+            n_segments=count,
             compactness=opts.compactness,
             start_label=0,
             channel_axis=-1,
@@ -198,7 +204,7 @@ def propose_masks(
             max_num_iter=opts.slic_iterations,
         ).astype(np.int64)
         candidates = merge_superpixels(
-            labels, lab_px, edge, edge_ref, residual, valid, opts, total_area=total
+            labels, lab_px, edge, edge_ref, residual, valid, partition_opts, total_area=total
         )
         scored += score_candidates(
             candidates, labels, int(labels.max()) + 1, features, edge, residual, opts, cues

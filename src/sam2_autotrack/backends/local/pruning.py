@@ -8,10 +8,10 @@ from numpy.typing import NDArray
 from sam2_autotrack.backends.local.options import ProposalOptions
 from sam2_autotrack.backends.local.scoring import Candidate
 
-__all__ = ["drop_groups", "median_motion", "move_apart", "prune"]
+__all__ = ["drop_groups", "move_apart", "prune"]
 
 
-def median_motion(cand: Candidate, residual: NDArray[np.float32]) -> NDArray[np.float64] | None:
+def _median_motion(cand: Candidate, residual: NDArray[np.float32]) -> NDArray[np.float64] | None:
     """Median residual motion of a candidate, ``None`` when under 30 % of it is trusted.
 
     ``residual`` is the ``(H, W, 2)`` flow minus the camera's, NaN where untrusted.
@@ -65,7 +65,7 @@ def drop_groups(
     """
     if residual is None:
         return kept
-    motion = [median_motion(c, residual) for c in kept]
+    motion = [_median_motion(c, residual) for c in kept]
     out = []
     for whole in kept:
         inside = [
