@@ -268,6 +268,18 @@ def _decode_video(data: bytes, name: str) -> list[np.ndarray]:
 # -- the server ---------------------------------------------------------------------------------
 
 
+class _Server(ThreadingHTTPServer):
+    """The fake's HTTP server: a listen backlog for the client's parallel downloads.
+
+    ``socketserver``'s default backlog is 5; the backend downloads 8 outputs at once, and on a
+    loaded machine a connection refused by a full backlog is only retried by the kernel after
+    1, 3, 7 ... seconds, which can outlast the tests' 20 s prediction deadline.
+    """
+
+    request_queue_size = 128
+    daemon_threads = True
+
+
 class FakeReplicate:
     """The server. Use as a context manager or call :meth:`start` / :meth:`stop`."""
 
@@ -294,8 +306,7 @@ class FakeReplicate:
         self._get_html_served = 0
         self._stopping = threading.Event()
         self._ids = itertools.count(1)
-        self._httpd = ThreadingHTTPServer((host, port), _make_handler(self))
-        self._httpd.daemon_threads = True
+        self._httpd = _Server((host, port), _make_handler(self))
         self._thread: threading.Thread | None = None
 
     @property
