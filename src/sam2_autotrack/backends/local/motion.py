@@ -11,6 +11,10 @@
     [`MotionEvidence`][sam2_autotrack.backends.local.MotionEvidence]). Small offsets catch fast
     movers before the flow loses them, large ones catch slow movers.
 
+`fit_affine_motion`
+    A least-squares affine model of one region's flow (the tracker's leak control, the
+    proposals' test of whether a part moves with the rest of its blob).
+
 Everything is deterministic (seeded RANSAC).
 """
 
@@ -22,7 +26,7 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["MotionEvidence", "camera_residual_flow", "residual_motion"]
+__all__ = ["MotionEvidence", "camera_residual_flow", "fit_affine_motion", "residual_motion"]
 
 
 def camera_residual_flow(
@@ -218,3 +222,39 @@ def residual_motion(
     speed = np.take_along_axis(residuals, pick, axis=0)[0].astype(np.float32)
     used = [k for k, _, _ in per_offset]
     return MotionEvidence(evidence=evidence, speed=speed, offsets=tuple(used))
+
+
+def fit_affine_motion(
+    xs: NDArray[np.intp],
+    ys: NDArray[np.intp],
+    flow: NDArray[np.float32],
+    tolerance: float | None = None,
+) -> NDArray[np.float64]:
+    """Least-squares affine model ``flow ≈ [x, y, 1] @ model`` of a region's motion, ``(3, 2)``.
+
+    Fit on at most 4000 of the region's pixels (``xs``, ``ys``); with a ``tolerance``, refit
+    without the pixels that deviate by more than ``2 × tolerance`` (a few leaked or badly-flowed
+    pixels must not bend the model).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> ys, xs = np.nonzero(np.ones((10, 10), bool))
+    >>> flow = np.zeros((10, 10, 2), np.float32); flow[..., 0] = 3.0
+    >>> np.round(fit_affine_motion(xs, ys, flow)[2], 3).tolist()
+    [3.0, 0.0]
+    """
+    step = max(1, len(xs) // 4000)
+    px, py = xs[::step], ys[::step]
+    design = np.stack([px, py, np.ones_like(px)], axis=1).astype(np.float64)
+    target = flow[py, px].astype(np.float64)
+    model = np.asarray(np.linalg.lstsq(design, target, rcond=None)[0], dtype=np.float64)
+    if tolerance is None:
+        return model
+    residual = np.hypot(*(design @ model - target).T)
+    inliers = residual <= 2.0 * tolerance
+    if 10 <= np.count_nonzero(inliers) < len(px):
+        model = np.asarray(
+            np.linalg.lstsq(design[inliers], target[inliers], rcond=None)[0], dtype=np.float64
+        )
+    return model

@@ -43,6 +43,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.ndimage import gaussian_filter
 
+from sam2_autotrack.backends.local.motion import fit_affine_motion
 from sam2_autotrack.backends.local.options import TrackerOptions
 from sam2_autotrack.backends.local.photometric import compensate, lighting_gain
 from sam2_autotrack.backends.local.remnants import RemnantShedder, Shed, relative_motion
@@ -84,28 +85,6 @@ def _argmax_labels(channels: Iterable[NDArray[np.float32]]) -> NDArray[np.uint8]
         labels[better] = k
         np.maximum(best, channel, out=best)
     return labels
-
-
-def _fit_affine_motion(
-    xs: NDArray[np.intp], ys: NDArray[np.intp], flow: NDArray[np.float32], tolerance: float
-) -> NDArray[np.float64]:
-    """Least-squares affine model ``flow ≈ [x, y, 1] @ model`` of a region's motion, ``(3, 2)``.
-
-    Fit on at most 4000 of the region's pixels, then refit without the pixels that deviate by
-    more than ``2 × tolerance`` (a few leaked or badly-flowed pixels must not bend the model).
-    """
-    step = max(1, len(xs) // 4000)
-    px, py = xs[::step], ys[::step]
-    design = np.stack([px, py, np.ones_like(px)], axis=1).astype(np.float64)
-    target = flow[py, px].astype(np.float64)
-    model = np.asarray(np.linalg.lstsq(design, target, rcond=None)[0], dtype=np.float64)
-    residual = np.hypot(*(design @ model - target).T)
-    inliers = residual <= 2.0 * tolerance
-    if 10 <= np.count_nonzero(inliers) < len(px):
-        model = np.asarray(
-            np.linalg.lstsq(design[inliers], target[inliers], rcond=None)[0], dtype=np.float64
-        )
-    return model
 
 
 def _smoothed_hist(
@@ -447,7 +426,7 @@ class LabelPropagator:
             if len(xs) < 20:
                 continue
             prior = priors[k + 1]
-            model = _fit_affine_motion(xs, ys, flow, opts.motion_tolerance)
+            model = fit_affine_motion(xs, ys, flow, opts.motion_tolerance)
             centre = np.array([xs.mean(), ys.mean(), 1.0])
             speed = float(np.hypot(*(centre @ model)))
             radius = int(np.ceil(opts.growth_radius + speed))

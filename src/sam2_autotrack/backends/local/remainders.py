@@ -21,6 +21,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sam2_autotrack.backends.local.cues import SubjectCues
+from sam2_autotrack.backends.local.motion import fit_affine_motion
 from sam2_autotrack.backends.local.options import ProposalOptions
 from sam2_autotrack.backends.local.pruning import move_apart
 from sam2_autotrack.backends.local.rescoring import rescore
@@ -67,10 +68,7 @@ def _moves_apart(
         return False
     if len(px) < max(10.0, 0.3 * np.count_nonzero(part)):
         return False
-    step = max(1, len(rx) // 4000)
-    rx, ry = rx[::step], ry[::step]
-    design = np.stack([rx, ry, np.ones(len(rx))], axis=1).astype(np.float64)
-    model = np.linalg.lstsq(design, residual[ry, rx].astype(np.float64), rcond=None)[0]
+    model = fit_affine_motion(rx, ry, residual)
     predicted = np.stack([px, py, np.ones(len(px))], axis=1).astype(np.float64) @ model
     actual = residual[py, px].astype(np.float64)
     return move_apart(np.median(actual, axis=0), np.median(predicted, axis=0), moving_px)
@@ -168,9 +166,11 @@ def remainder_masks(
     shape = residual.shape[:2]
     total = float(shape[0] * shape[1])
     ranked = sorted(candidates, key=lambda c: (-c.score, c.area))[:consider]
+    colours = features[..., :3]
     found: list[Remainder] = []
     found_rests: list[Candidate] = []
     for whole in ranked:
+        whole_mask: NDArray[np.bool_] | None = None
         for part in ranked:
             if (
                 part is whole
@@ -179,13 +179,14 @@ def remainder_masks(
                 or whole.overlap(part) < opts.nested_fraction * part.area
             ):
                 continue
+            if whole_mask is None:
+                whole_mask = whole.full(shape)
             part_mask = part.full(shape)
-            rest = whole.full(shape) & ~part_mask
+            rest = whole_mask & ~part_mask
             piece = _largest_piece(rest)
             if piece is None or np.count_nonzero(piece) < max(opts.min_area_fraction * total, 20):
                 continue
             rest_cand = _as_candidate(piece)
-            colours = features[..., :3]
             gap = colours[part_mask].mean(axis=0) - colours[piece].mean(axis=0)
             if float(np.linalg.norm(gap)) < opts.colour_scale:
                 continue
