@@ -14,6 +14,7 @@ from sam2_autotrack.masks.cleanup import (
     feather_alpha,
     fill_small_holes,
     hold_to_all_frames,
+    largest_component,
     remove_small_components,
 )
 
@@ -163,6 +164,26 @@ def test_remove_small_components_keeps_exactly_the_large_ones() -> None:
     cleaned = remove_small_components(mask, min_px=26)
     assert np.array_equal(cleaned, disc(100, 100, 20))
     assert np.array_equal(remove_small_components(mask, min_px=25), mask)
+
+
+@settings(max_examples=60, deadline=None)
+@given(masks_2d)
+def test_largest_component_is_the_biggest_8_connected_region(mask: NDArray[np.bool_]) -> None:
+    before = mask.copy()
+    labels, count = ndimage.label(mask, structure=np.ones((3, 3)))
+    piece = largest_component(mask)
+    assert np.array_equal(mask, before)
+    if count == 0:
+        assert piece is None
+        return
+    assert piece is not None
+    sizes = np.bincount(labels.ravel())[1:]
+    assert int(piece.sum()) == int(sizes.max())
+    assert len(np.unique(labels[piece])) == 1  # one region, whole
+    assert not (piece & ~mask).any()
+    share = float(sizes.max()) / float(mask.sum())
+    assert largest_component(mask, min_share=share) is not None
+    assert largest_component(mask, min_share=share + 1e-6) is None
 
 
 def test_holes_up_to_n_pixels_are_filled_and_specks_below_n_removed() -> None:

@@ -7,7 +7,8 @@
   ([`fill_small_holes`][sam2_autotrack.masks.fill_small_holes]: 4-connected background regions not
   touching the frame border, up to N px;
   [`remove_small_components`][sam2_autotrack.masks.remove_small_components]: 8-connected regions
-  below N px), used by the exports, the selection and the embedded engine;
+  below N px; [`largest_component`][sam2_autotrack.masks.largest_component]: the largest
+  8-connected region), used by the exports, the selection and the embedded engine;
   [`MaskCleanup`][sam2_autotrack.MaskCleanup] applies them the same way to every export; holding
   masks of a frame interval over every source frame.
 - ``series``: per-object series measured frame by frame
@@ -39,6 +40,7 @@ from sam2_autotrack.masks.cleanup import (
     fill_small_holes,
     hold_indices,
     hold_to_all_frames,
+    largest_component,
     remove_small_components,
 )
 from sam2_autotrack.masks.health import (
@@ -113,6 +115,7 @@ __all__ = [
     "hold_to_all_frames",
     "judge_track",
     "judge_tracks",
+    "largest_component",
     "measure_health",
     "open_mask_file",
     "remove_small_components",

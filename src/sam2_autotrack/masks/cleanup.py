@@ -35,6 +35,7 @@ __all__ = [
     "fill_small_holes",
     "hold_indices",
     "hold_to_all_frames",
+    "largest_component",
     "remove_small_components",
 ]
 
@@ -311,6 +312,45 @@ def remove_small_components(mask: Any, *, min_px: int) -> NDArray[np.bool_]:
     64
     """
     return _on_box(as_mask(mask), 0, lambda crop: _remove_small_u8(crop, int(min_px)))
+
+
+def largest_component(mask: Any, *, min_share: float = 0.0) -> NDArray[np.bool_] | None:
+    """Return the largest 8-connected region of ``mask``, or ``None``.
+
+    Parameters
+    ----------
+    mask
+        ``(H, W)`` bool (any array; non-zero is foreground). Not modified.
+    min_share
+        ``None`` is returned when the largest region holds less than this share of the mask's
+        pixels (the mask is scraps, not one thing with specks).
+
+    Returns
+    -------
+    numpy.ndarray or None
+        ``(H, W)`` bool, or ``None`` for an empty mask or scraps.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> m = np.zeros((20, 20), dtype=bool)
+    >>> m[2:10, 2:10] = True
+    >>> m[15:17, 15:17] = True
+    >>> int(largest_component(m).sum())
+    64
+    >>> largest_component(m, min_share=0.99) is None
+    True
+    """
+    foreground = as_mask(mask).astype(np.uint8)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(foreground, connectivity=8)
+    if count < 2:
+        return None
+    areas = stats[1:, cv2.CC_STAT_AREA]
+    best = int(np.argmax(areas))
+    if areas[best] < min_share * np.count_nonzero(foreground):
+        return None
+    piece: NDArray[np.bool_] = labels == best + 1
+    return piece
 
 
 def _on_box(

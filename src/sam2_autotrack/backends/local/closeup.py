@@ -23,7 +23,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sam2_autotrack.backends.local.grabcut import grabcut_foreground
-from sam2_autotrack.masks.cleanup import fill_small_holes
+from sam2_autotrack.masks.cleanup import fill_small_holes, largest_component
 
 __all__ = ["closeup_subject", "is_closeup_cut"]
 
@@ -156,11 +156,10 @@ def closeup_subject(
         fg = grabcut_foreground(image, gc, iterations).astype(np.uint8)
     except cv2.error:
         return None
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(fg, connectivity=8)
-    if count < 2:
+    largest = largest_component(fg)
+    if largest is None:
         return None
-    largest = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
-    cut = fill_small_holes(labels == largest)
+    cut = fill_small_holes(largest)
     if not is_closeup_cut(cut, (side, top)):
         return None
     if (h, w) != (full_h, full_w):

@@ -26,6 +26,7 @@ from sam2_autotrack.backends.local.options import ProposalOptions
 from sam2_autotrack.backends.local.pruning import move_apart
 from sam2_autotrack.backends.local.rescoring import rescore
 from sam2_autotrack.backends.local.scoring import Candidate, score_subject_masks
+from sam2_autotrack.masks.cleanup import largest_component
 
 __all__ = ["remainder_masks", "split_groups"]
 
@@ -36,15 +37,8 @@ _LARGEST_SHARE = 0.7
 def _largest_piece(mask: NDArray[np.bool_]) -> NDArray[np.bool_] | None:
     """Return the largest 8-connected piece of ``mask`` (opened by 3×3), or ``None`` if scraps."""
     opened = cv2.morphologyEx(mask.astype(np.uint8), cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(opened, connectivity=8)
-    if count <= 1:
-        return None
-    areas = stats[1:, cv2.CC_STAT_AREA]
-    best = int(np.argmax(areas)) + 1
-    if areas[best - 1] < _LARGEST_SHARE * np.count_nonzero(mask):
-        return None
-    piece: NDArray[np.bool_] = labels == best
-    return piece
+    share = _LARGEST_SHARE * np.count_nonzero(mask) / max(1, int(np.count_nonzero(opened)))
+    return largest_component(opened, min_share=share)
 
 
 def _moves_apart(

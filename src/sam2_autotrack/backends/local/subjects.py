@@ -29,7 +29,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sam2_autotrack.backends.local.grabcut import grabcut_foreground
-from sam2_autotrack.masks.cleanup import fill_small_holes
+from sam2_autotrack.masks.cleanup import fill_small_holes, largest_component
 
 __all__ = ["border_contrast_saliency", "centre_subject", "figure_ground", "moving_subjects"]
 
@@ -309,8 +309,5 @@ def centre_subject(image_rgb: NDArray[np.uint8]) -> NDArray[np.bool_] | None:
     except cv2.error:
         return None
     fg = ((gc == cv2.GC_FGD) | (gc == cv2.GC_PR_FGD)).astype(np.uint8)
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(fg, connectivity=8)
-    if count < 2:
-        return None
-    largest = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
-    return fill_small_holes(labels == largest)
+    largest = largest_component(fg)
+    return None if largest is None else fill_small_holes(largest)
