@@ -68,3 +68,19 @@ def test_a_part_scored_nearly_as_well_as_its_blob_is_kept_for_the_selection() ->
     strict = ProposalOptions(part_score_margin=0.0)
     masks, _ = prune([blob, near, far], strict, (60, 100), calibrated=True)
     assert [int(m.sum()) for m in masks] == [blob.area]
+
+
+def test_the_learned_floor_leaves_out_halo_blobs_only_under_the_learned_score() -> None:
+    left, right, blob, _ = _scene()
+    halo = _candidate(blob.crop, 0.15, subject=True)  # a moving blob, mostly the flow's halo
+    opts = ProposalOptions(learned_floor=0.2)
+    masks, scores = prune([left, right, halo], opts, (60, 100), calibrated=True)
+    assert scores == [0.9, 0.85]
+    assert not any(np.array_equal(m, blob.crop) for m in masks)
+    # the floor is the learned score's: hand-made scores are judged by min_score as before
+    masks, _ = prune([left, right, halo], opts.model_copy(update={"min_score": 0.1}), (60, 100))
+    assert any(np.array_equal(m, blob.crop) for m in masks)
+    # a lower floor lets it through
+    low = ProposalOptions(learned_floor=0.1)
+    masks, scores = prune([left, right, halo], low, (60, 100), calibrated=True)
+    assert 0.15 in scores

@@ -101,10 +101,10 @@ def test_a_weak_part_or_a_known_rest() -> None:
 
 
 def _frame0_matches(remainders: bool) -> dict[str, float]:
-    """Best frame-0 IoU of a kept object with each of ``still`` seed 11's objects."""
+    """Best frame-0 IoU of a kept object with each of ``pan`` seed 2's objects."""
     backend = LocalBackend(proposal_options=ProposalOptions(remainders=remainders))
     with tempfile.TemporaryDirectory() as tmp:
-        clip = make_family_clip("still", 11, Path(tmp) / "clip")
+        clip = make_family_clip("pan", 2, Path(tmp) / "clip")
         assert clip.files is not None
         video = clip.files.video_path
         with AutoTracker(backend=backend) as tracker:
@@ -121,12 +121,11 @@ def _frame0_matches(remainders: bool) -> dict[str, float]:
 
 @pytest.mark.slow
 def test_two_overlapping_objects_found_as_one_blob_are_picked_apart() -> None:
-    # still seed 11: two overlapping shapes, one of them moving; the engine finds the front one
-    # (gt_3) and the two together, never the one behind (gt_2) alone: without remainders the
-    # blob is kept (it matches the larger gt_2 at IoU 0.63) and gt_3 is a part of it
+    # pan seed 2: five objects in a panning shot; two pairs of them are found only together
+    # (and the one of each pair that stands out): without remainders the blobs win and gt_2
+    # and gt_5 get no object of their own
     with_rests = _frame0_matches(True)
     without = _frame0_matches(False)
-    assert with_rests["gt_2"] >= 0.8
-    assert with_rests["gt_3"] >= 0.8
-    assert without["gt_2"] < 0.8
-    assert without["gt_3"] < 0.5
+    assert min(with_rests.values()) >= 0.8, with_rests
+    assert without["gt_2"] < 0.5
+    assert without["gt_5"] < 0.5

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+from dataclasses import replace
 from pathlib import Path
 from typing import Literal
 
+import cv2
 import numpy as np
 import pytest
 
@@ -18,11 +20,12 @@ from sam2_autotrack.backends.local.rescoring import (
     PROPOSAL_COEFFICIENTS,
     PROPOSAL_FEATURES,
     candidate_features,
+    flow_coherence,
     predicted_iou,
     proposal_model,
     rescore,
 )
-from sam2_autotrack.backends.local.scoring import Candidate
+from sam2_autotrack.backends.local.scoring import Candidate, ring
 from sam2_autotrack.testing import make_family_clip
 from sam2_autotrack.video import iter_frames
 
@@ -98,6 +101,76 @@ def test_the_ring_alike_term_tells_a_fragment_from_a_camouflaged_whole() -> None
     assert named["ring_alike_share"] == 0.0
     # in one colour everywhere, all of the ring looks like the candidate
     assert fragment["ring_alike_share"] == pytest.approx(1.0)
+
+
+def _flow_features(flow: np.ndarray, candidate: Candidate) -> dict[str, float]:
+    cues = replace(_cues(), flow=flow)
+    return dict(zip(PROPOSAL_FEATURES, candidate_features(candidate, cues), strict=True))
+
+
+def test_the_flow_terms_tell_a_fragment_a_blob_of_two_and_a_whole_apart() -> None:
+    flow = np.zeros((60, 80, 2), np.float32)
+    flow[20:40, 30:50] = (4.0, 0.0)  # one mover on still background
+    whole = _flow_features(flow, _candidate(20, 30, 40, 50))
+    fragment = _flow_features(flow, _candidate(20, 30, 40, 40))
+    # the whole's ring is still; the fragment's is partly the rest of its mover
+    assert whole["ring_comoving"] == 0.0
+    assert fragment["ring_comoving"] > 0.1
+    assert whole["flow_incoherence"] == fragment["flow_incoherence"] == 0.0
+    # a second mover, going the other way, right next to the first: the pair is incoherent, and
+    # the first one's ring moves, but not its way
+    flow[20:40, 50:70] = (-4.0, 0.0)
+    pair = _flow_features(flow, _candidate(20, 30, 40, 70))
+    assert pair["flow_incoherence"] >= 0.3
+    beside = _flow_features(flow, _candidate(20, 30, 40, 50))
+    assert beside["ring_comoving"] == 0.0
+    # untrusted flow everywhere says nothing
+    flow[:] = np.nan
+    untrusted = _flow_features(flow, _candidate(20, 30, 40, 40))
+    assert untrusted["ring_comoving"] == untrusted["flow_incoherence"] == 0.0
+
+
+def test_the_motion_terms_look_past_the_flow_halo() -> None:
+    # the flow (and the motion map) drag a 3-pixel halo of still background along with a mover
+    mover = np.zeros((60, 80), bool)
+    mover[20:40, 30:50] = True
+    halo = cv2.distanceTransform((~mover).astype(np.uint8), cv2.DIST_L2, 5) <= 2.5
+    flow = np.zeros((60, 80, 2), np.float32)
+    flow[halo] = (4.0, 0.0)
+    cues = _cues()
+    cues = replace(cues, flow=flow, probability=halo.astype(np.float32))
+    whole = dict(
+        zip(PROPOSAL_FEATURES, candidate_features(_candidate(20, 30, 40, 50), cues), strict=True)
+    )
+    fragment = dict(
+        zip(PROPOSAL_FEATURES, candidate_features(_candidate(20, 30, 40, 38), cues), strict=True)
+    )
+    assert whole["probability_ring"] == 0.0
+    assert whole["ring_comoving"] == 0.0
+    assert fragment["probability_ring"] > 0.1
+    assert fragment["ring_comoving"] > 0.1
+
+
+def test_flow_coherence_follows_a_turning_body_and_leaves_its_input() -> None:
+    yy, xx = np.mgrid[0:60, 0:80].astype(np.float32)
+    body = (np.abs(yy - 30) < 10) & (np.abs(xx - 40) < 25)
+    flow = np.zeros((60, 80, 2), np.float32)
+    # a small turn about (40, 30): flow = omega x r, up to 2.5 px at the ends
+    flow[..., 0] = -0.1 * (yy - 30)
+    flow[..., 1] = 0.1 * (xx - 40)
+    flow[~body] = 0.0
+    flow[body] += (3.0, 0.0)
+    before = flow.copy()
+    half = body & (xx < 40)
+    ys, xs = np.nonzero(half)
+    crop = half[ys.min() - 4 : ys.max() + 5, xs.min() - 4 : xs.max() + 5]
+    top, left = int(ys.min()) - 4, int(xs.min()) - 4
+    comoving, incoherence = flow_coherence(crop, top, left, ring(crop, 4), flow)
+    # its other half, turning along, follows the half's affine motion
+    assert comoving > 0.1
+    assert incoherence == 0.0
+    np.testing.assert_array_equal(flow, before)
+    assert flow_coherence(crop, top, left, ring(crop, 4), None) == (0.0, 0.0)
 
 
 def test_the_shipped_model_reads_the_measured_terms() -> None:

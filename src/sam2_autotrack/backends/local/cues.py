@@ -18,7 +18,8 @@ from numpy.typing import NDArray
 from sam2_autotrack.backends.local.closeup import closeup_subject
 from sam2_autotrack.backends.local.difference_segments import difference_segments
 from sam2_autotrack.backends.local.features import REPEAT_BIN_COUNT, colour_bins
-from sam2_autotrack.backends.local.motion import residual_motion
+from sam2_autotrack.backends.local.flow_segments import flow_segments
+from sam2_autotrack.backends.local.motion import camera_residual_flow, residual_motion
 from sam2_autotrack.backends.local.motion_segments import (
     aligned_difference,
     motion_map,
@@ -60,6 +61,10 @@ class SubjectCues:
     probability
         ``(h, w)`` float32 per-superpixel probability of moving independently
         (`motion_map`), ``None`` without later frames or ``motion_segments``.
+    flow
+        ``(h, w, 2)`` float32 flow from frame 0 to frame ``ProposalOptions.motion_offset``
+        minus the camera's (`camera_residual_flow`), NaN where untrusted; ``None`` without
+        later frames. Set by the proposal generator, which measures it at this resolution.
     """
 
     moving: NDArray[np.bool_] | None
@@ -69,6 +74,7 @@ class SubjectCues:
     evidence: NDArray[np.float32] | None = None
     difference: NDArray[np.float32] | None = None
     probability: NDArray[np.float32] | None = None
+    flow: NDArray[np.float32] | None = None
 
 
 def subject_cues(
@@ -84,7 +90,8 @@ def subject_cues(
     ``video_frames`` (the frames after frame 0, any size), the motion evidence of the frames up
     to the first scene cut and the moving subjects it gives (with ``motion_segments``, the
     superpixels moving unlike the camera, `motion_segments`,
-    give the ``moving`` cue and candidates too); with ``closeup_subjects``, the close-up
+    give the ``moving`` cue and candidates too, and with ``flow_segments`` the differently
+    moving groups of each moving blob, `flow_segments`); with ``closeup_subjects``, the close-up
     subject cut from the open-bottom frame (`closeup`); with ``centre_subject`` and
     ``salient_subjects``, those candidates too. The colour bins are taken at the working
     resolution.
@@ -125,6 +132,10 @@ def subject_cues(
                 maps["probability"] = superpixels.probability
                 if opts.difference_segments:
                     candidates += difference_segments(difference, superpixels.labels)
+                if opts.flow_segments:
+                    later = shot[min(opts.flow_offset, len(shot) - 1)]
+                    flow, valid = camera_residual_flow(shot[0], later)
+                    candidates += flow_segments(superpixels, flow, valid)
                 # a segment the flow does not see moving is the aligned difference's false alarm
                 # (background an object is about to cover, a lighting change)
                 candidates += [

@@ -199,13 +199,17 @@ class ProposalOptions(Options):
     score_model
         The learned score's model: ``"boosted"`` (a logistic fit plus shrunken boosted trees,
         `rescoring`) or ``"logistic"`` (one weighted sum, the previous default). On the 48
-        held-out synthetic clips J&F 0.830 against 0.799 (121 against 115 of 138 objects
+        held-out synthetic clips J&F 0.827 against 0.801 (121 against 117 of 138 objects
         found).
     difference_segments
         With ``motion_segments``, also propose the connected regions of the thresholded
         camera-compensated frame difference (`difference_segments`): objects coloured like a
         textured background, which neither colour nor flow separates, still differ from the
         frames that follow where they move.
+    flow_segments, flow_offset
+        With ``motion_segments``, also propose the differently-moving groups of each moving
+        blob (`flow_segments`): objects that touch or overlap in frame 0 move each their own
+        way. Their flow is measured from frame 0 to frame ``flow_offset`` (or the shot's last).
     remainders, remainder_min_score
         With ``learned_score`` in effect, split blobs of two things (`remainders`): when a
         well-scored candidate inside a blob moves unlike the rest of the blob and that rest,
@@ -215,6 +219,9 @@ class ProposalOptions(Options):
     candidate_floor
         With ``learned_score`` in effect, the hand-made score a candidate needs to be scored
         by the learned model (lower than ``min_score``: the model tells more of them apart).
+    learned_floor
+        With ``learned_score`` in effect, candidates whose predicted IoU is below this are not
+        proposed (a moving blob that is mostly the flow's halo around a small object).
 
     Examples
     --------
@@ -267,9 +274,12 @@ class ProposalOptions(Options):
     learned_score: bool = True
     score_model: Literal["logistic", "boosted"] = "boosted"
     difference_segments: bool = True
+    flow_segments: bool = True
+    flow_offset: Annotated[int, Field(ge=1)] = 8
     remainders: bool = True
     remainder_min_score: Annotated[float, Field(ge=0, le=1)] = 0.5
     candidate_floor: Annotated[float, Field(ge=0, le=1)] = 0.25
+    learned_floor: Annotated[float, Field(ge=0, le=1)] = 0.2
 
 
 class TrackerOptions(Options):

@@ -29,7 +29,9 @@ The embedded engine's answer to SAM 2's automatic mask generator:
    element (colour repeat) or a static backdrop reaching two borders
    (`scoring`). With ``motion_segments`` (the default),
    the superpixels that move unlike the camera are cut into segments that join the subject
-   candidates and give the motion cue (`motion_segments`). With the learned score, a blob
+   candidates and give the motion cue (`motion_segments`); with ``flow_segments``, a moving
+   blob whose superpixels move two or more ways gives each way's group as a candidate
+   (`flow_segments`: touching objects that look alike). With the learned score, a blob
    holding a candidate that looks and moves unlike the rest of it, when that rest scores as an
    object on its own, is two things: it is dropped and the rest proposed (`remainders`).
 6. Best first, a candidate nested in a better one (a part or duplicate) or swallowing a clearly
@@ -48,6 +50,7 @@ and GrabCut have no free randomness here).
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 import cv2
 import numpy as np
@@ -175,6 +178,8 @@ def propose_masks(
     subject_masks: list[NDArray[np.bool_]] = []
     if opts.subjects:
         cues, subject_masks = subject_cues(work, lab_image, video_frames, opts)
+        if residual is not None:
+            cues = replace(cues, flow=residual)
     # the learned score needs the motion maps, and something that moves to tell objects by;
     # it re-ranks the candidates, so more of them are let in
     learned = (

@@ -105,8 +105,11 @@ def prune(
     ``residual`` motion, a candidate holding two that move unlike each other is dropped
     (`drop_groups`). With ``calibrated`` (the learned score of
     `rescoring`), the scores are reported as they are, and a candidate nested in a better one
-    is kept when it scores nearly as well (``part_score_margin``, ``part_area_fraction``).
+    is kept when it scores nearly as well (``part_score_margin``, ``part_area_fraction``), and
+    those scored below ``learned_floor`` are left out.
     """
+    if calibrated:
+        scored = [c for c in scored if c.score >= opts.learned_floor]
     ordered = sorted((c for c in scored if not c.subject), key=lambda c: (-c.score, c.area))
     kept: list[Candidate] = []
     for cand in ordered:

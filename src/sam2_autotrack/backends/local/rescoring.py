@@ -27,13 +27,15 @@ from __future__ import annotations
 
 import functools
 import math
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Literal
 
+import cv2
 import numpy as np
 from numpy.typing import NDArray
 
 from sam2_autotrack.backends.local.cues import SubjectCues
+from sam2_autotrack.backends.local.motion import fit_affine_motion
 from sam2_autotrack.backends.local.scoring import (
     Candidate,
     borders_reached,
@@ -48,6 +50,7 @@ __all__ = [
     "PROPOSAL_FEATURES",
     "ScoreModel",
     "candidate_features",
+    "flow_coherence",
     "predicted_iou",
     "proposal_model",
     "rescore",
@@ -60,6 +63,8 @@ PROPOSAL_FEATURES = (
     "probability_ring",
     "probability_ring_alike",
     "ring_alike_share",
+    "ring_comoving",
+    "flow_incoherence",
     "difference_inside",
     "difference_ring",
     "saliency_contrast",
@@ -71,12 +76,21 @@ PROPOSAL_FEATURES = (
 
 ``hand_score_logit`` is the log-odds of the hand-made score of `scoring` (colour contrast with
 the ring, outline strength, how little of it looks like its ring); ``probability_*`` the mean
-superpixel motion probability (`motion_map`) inside the candidate and in the ring around it,
-``probability_ring_alike`` in the part of the ring coloured like the candidate (coarse colours
+superpixel motion probability (`motion_map`) inside the candidate and in the *far ring* around
+it (from one ring-width to two out: right next to a moving object, the flow's halo and the
+superpixel map's spill make its still surroundings look moving, as a fragment's would be),
+``probability_ring_alike`` in the part of the far ring coloured like the candidate (coarse colours
 holding 1 % of it; 0 when none is): a fragment of a moving object is continued by moving pixels
 of its own colours, an object camouflaged on its background by still ones; ``ring_alike_share``
 the share of the ring coloured like it (a piece of a pole or a wall is continued by more of it);
-``difference_*`` ``log1p`` of the mean aligned difference there (clipped at 20 noise levels);
+``ring_comoving`` the share of the far ring that moves
+unlike the camera *the way the candidate does* (its affine motion carried on): a fragment is
+continued by the rest of its object, an object touching another that moves its own way is not;
+``flow_incoherence`` the share of the candidate's own trusted pixels that do not follow its
+affine motion: a blob of two objects moving apart (or of an object and still background) has
+many (`flow_coherence`; both 0 without the residual flow);
+``difference_*`` ``log1p`` of the mean aligned difference inside and in the far ring (clipped
+at 20 noise levels);
 ``saliency_contrast`` the mean saliency inside minus the ring's; ``colour_repeat`` the share of
 its colours as common in the rest of the frame (`colour_repeat`); ``log10_area_fraction`` is
 clipped to ``[-4, -0.3]``; ``borders_touched`` counts the image borders it touches.
@@ -86,18 +100,20 @@ terms of their own and left out: with the terms above they added nothing on the 
 seeds, and some took signs that would not carry over to real footage."""
 
 PROPOSAL_COEFFICIENTS = (
-    1.202,
-    -0.068,
-    3.613,
-    -2.786,
-    -0.016,
-    -0.174,
-    -0.350,
-    0.075,
-    1.086,
-    -2.589,
-    0.508,
-    -1.139,
+    1.383,
+    -0.043,
+    3.014,
+    -2.537,
+    -0.550,
+    -0.148,
+    0.017,
+    -0.793,
+    -0.340,
+    0.093,
+    1.134,
+    -2.362,
+    0.580,
+    -1.233,
 )
 """Logistic weights of the learned proposal score (``score_model="logistic"``, see
 `predicted_iou`), fitted by ``benchmarks/calibrate_proposals.py`` (how is documented there)."""
@@ -160,24 +176,33 @@ def candidate_features(candidate: Candidate, cues: SubjectCues) -> NDArray[np.fl
     crop, top, left = candidate.crop, candidate.top, candidate.left
     bottom, right = top + crop.shape[0], left + crop.shape[1]
     shape_hw = (int(cues.saliency.shape[0]), int(cues.saliency.shape[1]))
-    around = ring(crop, ring_width_of(shape_hw))
+    width = ring_width_of(shape_hw)
+    around = ring(crop, width)
     if candidate.beside is not None:
         around &= ~candidate.beside
     if not around.any():
         around = ~crop
+    # the motion terms look past the flow's halo: a ring one ring-width out
+    far = _far_view(candidate, shape_hw, width)
 
     def inside_ring(values: NDArray[np.float32]) -> tuple[float, float]:
         patch = values[top:bottom, left:right]
         return float(patch[crop].mean()), float(patch[around].mean())
 
-    prob_in, prob_ring = inside_ring(cues.probability)
+    prob_in = float(cues.probability[top:bottom, left:right][crop].mean())
+    prob_ring = float(cues.probability[far.window][far.ring].mean())
     bins = cues.colour_bins[top:bottom, left:right]
     counts = np.bincount(bins[crop])
-    alike = around & np.isin(bins, np.flatnonzero(counts >= 0.01 * candidate.area))
-    ring_probability = cues.probability[top:bottom, left:right][alike]
-    prob_alike = float(ring_probability.mean()) if alike.any() else 0.0
+    own_bins = np.flatnonzero(counts >= 0.01 * candidate.area)
+    alike = around & np.isin(bins, own_bins)
+    far_alike = far.ring & np.isin(cues.colour_bins[far.window], own_bins)
+    ring_probability = cues.probability[far.window][far_alike]
+    prob_alike = float(ring_probability.mean()) if far_alike.any() else 0.0
     alike_share = float(np.count_nonzero(alike)) / max(1, int(np.count_nonzero(around)))
-    diff_in, diff_ring = inside_ring(np.minimum(cues.difference, 20.0))
+    comoving, incoherence = flow_coherence(far.mask, far.top, far.left, far.ring, cues.flow)
+    difference = np.minimum(cues.difference, 20.0)
+    diff_in = float(difference[top:bottom, left:right][crop].mean())
+    diff_ring = float(difference[far.window][far.ring].mean())
     sal_in, sal_ring = inside_ring(cues.saliency)
     fraction = candidate.area / float(shape_hw[0] * shape_hw[1])
     score = min(max(candidate.score, 1e-3), 1 - 1e-3)
@@ -189,6 +214,8 @@ def candidate_features(candidate: Candidate, cues: SubjectCues) -> NDArray[np.fl
             prob_ring,
             prob_alike,
             alike_share,
+            comoving,
+            incoherence,
             math.log1p(max(diff_in, 0.0)),
             math.log1p(max(diff_ring, 0.0)),
             sal_in - sal_ring,
@@ -198,6 +225,120 @@ def candidate_features(candidate: Candidate, cues: SubjectCues) -> NDArray[np.fl
         ],
         dtype=np.float64,
     )
+
+
+@dataclass(frozen=True)
+class _FarView:
+    """A candidate in a window wide enough for the ring one ring-width out from it."""
+
+    mask: NDArray[np.bool_]
+    ring: NDArray[np.bool_]
+    top: int
+    left: int
+
+    @property
+    def window(self) -> tuple[slice, slice]:
+        """Slices of the window in the image."""
+        h, w = self.mask.shape
+        return slice(self.top, self.top + h), slice(self.left, self.left + w)
+
+
+def _far_view(candidate: Candidate, shape_hw: tuple[int, int], width: int) -> _FarView:
+    """Return the candidate's ring from ``width`` to ``2 × width`` px out (its own if empty).
+
+    The flow's halo drags the pixels right next to a moving object along with it, and the
+    superpixel motion map spills over its neighbours: next to its outline, a whole moving object
+    looks continued by moving pixels, like a fragment. A ring-width further out it does not,
+    while a fragment's object goes on there.
+    """
+    crop, top, left = candidate.crop, candidate.top, candidate.left
+    margin = 2 * width
+    y0, x0 = max(0, top - margin), max(0, left - margin)
+    y1 = min(shape_hw[0], top + crop.shape[0] + margin)
+    x1 = min(shape_hw[1], left + crop.shape[1] + margin)
+    mask = np.zeros((y1 - y0, x1 - x0), bool)
+    mask[top - y0 : top - y0 + crop.shape[0], left - x0 : left - x0 + crop.shape[1]] = crop
+    outside = (~mask).astype(np.uint8)
+    distance = cv2.distanceTransform(outside, cv2.DIST_L2, 3)
+    far = (distance > width) & (distance <= 2 * width)
+    if candidate.beside is not None:
+        beside = np.zeros_like(mask)
+        window = beside[top - y0 : top - y0 + crop.shape[0], left - x0 : left - x0 + crop.shape[1]]
+        window[...] = candidate.beside
+        far &= ~beside
+    if not far.any():
+        far = ~mask
+    return _FarView(mask=mask, ring=far, top=y0, left=x0)
+
+
+def flow_coherence(
+    mask: NDArray[np.bool_],
+    top: int,
+    left: int,
+    around: NDArray[np.bool_],
+    flow: NDArray[np.float32] | None,
+    moving_px: float = 1.5,
+) -> tuple[float, float]:
+    """How the ring moves along with a candidate, and how much of it moves its own way.
+
+    An affine model of the candidate's residual flow (fitted on its trusted pixels, refitted
+    without those off by more than ``2 × moving_px``) predicts where every pixel of the window
+    would go if it were part of the candidate. A pixel *follows* the candidate when its flow is
+    within ``max(moving_px, half the faster speed)`` of that prediction (`move_apart`).
+
+    Parameters
+    ----------
+    mask, top, left
+        ``(h, w)`` bool candidate in a window of the image whose top-left corner is at
+        ``(top, left)``.
+    around
+        ``(h, w)`` bool ring in that window.
+    flow
+        ``(H, W, 2)`` residual flow at the working resolution, NaN where untrusted, or ``None``.
+    moving_px
+        Residual motion (working pixels) of a pixel that moves unlike the camera.
+
+    Returns
+    -------
+    tuple
+        ``(ring_comoving, flow_incoherence)``: the share of the ring's trusted pixels that move
+        and follow the candidate, and the share of the candidate's trusted pixels that do not
+        follow it; ``(0.0, 0.0)`` without flow or when under 30 % of the candidate is trusted.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> flow = np.zeros((40, 40, 2), np.float32); flow[10:30, 5:35] = (4.0, 0.0)
+    >>> crop = np.zeros((30, 40), bool); crop[5:25, 5:20] = True   # the left half of a mover
+    >>> comoving, incoherence = flow_coherence(crop, 5, 0, ring(crop, 4), flow)
+    >>> comoving > 0.1, incoherence
+    (True, 0.0)
+    """
+    if flow is None:
+        return 0.0, 0.0
+    patch = flow[top : top + mask.shape[0], left : left + mask.shape[1]]
+    trusted = ~np.isnan(patch[..., 0])
+    ys, xs = np.nonzero(mask & trusted)
+    if len(xs) < max(10.0, 0.3 * np.count_nonzero(mask)):
+        return 0.0, 0.0
+    model = fit_affine_motion(xs, ys, patch, tolerance=moving_px)
+
+    def follows(region: NDArray[np.bool_]) -> tuple[NDArray[np.bool_], NDArray[np.float64]]:
+        py, px = np.nonzero(region)
+        predicted = np.stack([px, py, np.ones(len(px))], axis=1).astype(np.float64) @ model
+        actual = patch[py, px].astype(np.float64)
+        speed = np.maximum(np.hypot(*predicted.T), np.hypot(*actual.T))
+        off = np.hypot(*(actual - predicted).T)
+        return off <= np.maximum(moving_px, 0.5 * speed), np.hypot(*actual.T)
+
+    inside_follow, _ = follows(mask & trusted)
+    incoherence = 1.0 - float(inside_follow.mean())
+    ring_trusted = around & trusted
+    if not ring_trusted.any():
+        return 0.0, incoherence
+    ring_follow, ring_speed = follows(ring_trusted)
+    comoving = float(np.count_nonzero(ring_follow & (ring_speed >= moving_px))) / len(ring_speed)
+    return comoving, incoherence
 
 
 def predicted_iou(features: NDArray[np.float64], model: ScoreModel = "logistic") -> float:
