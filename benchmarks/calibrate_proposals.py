@@ -25,7 +25,7 @@ change of the proposal generator or of the features.
 
 Run::
 
-    .venv/bin/python benchmarks/calibrate_proposals.py [--families 0-29] [--check 30-33]
+    .venv/bin/python benchmarks/calibrate_proposals.py [--families 0-59] [--check 60-63]
         [--suite-seeds 101 102] [--cache runs/proposal_cache] [--write]
 """
 
@@ -180,8 +180,8 @@ def report(
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--families", default="0-29", help="tuning seeds lo-hi of every family")
-    parser.add_argument("--check", default="30-33", help="validation seeds lo-hi (tuning)")
+    parser.add_argument("--families", default="0-59", help="tuning seeds lo-hi of every family")
+    parser.add_argument("--check", default="60-63", help="validation seeds lo-hi (tuning)")
     parser.add_argument("--suite-seeds", type=int, nargs="*", default=[101, 102])
     parser.add_argument("--rounds", type=int, default=300)
     parser.add_argument("--depth", type=int, default=3)
