@@ -347,7 +347,7 @@ def largest_component(mask: Any, *, min_share: float = 0.0) -> NDArray[np.bool_]
         return None
     areas = stats[1:, cv2.CC_STAT_AREA]
     best = int(np.argmax(areas))
-    if areas[best] < min_share * np.count_nonzero(foreground):
+    if float(areas[best]) / np.count_nonzero(foreground) < min_share:
         return None
     piece: NDArray[np.bool_] = labels == best + 1
     return piece
