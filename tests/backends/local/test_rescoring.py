@@ -20,12 +20,12 @@ from sam2_autotrack.backends.local.rescoring import (
     PROPOSAL_COEFFICIENTS,
     PROPOSAL_FEATURES,
     candidate_features,
-    flow_coherence,
     predicted_iou,
     proposal_model,
     rescore,
 )
 from sam2_autotrack.backends.local.scoring import Candidate, ring
+from sam2_autotrack.backends.local.surroundings import flow_coherence
 from sam2_autotrack.testing import make_family_clip
 from sam2_autotrack.video import iter_frames
 

@@ -19,7 +19,7 @@ from scipy import ndimage
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
-from sam2_autotrack.backends.local.motion import fit_affine_motion
+from sam2_autotrack.backends.local.motion import affine_motion_at, fit_affine_motion
 from sam2_autotrack.backends.local.motion_segments import MotionMap
 from sam2_autotrack.masks.cleanup import fill_small_holes, largest_component
 
@@ -109,6 +109,9 @@ def flow_segments(
     min_share, min_superpixels
         A group is a candidate when it holds at least this share of its blob's moving pixels
         and this many superpixels.
+    refine
+        Refine each group to the pixels near it that move as its affine motion says (its
+        largest piece, small holes filled; the group as it is when under half of it is left).
 
     Returns
     -------
@@ -184,7 +187,7 @@ def _follow_pixels(
     model = fit_affine_motion(xs, ys, flow, tolerance=tolerance)
     near = cv2.dilate(member.astype(np.uint8), np.ones((7, 7), np.uint8)) > 0
     py, px = np.nonzero(near & valid)
-    predicted = np.stack([px, py, np.ones(len(px))], axis=1).astype(np.float64) @ model
+    predicted = affine_motion_at(model, px, py)
     actual = flow[py, px].astype(np.float64)
     speed = np.hypot(*actual.T)
     off = np.hypot(*(actual - predicted).T)

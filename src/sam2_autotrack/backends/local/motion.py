@@ -26,7 +26,13 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["MotionEvidence", "camera_residual_flow", "fit_affine_motion", "residual_motion"]
+__all__ = [
+    "MotionEvidence",
+    "affine_motion_at",
+    "camera_residual_flow",
+    "fit_affine_motion",
+    "residual_motion",
+]
 
 
 def camera_residual_flow(
@@ -246,7 +252,7 @@ def fit_affine_motion(
     """
     step = max(1, len(xs) // 4000)
     px, py = xs[::step], ys[::step]
-    design = np.stack([px, py, np.ones_like(px)], axis=1).astype(np.float64)
+    design = _design(px, py)
     target = flow[py, px].astype(np.float64)
     model = np.asarray(np.linalg.lstsq(design, target, rcond=None)[0], dtype=np.float64)
     if tolerance is None:
@@ -258,3 +264,24 @@ def fit_affine_motion(
             np.linalg.lstsq(design[inliers], target[inliers], rcond=None)[0], dtype=np.float64
         )
     return model
+
+
+def affine_motion_at(
+    model: NDArray[np.float64], xs: NDArray[np.intp], ys: NDArray[np.intp]
+) -> NDArray[np.float64]:
+    """Return the ``(n, 2)`` motion an affine ``model`` (`fit_affine_motion`) gives pixels.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> model = np.array([[0.0, 0.0], [0.0, 0.0], [3.0, -1.0]])   # a shift by (3, -1)
+    >>> affine_motion_at(model, np.array([0, 5]), np.array([2, 7])).tolist()
+    [[3.0, -1.0], [3.0, -1.0]]
+    """
+    motion: NDArray[np.float64] = _design(xs, ys) @ model
+    return motion
+
+
+def _design(xs: NDArray[np.intp], ys: NDArray[np.intp]) -> NDArray[np.float64]:
+    """Rows ``[x, y, 1]`` of the affine motion model."""
+    return np.stack([xs, ys, np.ones(len(xs))], axis=1).astype(np.float64)

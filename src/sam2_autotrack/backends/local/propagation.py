@@ -43,7 +43,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.ndimage import gaussian_filter
 
-from sam2_autotrack.backends.local.motion import fit_affine_motion
+from sam2_autotrack.backends.local.motion import affine_motion_at, fit_affine_motion
 from sam2_autotrack.backends.local.options import TrackerOptions
 from sam2_autotrack.backends.local.photometric import compensate, lighting_gain
 from sam2_autotrack.backends.local.remnants import RemnantShedder, Shed, relative_motion
@@ -441,7 +441,7 @@ class LabelPropagator:
             by, bx = np.nonzero(band)
             if len(bx) == 0:
                 continue
-            predicted = np.stack([bx, by, np.ones_like(bx)], axis=1).astype(np.float64) @ model
+            predicted = affine_motion_at(model, bx, by)
             observed = flow[by, bx]
             deviation = np.hypot(observed[:, 0] - predicted[:, 0], observed[:, 1] - predicted[:, 1])
             foreign = deviation > opts.motion_tolerance * (1.0 + 0.25 * speed)

@@ -21,7 +21,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sam2_autotrack.backends.local.cues import SubjectCues
-from sam2_autotrack.backends.local.motion import fit_affine_motion
+from sam2_autotrack.backends.local.motion import affine_motion_at, fit_affine_motion
 from sam2_autotrack.backends.local.options import ProposalOptions
 from sam2_autotrack.backends.local.pruning import move_apart
 from sam2_autotrack.backends.local.rescoring import rescore
@@ -63,7 +63,7 @@ def _moves_apart(
     if len(px) < max(10.0, 0.3 * np.count_nonzero(part)):
         return False
     model = fit_affine_motion(rx, ry, residual)
-    predicted = np.stack([px, py, np.ones(len(px))], axis=1).astype(np.float64) @ model
+    predicted = affine_motion_at(model, px, py)
     actual = residual[py, px].astype(np.float64)
     return move_apart(np.median(actual, axis=0), np.median(predicted, axis=0), moving_px)
 

@@ -27,22 +27,20 @@ from __future__ import annotations
 
 import functools
 import math
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Literal
 
-import cv2
 import numpy as np
 from numpy.typing import NDArray
 
 from sam2_autotrack.backends.local.cues import SubjectCues
-from sam2_autotrack.backends.local.motion import fit_affine_motion
 from sam2_autotrack.backends.local.scoring import (
     Candidate,
     borders_reached,
     colour_repeat,
-    ring,
     ring_width_of,
 )
+from sam2_autotrack.backends.local.surroundings import flow_coherence, surroundings
 from sam2_autotrack.backends.local.trees import TreeEnsemble, load_ensemble
 
 __all__ = [
@@ -50,7 +48,6 @@ __all__ = [
     "PROPOSAL_FEATURES",
     "ScoreModel",
     "candidate_features",
-    "flow_coherence",
     "predicted_iou",
     "proposal_model",
     "rescore",
@@ -88,7 +85,7 @@ unlike the camera *the way the candidate does* (its affine motion carried on): a
 continued by the rest of its object, an object touching another that moves its own way is not;
 ``flow_incoherence`` the share of the candidate's own trusted pixels that do not follow its
 affine motion: a blob of two objects moving apart (or of an object and still background) has
-many (`flow_coherence`; both 0 without the residual flow);
+many (`surroundings.flow_coherence`; both 0 without the residual flow);
 ``difference_*`` ``log1p`` of the mean aligned difference inside and in the far ring (clipped
 at 20 noise levels);
 ``saliency_contrast`` the mean saliency inside minus the ring's; ``colour_repeat`` the share of
@@ -176,14 +173,9 @@ def candidate_features(candidate: Candidate, cues: SubjectCues) -> NDArray[np.fl
     crop, top, left = candidate.crop, candidate.top, candidate.left
     bottom, right = top + crop.shape[0], left + crop.shape[1]
     shape_hw = (int(cues.saliency.shape[0]), int(cues.saliency.shape[1]))
-    width = ring_width_of(shape_hw)
-    around = ring(crop, width)
-    if candidate.beside is not None:
-        around &= ~candidate.beside
-    if not around.any():
-        around = ~crop
-    # the motion terms look past the flow's halo: a ring one ring-width out
-    far = _far_view(candidate, shape_hw, width)
+    # the colour terms read the ring next to the outline, the motion terms the far ring
+    near = surroundings(candidate, shape_hw, ring_width_of(shape_hw))
+    around, far = near.ring, near.far
 
     def inside_ring(values: NDArray[np.float32]) -> tuple[float, float]:
         patch = values[top:bottom, left:right]
@@ -225,120 +217,6 @@ def candidate_features(candidate: Candidate, cues: SubjectCues) -> NDArray[np.fl
         ],
         dtype=np.float64,
     )
-
-
-@dataclass(frozen=True)
-class _FarView:
-    """A candidate in a window wide enough for the ring one ring-width out from it."""
-
-    mask: NDArray[np.bool_]
-    ring: NDArray[np.bool_]
-    top: int
-    left: int
-
-    @property
-    def window(self) -> tuple[slice, slice]:
-        """Slices of the window in the image."""
-        h, w = self.mask.shape
-        return slice(self.top, self.top + h), slice(self.left, self.left + w)
-
-
-def _far_view(candidate: Candidate, shape_hw: tuple[int, int], width: int) -> _FarView:
-    """Return the candidate's ring from ``width`` to ``2 × width`` px out (its own if empty).
-
-    The flow's halo drags the pixels right next to a moving object along with it, and the
-    superpixel motion map spills over its neighbours: next to its outline, a whole moving object
-    looks continued by moving pixels, like a fragment. A ring-width further out it does not,
-    while a fragment's object goes on there.
-    """
-    crop, top, left = candidate.crop, candidate.top, candidate.left
-    margin = 2 * width
-    y0, x0 = max(0, top - margin), max(0, left - margin)
-    y1 = min(shape_hw[0], top + crop.shape[0] + margin)
-    x1 = min(shape_hw[1], left + crop.shape[1] + margin)
-    mask = np.zeros((y1 - y0, x1 - x0), bool)
-    mask[top - y0 : top - y0 + crop.shape[0], left - x0 : left - x0 + crop.shape[1]] = crop
-    outside = (~mask).astype(np.uint8)
-    distance = cv2.distanceTransform(outside, cv2.DIST_L2, 3)
-    far = (distance > width) & (distance <= 2 * width)
-    if candidate.beside is not None:
-        beside = np.zeros_like(mask)
-        window = beside[top - y0 : top - y0 + crop.shape[0], left - x0 : left - x0 + crop.shape[1]]
-        window[...] = candidate.beside
-        far &= ~beside
-    if not far.any():
-        far = ~mask
-    return _FarView(mask=mask, ring=far, top=y0, left=x0)
-
-
-def flow_coherence(
-    mask: NDArray[np.bool_],
-    top: int,
-    left: int,
-    around: NDArray[np.bool_],
-    flow: NDArray[np.float32] | None,
-    moving_px: float = 1.5,
-) -> tuple[float, float]:
-    """How the ring moves along with a candidate, and how much of it moves its own way.
-
-    An affine model of the candidate's residual flow (fitted on its trusted pixels, refitted
-    without those off by more than ``2 × moving_px``) predicts where every pixel of the window
-    would go if it were part of the candidate. A pixel *follows* the candidate when its flow is
-    within ``max(moving_px, half the faster speed)`` of that prediction (`move_apart`).
-
-    Parameters
-    ----------
-    mask, top, left
-        ``(h, w)`` bool candidate in a window of the image whose top-left corner is at
-        ``(top, left)``.
-    around
-        ``(h, w)`` bool ring in that window.
-    flow
-        ``(H, W, 2)`` residual flow at the working resolution, NaN where untrusted, or ``None``.
-    moving_px
-        Residual motion (working pixels) of a pixel that moves unlike the camera.
-
-    Returns
-    -------
-    tuple
-        ``(ring_comoving, flow_incoherence)``: the share of the ring's trusted pixels that move
-        and follow the candidate, and the share of the candidate's trusted pixels that do not
-        follow it; ``(0.0, 0.0)`` without flow or when under 30 % of the candidate is trusted.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> flow = np.zeros((40, 40, 2), np.float32); flow[10:30, 5:35] = (4.0, 0.0)
-    >>> crop = np.zeros((30, 40), bool); crop[5:25, 5:20] = True   # the left half of a mover
-    >>> comoving, incoherence = flow_coherence(crop, 5, 0, ring(crop, 4), flow)
-    >>> comoving > 0.1, incoherence
-    (True, 0.0)
-    """
-    if flow is None:
-        return 0.0, 0.0
-    patch = flow[top : top + mask.shape[0], left : left + mask.shape[1]]
-    trusted = ~np.isnan(patch[..., 0])
-    ys, xs = np.nonzero(mask & trusted)
-    if len(xs) < max(10.0, 0.3 * np.count_nonzero(mask)):
-        return 0.0, 0.0
-    model = fit_affine_motion(xs, ys, patch, tolerance=moving_px)
-
-    def follows(region: NDArray[np.bool_]) -> tuple[NDArray[np.bool_], NDArray[np.float64]]:
-        py, px = np.nonzero(region)
-        predicted = np.stack([px, py, np.ones(len(px))], axis=1).astype(np.float64) @ model
-        actual = patch[py, px].astype(np.float64)
-        speed = np.maximum(np.hypot(*predicted.T), np.hypot(*actual.T))
-        off = np.hypot(*(actual - predicted).T)
-        return off <= np.maximum(moving_px, 0.5 * speed), np.hypot(*actual.T)
-
-    inside_follow, _ = follows(mask & trusted)
-    incoherence = 1.0 - float(inside_follow.mean())
-    ring_trusted = around & trusted
-    if not ring_trusted.any():
-        return 0.0, incoherence
-    ring_follow, ring_speed = follows(ring_trusted)
-    comoving = float(np.count_nonzero(ring_follow & (ring_speed >= moving_px))) / len(ring_speed)
-    return comoving, incoherence
 
 
 def predicted_iou(features: NDArray[np.float64], model: ScoreModel = "logistic") -> float:
