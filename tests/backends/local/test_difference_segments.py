@@ -10,13 +10,10 @@ from typing import Any
 import numpy as np
 
 from local_clips import iou
+from sam2_autotrack.backends.local.alignment import aligned_difference
 from sam2_autotrack.backends.local.difference_segments import difference_segments
 from sam2_autotrack.backends.local.motion import residual_motion
-from sam2_autotrack.backends.local.motion_segments import (
-    aligned_difference,
-    motion_map,
-    motion_segments,
-)
+from sam2_autotrack.backends.local.motion_segments import motion_map, motion_segments
 from sam2_autotrack.testing import make_family_clip
 from sam2_autotrack.video import iter_frames
 

@@ -8,9 +8,10 @@ import pytest
 from numpy.typing import NDArray
 
 from sam2_autotrack.backends.local import ProposalOptions
+from sam2_autotrack.backends.local.alignment import aligned_difference
 from sam2_autotrack.backends.local.flow_segments import flow_segments, superpixel_flow
 from sam2_autotrack.backends.local.motion import camera_residual_flow, residual_motion
-from sam2_autotrack.backends.local.motion_segments import aligned_difference, motion_map
+from sam2_autotrack.backends.local.motion_segments import motion_map
 from sam2_autotrack.backends.local.proposals import propose_masks
 
 SIZE = (180, 240)

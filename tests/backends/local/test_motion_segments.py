@@ -10,12 +10,9 @@ import pytest
 
 from local_clips import iou
 from sam2_autotrack.backends.local import LocalBackend, ProposalOptions
+from sam2_autotrack.backends.local.alignment import aligned_difference
 from sam2_autotrack.backends.local.motion import residual_motion
-from sam2_autotrack.backends.local.motion_segments import (
-    aligned_difference,
-    motion_map,
-    motion_segments,
-)
+from sam2_autotrack.backends.local.motion_segments import motion_map, motion_segments
 from sam2_autotrack.selection import select_objects
 from sam2_autotrack.testing import make_family_clip
 

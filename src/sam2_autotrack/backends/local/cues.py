@@ -15,16 +15,13 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
+from sam2_autotrack.backends.local.alignment import aligned_difference
 from sam2_autotrack.backends.local.closeup import closeup_subject
 from sam2_autotrack.backends.local.difference_segments import difference_segments
 from sam2_autotrack.backends.local.features import REPEAT_BIN_COUNT, colour_bins
 from sam2_autotrack.backends.local.flow_segments import flow_segments
 from sam2_autotrack.backends.local.motion import camera_residual_flow, residual_motion
-from sam2_autotrack.backends.local.motion_segments import (
-    aligned_difference,
-    motion_map,
-    motion_segments,
-)
+from sam2_autotrack.backends.local.motion_segments import motion_map, motion_segments
 from sam2_autotrack.backends.local.options import ProposalOptions
 from sam2_autotrack.backends.local.subjects import (
     border_contrast_saliency,

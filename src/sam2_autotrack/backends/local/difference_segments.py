@@ -2,11 +2,11 @@
 
 On a background coloured like its objects (a textured object on a texture of its own hue), the
 colour merging of `superpixels` finds no outline and the optical flow is dragged along by the
-texture, but the camera-compensated frame difference (`aligned_difference`) still lights up
-exactly the pixels of frame 0 that a moving object occupies (at most offsets it has left them).
-`difference_segments` turns that map into candidates: the map is thresholded at a few levels,
-cleaned (a small opening, a closing, holes filled), and every connected region of a plausible
-size is a candidate, both as it is and snapped to the superpixels of `motion_map` (each
+texture, but the camera-compensated frame difference (`alignment.aligned_difference`) still
+lights up exactly the pixels of frame 0 that a moving object occupies (at most offsets it has
+left them). `difference_segments` turns that map into candidates: the map is thresholded at a
+few levels, cleaned (a small opening, a closing, holes filled), and every connected region of a
+plausible size is a candidate, both as it is and snapped to the superpixels of `motion_map` (each
 superpixel mostly inside joins it), whose outlines follow the image's own edges.
 
 Everything is deterministic.
@@ -46,8 +46,8 @@ def difference_segments(
     Parameters
     ----------
     difference
-        ``(h, w)`` camera-compensated frame difference in noise levels (`aligned_difference`;
-        NaN counts as 0).
+        ``(h, w)`` camera-compensated frame difference in noise levels
+        (`alignment.aligned_difference`; NaN counts as 0).
     labels
         Optional ``(h, w)`` superpixel labels; each region is also given snapped to them.
     levels

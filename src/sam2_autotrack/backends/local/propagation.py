@@ -19,10 +19,11 @@ Propagation (`LabelPropagator`)
        constant-velocity prediction and added as a weak prior, so the object is re-acquired
        where its colours reappear near the predicted position. Labels never swap identities
        because each label only grows from its own warped region or its own template.
-    5. Leak control: appearance alone cannot tell two grey things apart, and a leaked pixel is
-       then carried along by the flow with whatever it really belongs to. So an object only
-       gains pixels close to its warped region that move like it (an affine model of the flow
-       over its warped region); newly uncovered pixels, whose flow is unreliable, are exempt.
+    5. Leak control (`leak_control`): appearance alone cannot tell two grey things apart, and a
+       leaked pixel is then carried along by the flow with whatever it really belongs to. So an
+       object only gains pixels close to its warped region that move like it (an affine model of
+       the flow over its warped region); newly uncovered pixels, whose flow is unreliable, are
+       exempt.
     6. Static remnants (`RemnantShedder`, ``remnant_*`` options): parts of an object's region
        that stay put while the object moves and look unlike its moving parts (a shadow its
        frame-0 region took in, a rock an arm dragged the label over) go back to the background,
@@ -43,7 +44,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.ndimage import gaussian_filter
 
-from sam2_autotrack.backends.local.motion import affine_motion_at, fit_affine_motion
+from sam2_autotrack.backends.local.leak_control import limit_growth, weaken_uncovered
 from sam2_autotrack.backends.local.options import TrackerOptions
 from sam2_autotrack.backends.local.photometric import compensate, lighting_gain
 from sam2_autotrack.backends.local.remnants import RemnantShedder, Shed, relative_motion
@@ -269,9 +270,14 @@ class LabelPropagator:
             priors[k] = (1.0 - floor) * blurred + floor
         uncovered = None
         if opts.disocclusion_check:
-            uncovered = self._weaken_uncovered(priors, warped, flow, gray, map_x, map_y)
+            forward = np.asarray(
+                self._dis_forward.calc(self._gray, gray, self._flow_forward), dtype=np.float32
+            )
+            uncovered = weaken_uncovered(
+                priors, warped, flow, forward, map_x, map_y, opts.uncovered_weight
+            )
         if opts.leak_control:
-            self._limit_growth(priors, warped, flow, uncovered)
+            limit_growth(priors, warped, flow, uncovered, opts)
         # objects hidden (partly or fully): template prior at the predicted position
         for k, state in enumerate(self._objects):
             moved = flow[warped == k + 1]
@@ -405,77 +411,6 @@ class LabelPropagator:
         small = cv2.resize(full.astype(np.float32), self.work_wh, interpolation=cv2.INTER_AREA)
         inside: NDArray[np.bool_] = small >= 0.5
         return inside
-
-    def _limit_growth(
-        self,
-        priors: NDArray[np.float32],
-        warped: NDArray[np.uint8],
-        flow: NDArray[np.float32],
-        uncovered: NDArray[np.bool_] | None,
-    ) -> None:
-        """Stop objects from growing onto neighbours of similar colour.
-
-        Appearance alone cannot tell two grey things apart, and once a pixel is taken the flow
-        carries it along with whatever it belongs to. So an object may only gain pixels that are
-        close to its flow-warped region and move like the object itself.
-        """
-        opts = self.options
-        for k in range(self.count):
-            region = warped == k + 1
-            ys, xs = np.nonzero(region)
-            if len(xs) < 20:
-                continue
-            prior = priors[k + 1]
-            model = fit_affine_motion(xs, ys, flow, opts.motion_tolerance)
-            centre = np.array([xs.mean(), ys.mean(), 1.0])
-            speed = float(np.hypot(*(centre @ model)))
-            radius = int(np.ceil(opts.growth_radius + speed))
-            kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
-            near = cv2.dilate(region.astype(np.uint8), kernel) > 0
-            # no appearance-only jumps far from the object
-            prior[~near] = 0.0
-            band = near & ~region
-            if uncovered is not None:
-                # newly uncovered pixels have no reliable flow: appearance decides there
-                band &= ~uncovered
-            by, bx = np.nonzero(band)
-            if len(bx) == 0:
-                continue
-            predicted = affine_motion_at(model, bx, by)
-            observed = flow[by, bx]
-            deviation = np.hypot(observed[:, 0] - predicted[:, 0], observed[:, 1] - predicted[:, 1])
-            foreign = deviation > opts.motion_tolerance * (1.0 + 0.25 * speed)
-            prior[by[foreign], bx[foreign]] *= opts.motion_gate
-
-    def _weaken_uncovered(
-        self,
-        priors: NDArray[np.float32],
-        warped: NDArray[np.uint8],
-        flow: NDArray[np.float32],
-        gray: NDArray[np.uint8],
-        map_x: NDArray[np.float32],
-        map_y: NDArray[np.float32],
-    ) -> NDArray[np.bool_]:
-        """Weaken the copied label where the forward flow does not lead back (uncovered pixels).
-
-        Background uncovered behind a moving object cannot belong to the object that moved away,
-        but the backward warp copies that object's label onto it; left alone, objects grow a
-        tail of background.
-        """
-        forward = np.asarray(
-            self._dis_forward.calc(self._gray, gray, self._flow_forward), dtype=np.float32
-        )
-        back = cv2.remap(forward, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-        error = np.hypot(flow[..., 0] + back[..., 0], flow[..., 1] + back[..., 1])
-        speed = np.hypot(flow[..., 0], flow[..., 1])
-        uncovered: NDArray[np.bool_] = error > 1.0 + 0.2 * speed
-        if not uncovered.any():
-            return uncovered
-        index = warped[None].astype(np.int64)
-        copied = np.take_along_axis(priors, index, axis=0)
-        weakened = np.where(uncovered[None], self.options.uncovered_weight * copied, copied)
-        np.put_along_axis(priors, index, weakened.astype(np.float32), axis=0)
-        return uncovered
 
     def _update(
         self, labels: NDArray[np.uint8], index: NDArray[np.int64], warped: NDArray[np.uint8]
