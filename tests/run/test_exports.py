@@ -37,6 +37,26 @@ def test_exports_into_the_run_folder_are_recorded_in_its_manifest(
     assert after["parameters"] == before["parameters"]
 
 
+def test_an_export_changes_only_the_file_list_of_the_manifest(
+    testsrc_mp4: Path, tmp_path: Path
+) -> None:
+    # what a run recorded -- here the objects it re-discovered after a cut, as a run with
+    # re-discovery records them -- survives an export into its folder, and load_run reports it
+    write_small_run(testsrc_mp4, tmp_path)
+    manifest = _manifest(tmp_path)
+    events = [{"frame": 4, "objects": ["obj_9"], "after_cut": True}]
+    manifest["tracks"]["rediscovered"] = events  # type: ignore[index]
+    (tmp_path / "manifest.json").write_text(json.dumps(manifest))
+    loaded = load_run(tmp_path)
+    assert loaded.tracks.info["rediscovered"] == events
+    export_run(loaded, options=ExportOptions(overlay=True))
+    after = _manifest(tmp_path)
+    assert after["files"] == sorted({*manifest["files"], "overlay.mp4"})  # type: ignore[misc]
+    assert {k: v for k, v in after.items() if k != "files"} == {
+        k: v for k, v in manifest.items() if k != "files"
+    }
+
+
 def test_exports_elsewhere_leave_the_manifest_alone(testsrc_mp4: Path, tmp_path: Path) -> None:
     run_dir = tmp_path / "run"
     write_small_run(testsrc_mp4, run_dir)

@@ -9,7 +9,8 @@
 - ``health``: track health in a run's words — `health_record` (what the manifest and
   ``video_result.json`` keep), `health_summary` (the CLI's warning line per unsure object).
 - ``manifest``: ``manifest.json``, written last, secrets scrubbed —
-  [`write_run_manifest`][sam2_autotrack.run.write_run_manifest].
+  [`write_run_manifest`][sam2_autotrack.run.write_run_manifest]; files written into a finished
+  run later (exports) are added by [`add_files`][sam2_autotrack.run.add_files].
 - [`export_run`][sam2_autotrack.export_run] (``exports``): a run's exports through
   [`sam2_autotrack.export`][sam2_autotrack.export], recorded in its manifest.
 - ``batch``: many videos, one failure never stopping the others —
@@ -38,6 +39,7 @@ from sam2_autotrack.run.health import health_record, health_summary, issue_frame
 from sam2_autotrack.run.jobs import VideoJob, completed_item, run_jobs
 from sam2_autotrack.run.manifest import (
     MANIFEST_NAME,
+    add_files,
     read_manifest,
     scrub_secrets,
     write_manifest,
@@ -53,6 +55,7 @@ __all__ = [
     "MASK_INDEX_DIR",
     "TrackResult",
     "VideoJob",
+    "add_files",
     "completed_item",
     "dask_executor",
     "export_run",

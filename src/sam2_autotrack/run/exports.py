@@ -10,7 +10,7 @@ from sam2_autotrack.errors import ConfigError, ExportError
 from sam2_autotrack.export.bundle import write_exports
 from sam2_autotrack.export.options import ExportOptions
 from sam2_autotrack.run.folder import is_incomplete
-from sam2_autotrack.run.manifest import MANIFEST_NAME, read_manifest, write_run_manifest
+from sam2_autotrack.run.manifest import MANIFEST_NAME, add_files
 from sam2_autotrack.run.result import TrackResult
 
 __all__ = ["export_run"]
@@ -26,8 +26,9 @@ def export_run(
     """Write the exports ``options`` ask for; return the files written.
 
     Delegates to [`write_exports`][sam2_autotrack.export.write_exports]. When the exports go into
-    the result's own finished run folder (``out_dir`` is ``result.run_dir``, the default), the
-    manifest is rewritten to list them too.
+    the result's own finished run folder (``out_dir`` is ``result.run_dir``, the default), they
+    are added to its manifest's file list; everything else the run recorded stays as it was
+    ([`add_files`][sam2_autotrack.run.add_files]).
 
     Parameters
     ----------
@@ -69,9 +70,6 @@ def export_run(
     written = write_exports(result, out, chosen, progress=progress)
     own_folder = result.run_dir is not None and out.resolve() == result.run_dir.resolve()
     if written and own_folder and (out / MANIFEST_NAME).is_file():
-        manifest = read_manifest(out)
-        recorded = [out / name for name in manifest.get("files", []) if name != MANIFEST_NAME]
-        write_run_manifest(
-            result, out, files=[*recorded, *written], parameters=manifest.get("parameters", {})
-        )
+        # only the file list changes: what the run recorded stays as it was
+        add_files(out, written)
     return written

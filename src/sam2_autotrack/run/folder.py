@@ -281,6 +281,7 @@ def load_run(run_dir: str | Path) -> TrackResult:
         info={
             **_recorded_health(run, manifest),
             "scene_cuts": list(manifest["tracks"].get("scene_cuts") or []),
+            "rediscovered": list(manifest["tracks"].get("rediscovered") or []),
         },
     )
     return TrackResult(

@@ -4,7 +4,8 @@
 [`write_manifest`][sam2_autotrack.run.write_manifest] writes any manifest;
 [`write_run_manifest`][sam2_autotrack.run.write_run_manifest] builds the one of a
 [`TrackResult`][sam2_autotrack.TrackResult] (input video hash and properties, parameters, backend,
-clicks, tracks, timings, files).
+clicks, tracks, timings, files); `add_files` records files written later (exports) and leaves
+everything else the run recorded as it was.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from sam2_autotrack.video.probe import VideoInfo
 
 __all__ = [
     "MANIFEST_NAME",
+    "add_files",
     "read_manifest",
     "scrub_secrets",
     "video_info_from_json",
@@ -137,6 +139,55 @@ def write_manifest(
     if cost is not None:
         manifest["cost"] = dict(cost)
     return write_json_atomic(run_dir / MANIFEST_NAME, scrub_secrets(manifest))
+
+
+def add_files(run_dir: str | Path, files: Iterable[Path]) -> Path:
+    """Add ``files`` to the file list of ``run_dir``'s manifest; return the manifest's path.
+
+    Only ``files`` changes: what the run recorded (its creation time, tracks, re-discovered
+    objects, timings, cost) stays as it was. The manifest is rewritten atomically.
+
+    Parameters
+    ----------
+    run_dir
+        A finished run folder.
+    files
+        Files written into it since (paths inside ``run_dir``).
+
+    Returns
+    -------
+    pathlib.Path
+        ``run_dir/manifest.json``.
+
+    Raises
+    ------
+    ExportError
+        When ``run_dir`` has no readable manifest, or a file lies outside it.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> run = Path(tempfile.mkdtemp())
+    >>> _ = write_manifest(run, inputs={}, parameters={}, backend={}, clicks={}, tracks={},
+    ...                    timings={}, files=[])
+    >>> _ = add_files(run, [run / "overlay.mp4"])
+    >>> read_manifest(run)["files"]
+    ['manifest.json', 'overlay.mp4']
+    """
+    run = Path(run_dir)
+    manifest = read_manifest(run)
+    root = run.resolve()
+    added = set()
+    for f in files:
+        try:
+            added.add(Path(f).resolve().relative_to(root).as_posix())
+        except ValueError:
+            raise ExportError(
+                f"{f} is not inside the run folder {run}; only files written into it are "
+                "recorded in its manifest"
+            ) from None
+    manifest["files"] = sorted(set(manifest.get("files", [])) | added | {MANIFEST_NAME})
+    return write_json_atomic(run / MANIFEST_NAME, manifest)
 
 
 def video_info_json(info: VideoInfo | None) -> dict[str, Any] | None:
