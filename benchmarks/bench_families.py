@@ -22,11 +22,16 @@ hand box at every annotated frame; every other track is an *other* pick. With ``
 it also writes, per clip, ``<clip>_proposals.png`` (every proposal and its fate) and
 ``<clip>_sheet.png`` (the tracked masks at the annotated frames, hand boxes in white).
 
+``--why`` says, for every object that was not found, where it got lost: it is not on frame 0,
+no frame-0 proposal reaches IoU 0.5 with it, the selection's verdict on its best proposal (not
+an object, part, duplicate, background...), or it was picked and lost while tracking; and per
+family, how many got lost at each stage (also in ``--json``, per clip).
+
 Run::
 
     .venv/bin/python benchmarks/bench_families.py [--seeds 6] [--tuning] [--families a,b]
         [--frames N] [--no-suite] [--real] [--real-out DIR] [--no-families] [--json out.json]
-        [--score-model logistic|boosted]
+        [--score-model logistic|boosted] [--why]
 """
 
 from __future__ import annotations
@@ -75,6 +80,7 @@ class ClipScore:
     wall_s: float
     note: str = ""
     health: dict[str, list[str]] = field(default_factory=dict)
+    missed: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -103,6 +109,7 @@ def score_family_clip(
     started = time.perf_counter()
     note = ""
     health: dict[str, list[str]] = {}
+    result: TrackResult | None = None
     try:
         result = tracker.track(clip.files.video_path)
         predicted = {oid: seq.to_array() for oid, seq in result.tracks.masks.items()}
@@ -114,6 +121,11 @@ def score_family_clip(
         note = f"no selection: {error}"
     wall = time.perf_counter() - started
     scores = list(report.per_object.values())
+    missed = {
+        gt: why_missed(result, np.asarray(clip.masks[gt][0], bool), s.j_mean)
+        for gt, s in report.per_object.items()
+        if s.pred_id is None or s.j_mean < FOUND_J
+    }
     return ClipScore(
         family=family,
         seed=seed,
@@ -129,7 +141,35 @@ def score_family_clip(
         wall_s=wall,
         note=note,
         health=health,
+        missed=missed,
     )
+
+
+def why_missed(result: TrackResult | None, first: np.ndarray, j_mean: float) -> str:
+    """Where a ground-truth object that was not found got lost (``first``: its frame-0 mask).
+
+    ``"not on frame 0"``; ``"no proposal"`` (no frame-0 proposal reaches IoU 0.5 with it); the
+    selection's verdict on its best proposal (``"not_object: ..."``, ``"part: part of 3"``...);
+    or ``"lost while tracking"`` when that proposal was picked and the track still scored below
+    mean J 0.5.
+    """
+    if not first.any():
+        return "not on frame 0"
+    if result is None or result.proposals is None or not len(result.proposals.masks):
+        return "no proposal (no selection)"
+    masks = result.proposals.masks
+    shared = (masks & first).sum(axis=(1, 2))
+    ious = shared / np.maximum((masks | first).sum(axis=(1, 2)), 1)
+    best = int(np.argmax(ious))
+    if ious[best] < 0.5:
+        return f"no proposal (best IoU {ious[best]:.2f})"
+    decisions = result.selection.decisions if result.selection is not None else ()
+    decision = next((d for d in decisions if d.index == best), None)
+    if decision is None:
+        return f"no selection verdict (proposal IoU {ious[best]:.2f})"
+    if decision.kept:
+        return f"lost while tracking (frame-0 pick IoU {ious[best]:.2f}, mean J {j_mean:.2f})"
+    return f"{decision.category} (proposal IoU {ious[best]:.2f}): {decision.reason}"
 
 
 def _health(info: dict[str, Any]) -> dict[str, list[str]]:
@@ -204,6 +244,20 @@ def print_table(rows: Sequence[Row], split: str) -> None:
             f"{row.f_obj:6.3f} {row.jf_clip:7.3f} {found:>12s} {row.extra:5d} {row.picks:5d} "
             f"{row.wall_s:7.1f}"
         )
+
+
+def print_missed(scores: Sequence[ClipScore]) -> None:
+    """Per family, how many missed objects got lost at each stage (`why_missed`)."""
+    print("\nwhere the missed objects got lost (family: stage count, ...)")
+    for family in dict.fromkeys(s.family for s in scores):
+        stages: dict[str, int] = {}
+        for s in scores:
+            if s.family == family:
+                for why in s.missed.values():
+                    stage = why.split(" (")[0].split(":")[0]
+                    stages[stage] = stages.get(stage, 0) + 1
+        listed = ", ".join(f"{k} {v}" for k, v in sorted(stages.items(), key=lambda kv: -kv[1]))
+        print(f"  {family:12s} {listed or '-'}")
 
 
 def real_pictures(result: TrackResult, clip: RealClipTruth, out: Path) -> None:
@@ -307,6 +361,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--json", type=Path, help="write every figure to this JSON file")
     parser.add_argument(
+        "--why",
+        action="store_true",
+        help="say where every missed object got lost (proposal, selection verdict, tracking)",
+    )
+    parser.add_argument(
         "--score-model",
         choices=("logistic", "boosted"),
         default=None,
@@ -348,6 +407,9 @@ def main(argv: list[str] | None = None) -> int:
                         file=sys.stderr,
                         flush=True,
                     )
+                    if args.why:
+                        for gt, why in score.missed.items():
+                            print(f"      missed {gt}: {why}", file=sys.stderr, flush=True)
                 scores += family_scores
                 rows.append(summarize(family, family_scores))
         rows.append(summarize("overall", scores))
@@ -355,6 +417,8 @@ def main(argv: list[str] | None = None) -> int:
         rows.append(fixed_suite_row(args.suite_frames))
     if rows:
         print_table(rows, split)
+    if args.why and scores:
+        print_missed(scores)
     real = real_section(tracker, args.real_out) if args.real else []
     print(f"\ntotal {time.perf_counter() - started:.0f} s")
     if args.json:
