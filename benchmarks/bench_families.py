@@ -53,7 +53,7 @@ from bench_local_quality import run_suite
 
 from sam2_autotrack import AutoTracker, SelectionError, SelectionOptions, TrackResult
 from sam2_autotrack.backends.local import LocalBackend, ProposalOptions
-from sam2_autotrack.evaluation import evaluate
+from sam2_autotrack.evaluation import evaluate, jaccard
 from sam2_autotrack.testing import FAMILIES, family_seeds, make_family_clip, sample_video
 from sam2_autotrack.testing.real_truth import RealClipTruth, load_real_subjects, subject_match
 from sam2_autotrack.video import iter_frames, read_frame
@@ -80,7 +80,7 @@ class ClipScore:
     wall_s: float
     note: str = ""
     health: dict[str, list[str]] = field(default_factory=dict)
-    missed: dict[str, str] = field(default_factory=dict)
+    missed: dict[str, tuple[str, str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -145,31 +145,29 @@ def score_family_clip(
     )
 
 
-def why_missed(result: TrackResult | None, first: np.ndarray, j_mean: float) -> str:
+def why_missed(result: TrackResult | None, first: np.ndarray, j_mean: float) -> tuple[str, str]:
     """Where a ground-truth object that was not found got lost (``first``: its frame-0 mask).
 
-    ``"not on frame 0"``; ``"no proposal"`` (no frame-0 proposal reaches IoU 0.5 with it); the
-    selection's verdict on its best proposal (``"not_object: ..."``, ``"part: part of 3"``...);
-    or ``"lost while tracking"`` when that proposal was picked and the track still scored below
-    mean J 0.5.
+    Returns ``(stage, detail)``. The stage is ``"not on frame 0"``; ``"no proposal"`` (no frame-0
+    proposal reaches IoU 0.5 with it); the selection's category for its best proposal
+    (``"not_object"``, ``"part"``..., its reason in the detail); or ``"lost while tracking"``
+    when that proposal was picked and the track still scored below mean J 0.5.
     """
     if not first.any():
-        return "not on frame 0"
+        return "not on frame 0", ""
     if result is None or result.proposals is None or not len(result.proposals.masks):
-        return "no proposal (no selection)"
-    masks = result.proposals.masks
-    shared = (masks & first).sum(axis=(1, 2))
-    ious = shared / np.maximum((masks | first).sum(axis=(1, 2)), 1)
+        return "no proposal", "no selection"
+    ious = [jaccard(mask, first) for mask in result.proposals.masks]
     best = int(np.argmax(ious))
     if ious[best] < 0.5:
-        return f"no proposal (best IoU {ious[best]:.2f})"
+        return "no proposal", f"best IoU {ious[best]:.2f}"
     decisions = result.selection.decisions if result.selection is not None else ()
     decision = next((d for d in decisions if d.index == best), None)
     if decision is None:
-        return f"no selection verdict (proposal IoU {ious[best]:.2f})"
+        return "no selection verdict", f"proposal IoU {ious[best]:.2f}"
     if decision.kept:
-        return f"lost while tracking (frame-0 pick IoU {ious[best]:.2f}, mean J {j_mean:.2f})"
-    return f"{decision.category} (proposal IoU {ious[best]:.2f}): {decision.reason}"
+        return "lost while tracking", f"frame-0 pick IoU {ious[best]:.2f}, mean J {j_mean:.2f}"
+    return decision.category, f"proposal IoU {ious[best]:.2f}: {decision.reason}"
 
 
 def _health(info: dict[str, Any]) -> dict[str, list[str]]:
@@ -253,8 +251,7 @@ def print_missed(scores: Sequence[ClipScore]) -> None:
         stages: dict[str, int] = {}
         for s in scores:
             if s.family == family:
-                for why in s.missed.values():
-                    stage = why.split(" (")[0].split(":")[0]
+                for stage, _ in s.missed.values():
                     stages[stage] = stages.get(stage, 0) + 1
         listed = ", ".join(f"{k} {v}" for k, v in sorted(stages.items(), key=lambda kv: -kv[1]))
         print(f"  {family:12s} {listed or '-'}")
@@ -408,8 +405,8 @@ def main(argv: list[str] | None = None) -> int:
                         flush=True,
                     )
                     if args.why:
-                        for gt, why in score.missed.items():
-                            print(f"      missed {gt}: {why}", file=sys.stderr, flush=True)
+                        for gt, (stage, detail) in score.missed.items():
+                            print(f"      missed {gt}: {stage} ({detail})", file=sys.stderr)
                 scores += family_scores
                 rows.append(summarize(family, family_scores))
         rows.append(summarize("overall", scores))

@@ -117,12 +117,15 @@ def write_manifest(
     -------
     pathlib.Path
         ``run_dir/manifest.json``.
+
+    Raises
+    ------
+    ExportError
+        When one of ``files`` lies outside ``run_dir``.
     """
     from sam2_autotrack import __version__
 
-    relative = sorted(
-        {str(Path(f).resolve().relative_to(run_dir.resolve())) for f in files} | {MANIFEST_NAME}
-    )
+    relative = sorted(_names_in(run_dir, files) | {MANIFEST_NAME})
     manifest = {
         "manifest_version": MANIFEST_VERSION,
         "library": {"name": "sam2_autotrack", "version": __version__},
@@ -176,18 +179,24 @@ def add_files(run_dir: str | Path, files: Iterable[Path]) -> Path:
     """
     run = Path(run_dir)
     manifest = read_manifest(run)
-    root = run.resolve()
-    added = set()
-    for f in files:
-        try:
-            added.add(Path(f).resolve().relative_to(root).as_posix())
-        except ValueError:
-            raise ExportError(
-                f"{f} is not inside the run folder {run}; only files written into it are "
-                "recorded in its manifest"
-            ) from None
+    added = _names_in(run, files)
     manifest["files"] = sorted(set(manifest.get("files", [])) | added | {MANIFEST_NAME})
     return write_json_atomic(run / MANIFEST_NAME, manifest)
+
+
+def _names_in(run_dir: Path, files: Iterable[Path]) -> set[str]:
+    """Names of ``files`` relative to ``run_dir``, as the manifest records them."""
+    root = run_dir.resolve()
+    names = set()
+    for f in files:
+        try:
+            names.add(str(Path(f).resolve().relative_to(root)))
+        except ValueError:
+            raise ExportError(
+                f"{f} is not inside the run folder {run_dir}; only files written into it are "
+                "recorded in its manifest"
+            ) from None
+    return names
 
 
 def video_info_json(info: VideoInfo | None) -> dict[str, Any] | None:
