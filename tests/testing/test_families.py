@@ -353,3 +353,11 @@ def test_pan_moves_the_camera_several_pixels_per_frame() -> None:
         assert true < 0.6 * _residual(frames, still, 0.0, 0.0), seed
         assert true < 0.6 * _residual(frames, still, 3 * vx, 3 * vy), seed
     assert make_family_clip("occlusion", 1000, frames=1).params["camera"]["mode"] == "static"
+
+
+def test_a_backdrop_behind_a_far_travelling_camera_is_still_drawn() -> None:
+    # mixed 113 pans far enough that the backdrop's margin passed 0.3 of the width, and the
+    # draw of its left edge raised "high - low < 0"
+    clip = make_family_clip("mixed", 113, frames=2)
+    assert clip.masks
+    assert any(region.startswith("backdrop") for region in clip.regions)

@@ -28,6 +28,44 @@ def test_initial_region_prefers_proposal_without_negatives() -> None:
     np.testing.assert_array_equal(out["obj_1"], masks[1])
 
 
+def test_overlapping_picks_keep_their_own_proposals() -> None:
+    # two picks that share a margin: each proposal holds one of the other object's clicks
+    rng = np.random.default_rng(5)
+    image = np.stack([texture(rng, (80, 120), 40, 200)] * 3, axis=-1).astype(np.uint8)
+    masks = np.zeros((2, 80, 120), bool)
+    masks[0, 10:70, 10:66] = True
+    masks[1, 10:70, 54:110] = True
+    clicks = ClickSet.build(
+        [
+            Click(x=30, y=40),
+            Click(x=60, y=40),
+            Click(x=85, y=40, object_id="obj_2"),
+            Click(x=58, y=20, object_id="obj_2"),
+        ],
+        resolution_wh=(120, 80),
+    )
+    out = initial_masks_from_clicks(
+        image, clicks, proposals=MaskProposals(masks=masks, scores=np.array([0.9, 0.8]))
+    )
+    # not GrabCut over the texture: each object starts as its own proposal
+    np.testing.assert_array_equal(out["obj_1"], masks[0])
+    np.testing.assert_array_equal(out["obj_2"], masks[1])
+
+
+def test_a_proposal_free_of_the_other_objects_clicks_wins() -> None:
+    image = np.zeros((60, 80, 3), np.uint8)
+    masks = np.zeros((2, 60, 80), bool)
+    masks[0, 10:50, 10:70] = True  # both objects
+    masks[1, 10:50, 10:40] = True  # the first alone
+    clicks = ClickSet.build(
+        [Click(x=20, y=30), Click(x=60, y=30, object_id="obj_2")], resolution_wh=(80, 60)
+    )
+    out = initial_masks_from_clicks(
+        image, clicks, proposals=MaskProposals(masks=masks, scores=np.array([0.9, 0.5]))
+    )
+    np.testing.assert_array_equal(out["obj_1"], masks[1])
+
+
 def test_initial_region_falls_back_to_grabcut() -> None:
     rng = np.random.default_rng(3)
     image = np.stack([texture(rng, (90, 120), 60, 120)] * 3, axis=-1).astype(np.uint8)

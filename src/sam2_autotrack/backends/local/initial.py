@@ -1,10 +1,9 @@
 """The embedded engine's initial regions: each object's frame-0 clicks → its frame-0 mask.
 
-The region is the proposal that holds all the object's positive clicks and none of the negatives
-(or other objects' positives) and whose own seeds the clicks are; without one, GrabCut on a
-crop, seeded by the clicks (positives sure-foreground, negatives and the crop border
-sure-background). `LabelPropagator` carries
-the regions through the video.
+The region is the proposal that holds all the object's positive clicks and none of its negatives
+(preferably none of the other objects' positives) and whose own seeds the clicks are; without
+one, GrabCut on a crop, seeded by the clicks (positives sure-foreground, negatives and the crop
+border sure-background). `LabelPropagator` carries the regions through the video.
 """
 
 from __future__ import annotations
@@ -44,8 +43,11 @@ def initial_masks_from_clicks(
         The click set; only clicks on frame 0 are used (an object without any gets an empty mask
         and is picked up by nothing: the local engine seeds on frame 0 only).
     proposals
-        Candidate masks of this frame. The chosen one holds all of the object's positive clicks,
-        none of its negative clicks and none of the other objects' positive clicks; among those,
+        Candidate masks of this frame. The chosen one holds all of the object's positive clicks
+        and none of its negative clicks, and preferably none of the other objects' positive
+        clicks (two picks may share a margin: then a holder that reaches into the other object
+        is still the object's own mask, where GrabCut over a textured frame spreads far past
+        it; the tracker gives each shared pixel to one object); among those,
         the one *whose own seeds these clicks are* wins:
         [`find_seeds`][sam2_autotrack.seeds.find_seeds] is run on each holder and the holder whose
         seeds lie closest to the clicks is chosen (ties: the better score, then the smaller area).
@@ -94,7 +96,6 @@ def initial_masks_from_clicks(
         neg = _points([c for c in group if c.frame == 0 and not c.is_positive])
         neg = neg[(neg[:, 0] < width) & (neg[:, 1] < height)]
         others = [positives_of[o] for o in groups if o != oid and len(positives_of[o])]
-        forbidden = np.concatenate([neg, *others]) if others or len(neg) else neg
         if len(pos) == 0:
             result[oid] = np.zeros((height, width), dtype=bool)
             continue
@@ -102,9 +103,15 @@ def initial_masks_from_clicks(
         if proposals is not None and len(proposals):
             masks = proposals.masks
             hold = masks[:, pos[:, 1], pos[:, 0]].all(axis=1)
-            if len(forbidden):
-                hold &= ~masks[:, forbidden[:, 1], forbidden[:, 0]].any(axis=1)
-            idx = np.flatnonzero(hold)
+            if len(neg):
+                hold &= ~masks[:, neg[:, 1], neg[:, 0]].any(axis=1)
+            # best: a holder free of the other objects' clicks; else one that overlaps them
+            # (two picks may share a margin; the tracker gives each shared pixel to one object)
+            clean = hold.copy()
+            if others:
+                rest = np.concatenate(others)
+                clean &= ~masks[:, rest[:, 1], rest[:, 0]].any(axis=1)
+            idx = np.flatnonzero(clean if clean.any() else hold)
             if len(idx):
                 chosen = masks[_whose_seeds(masks, idx, pos, proposals.scores)].copy()
         if chosen is None:

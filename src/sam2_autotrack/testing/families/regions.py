@@ -53,7 +53,9 @@ def _region_polygon(
         borders: tuple[Border, ...] = ("bottom",)
     elif kind == "backdrop":
         bottom = float(u(0.2, 0.45)) * h
-        xl, xr = float(u(m / w, 0.3)) * w, float(u(0.7, 1 - m / w)) * w
+        # a camera that travels far widens the margin past 0.3 of the width: no room to draw
+        xl = float(u(min(m / w, 0.3), 0.3)) * w
+        xr = float(u(0.7, max(1 - m / w, 0.7))) * w
         xs = np.linspace(xr, xl, 40)
         scallop = float(u(0.02, 0.06)) * h
         period = float(u(0.08, 0.2)) * w
