@@ -15,7 +15,12 @@ candidate over each object is a match (IoU >= 0.5) for the hand-made score, the 
 the trees and the ``score_model="boosted"`` model: ``--tree-weight`` (0.3) of the trees'
 log-odds plus the rest of the logistic fit's -- shrinking the trees toward the linear model keeps
 the picks on real footage (``--real`` of ``bench_families.py``) where the trees alone add picks
-the synthetic families never show (a car window's moving scenery). It prints the logistic
+the synthetic families never show (a car window's moving scenery). ``--distractors lo-hi`` adds
+family clips at those tuning seeds with things that move but are not objects painted into their
+background (`distractors`: a window onto moving scenery, swaying foliage, a dark hole an object
+enters), which teach the trees what the car window and the rabbit's burrow are; ``--min-leaf``
+regularises the trees. The shipped model uses neither (see ``docs/concepts.md`` for what they
+bought and cost). It prints the logistic
 coefficients to paste into ``PROPOSAL_COEFFICIENTS`` (the default ``"logistic"`` model);
 ``--write`` saves the boosted model
 (``src/sam2_autotrack/backends/local/models/proposal_trees.json``).
@@ -26,7 +31,8 @@ change of the proposal generator or of the features.
 Run::
 
     .venv/bin/python benchmarks/calibrate_proposals.py [--families 0-59] [--check 60-63]
-        [--suite-seeds 101 102] [--cache runs/proposal_cache] [--write]
+        [--suite-seeds 101 102] [--distractors 100-131] [--min-leaf 20] [--tree-weight 0.3]
+        [--cache runs/proposal_cache] [--write]
 """
 
 from __future__ import annotations
@@ -42,6 +48,7 @@ import cv2
 import numpy as np
 from boosting import fit_trees
 from calibrate_objectness import fit_logistic
+from distractors import add_distractors, still_camera
 from numpy.typing import NDArray
 
 import sam2_autotrack.backends.local.proposals as proposals_module
@@ -127,10 +134,32 @@ def _clips(spec: str, suite_seeds: list[int]) -> list[tuple[str, Callable[[Path]
     return out
 
 
+def _distractor_clips(spec: str) -> list[tuple[str, Callable[[Path], Any]]]:
+    """Family clips at tuning seeds ``spec`` with distractors painted in (`distractors`).
+
+    A clip whose camera moves gets none (its maker returns ``None``: no rows).
+    """
+    if not spec:
+        return []
+    lo, hi = (int(v) for v in spec.split("-"))
+    if hi >= HELD_OUT_SEED_START:
+        raise SystemExit(f"seeds {lo}-{hi} reach the held-out seeds (>= {HELD_OUT_SEED_START})")
+
+    def make(family: str, seed: int) -> Any:
+        clip = make_family_clip(family, seed)
+        return add_distractors(clip, rng=seed) if still_camera(clip) else None
+
+    return [
+        (f"distract_{family}_{seed}", lambda d, f=family, s=seed: make(f, s))
+        for family in FAMILIES
+        for seed in range(lo, hi + 1)
+    ]
+
+
 def collect(
     clips: list[tuple[str, Callable[[Path], Any]]], cache: Path | None, min_score: float
 ) -> dict[str, NDArray[np.float64]]:
-    """Rows per clip (from the cache when there)."""
+    """Rows per clip (from the cache when there); a maker returning ``None`` gives no rows."""
     backend = LocalBackend(proposal_options=ProposalOptions(min_score=min_score))
     out: dict[str, NDArray[np.float64]] = {}
     for key, make in clips:
@@ -140,9 +169,12 @@ def collect(
             continue
         with tempfile.TemporaryDirectory() as tmp:
             clip = make(Path(tmp) / key)
-            files = getattr(clip, "files", None) or clip.write(Path(tmp) / key)
-            truth = [np.asarray(m[0]) for m in clip.masks.values()]
-            rows = _rows(files.video_path, truth, backend)
+            if clip is None:
+                rows = np.zeros((0, len(PROPOSAL_FEATURES) + 2))
+            else:
+                files = getattr(clip, "files", None) or clip.write(Path(tmp) / key)
+                truth = [np.asarray(m[0]) for m in clip.masks.values()]
+                rows = _rows(files.video_path, truth, backend)
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
             np.save(path, rows)
@@ -183,8 +215,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--families", default="0-59", help="tuning seeds lo-hi of every family")
     parser.add_argument("--check", default="60-63", help="validation seeds lo-hi (tuning)")
     parser.add_argument("--suite-seeds", type=int, nargs="*", default=[101, 102])
+    parser.add_argument(
+        "--distractors",
+        default="",
+        help="tuning seeds lo-hi of family clips with distractors painted in (default: none)",
+    )
     parser.add_argument("--rounds", type=int, default=300)
     parser.add_argument("--depth", type=int, default=3)
+    parser.add_argument("--min-leaf", type=int, default=20, help="fewest rows in a tree leaf")
     parser.add_argument(
         "--tree-weight",
         type=float,
@@ -200,19 +238,32 @@ def main(argv: list[str] | None = None) -> int:
         help="hand-score floor of the candidates collected",
     )
     args = parser.parse_args(argv)
-    train = collect(_clips(args.families, args.suite_seeds), args.cache, args.min_score)
+    train = collect(
+        _clips(args.families, args.suite_seeds) + _distractor_clips(args.distractors),
+        args.cache,
+        args.min_score,
+    )
     check = collect(_clips(args.check, []), args.cache, args.min_score)
     rows = np.concatenate([r for r in train.values() if len(r)])
     n_feat = len(PROPOSAL_FEATURES)
     x, target = rows[:, :n_feat], rows[:, n_feat]
     print(f"{len(rows)} training candidates, {int((target >= 0.5).sum())} matches")
     w = fit_logistic(x, target, l2=1.0)
+    distractors = args.distractors or "''"
     note = (
         f"calibrate_proposals.py --families {args.families} --suite-seeds "
-        f"{' '.join(str(s) for s in args.suite_seeds)} --rounds {args.rounds} --depth "
-        f"{args.depth}: {len(rows)} candidates of {len(train)} tuning clips"
+        f"{' '.join(str(s) for s in args.suite_seeds)} --distractors {distractors} "
+        f"--rounds {args.rounds} --depth {args.depth} --min-leaf {args.min_leaf}: "
+        f"{len(rows)} candidates of {sum(1 for r in train.values() if len(r))} tuning clips"
     )
-    trees = fit_trees(x, target, PROPOSAL_FEATURES, rounds=args.rounds, depth=args.depth)
+    trees = fit_trees(
+        x,
+        target,
+        PROPOSAL_FEATURES,
+        rounds=args.rounds,
+        depth=args.depth,
+        min_leaf=args.min_leaf,
+    )
     a = args.tree_weight
     shipped = TreeEnsemble(
         features=PROPOSAL_FEATURES,
