@@ -11,7 +11,7 @@ it while it tracks; the hosted model in a few concurrent calls after its frame-0
 ([`rediscover_hosted`][sam2_autotrack.rediscovery.rediscover_hosted]).
 """
 
-from sam2_autotrack.rediscovery.cover import covered, keyframes, new_objects
+from sam2_autotrack.rediscovery.cover import CHANGE_LEVEL, changed, covered, keyframes, new_objects
 from sam2_autotrack.rediscovery.hosted import CONTINUES_IOU, end_lost_at_cuts, rediscover_hosted
 from sam2_autotrack.rediscovery.keyframe import KeyframeSearch, next_object_number
 from sam2_autotrack.rediscovery.options import AUTO_SECONDS, RediscoveryOptions, coerce_rediscovery
@@ -19,9 +19,11 @@ from sam2_autotrack.rediscovery.run import track_objects, track_rediscovering
 
 __all__ = [
     "AUTO_SECONDS",
+    "CHANGE_LEVEL",
     "CONTINUES_IOU",
     "KeyframeSearch",
     "RediscoveryOptions",
+    "changed",
     "coerce_rediscovery",
     "covered",
     "end_lost_at_cuts",

@@ -21,7 +21,10 @@ from sam2_autotrack.masks.validate import as_mask_stack
 from sam2_autotrack.selection.options import SelectionOptions
 from sam2_autotrack.selection.select import select_objects
 
-__all__ = ["covered", "keyframes", "new_objects"]
+__all__ = ["CHANGE_LEVEL", "changed", "covered", "keyframes", "new_objects"]
+
+CHANGE_LEVEL = 20
+"""Grey-level step (0-255) above which a pixel counts as changed between two keyframes."""
 
 _DILATE_FRACTION = 0.01  # of the frame diagonal: boundary slop between a track and a proposal
 
@@ -79,6 +82,63 @@ def covered(
     return result
 
 
+def changed(
+    masks: NDArray[np.bool_],
+    image_rgb: NDArray[np.uint8],
+    earlier_rgb: NDArray[np.uint8],
+    *,
+    share: float,
+) -> NDArray[np.bool_]:
+    """Which of ``masks`` changed between ``earlier_rgb`` and ``image_rgb``.
+
+    A mask changed when, on at least ``share`` of its pixels, the grey level moved by more than
+    `CHANGE_LEVEL`. Something that enters (or moves, or is uncovered) changes; a patch of sky or
+    a still object that sat there all along does not.
+
+    Parameters
+    ----------
+    masks
+        ``(N, H, W)`` bool masks on ``image_rgb``.
+    image_rgb
+        ``(H, W, 3)`` uint8 frame the masks are on.
+    earlier_rgb
+        ``(h, w, 3)`` uint8 earlier frame of the same shot (resized to ``(H, W)`` if needed).
+    share
+        The share of changed pixels, in ``[0, 1]``; ``0``: every mask counts as changed.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(N,)`` bool.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> before = np.zeros((40, 40, 3), np.uint8)
+    >>> now = before.copy(); now[5:15, 5:15] = 200      # something arrived top-left
+    >>> masks = np.zeros((2, 40, 40), bool)
+    >>> masks[0, 5:15, 5:15] = True; masks[1, 25:35, 25:35] = True
+    >>> changed(masks, now, before, share=0.2).tolist()
+    [True, False]
+    """
+    stack = as_mask_stack(masks, name="masks", axes="(N, H, W)")
+    if share <= 0 or not len(stack):
+        return np.ones(len(stack), dtype=bool)
+    height, width = stack.shape[1:]
+    earlier = np.asarray(earlier_rgb, dtype=np.uint8)
+    if earlier.shape[:2] != (height, width):
+        earlier = np.asarray(
+            cv2.resize(earlier, (width, height), interpolation=cv2.INTER_AREA), dtype=np.uint8
+        )
+    now = cv2.cvtColor(np.asarray(image_rgb, dtype=np.uint8), cv2.COLOR_RGB2GRAY)
+    before = cv2.cvtColor(earlier, cv2.COLOR_RGB2GRAY)
+    moved = cv2.absdiff(now, before) > CHANGE_LEVEL
+    areas = stack.reshape(len(stack), -1).sum(axis=1)
+    hits = (stack & moved).reshape(len(stack), -1).sum(axis=1)
+    result: NDArray[np.bool_] = hits >= share * np.maximum(areas, 1)
+    return result
+
+
 def new_objects(
     masks: NDArray[np.bool_],
     live_masks: Sequence[NDArray[np.bool_]],
@@ -87,13 +147,17 @@ def new_objects(
     image_rgb: NDArray[np.uint8] | None = None,
     selection: SelectionOptions | None = None,
     cover: float = 0.5,
+    earlier_rgb: NDArray[np.uint8] | None = None,
+    changed_share: float = 0.2,
 ) -> NDArray[np.bool_]:
     """Return the new objects among a keyframe's proposals, ``(K, H, W)`` bool, best first.
 
     The selection rules pick the real objects among all ``masks`` (room is made for the live ones:
     ``max_objects`` is raised by their count), then the picks
-    [`covered`][sam2_autotrack.rediscovery.covered] by a live track are dropped, and at most
-    ``selection.max_objects`` remain.
+    [`covered`][sam2_autotrack.rediscovery.covered] by a live track are dropped, and, given an
+    earlier frame of the shot, those that have not
+    [`changed`][sam2_autotrack.rediscovery.changed] since (they were there and not picked); at
+    most ``selection.max_objects`` remain.
 
     Parameters
     ----------
@@ -109,6 +173,11 @@ def new_objects(
         The selection rules (default options when ``None``).
     cover
         The covered share (see [`covered`][sam2_autotrack.rediscovery.covered]).
+    earlier_rgb
+        The shot's previous keyframe (or first frame); ``None`` (after a cut): no change test.
+        Needs ``image_rgb``.
+    changed_share
+        See [`changed`][sam2_autotrack.rediscovery.changed].
 
     Returns
     -------
@@ -136,6 +205,8 @@ def new_objects(
     if not len(chosen):
         return empty
     fresh = chosen[~covered(chosen, live, cover=cover)]
+    if earlier_rgb is not None and image_rgb is not None and len(fresh):
+        fresh = fresh[changed(fresh, image_rgb, earlier_rgb, share=changed_share)]
     return fresh[: options.max_objects]
 
 

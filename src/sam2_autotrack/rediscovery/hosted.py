@@ -290,6 +290,10 @@ def _find_in_order(
     where they are, their masks come from the hosted model), so a moving find is not found again.
     """
     found: dict[int, dict[str, NDArray[np.bool_]]] = {}
+    frames = iter_frames(video)
+    first = next(frames)
+    # the shot's previous keyframe (its first frame before any): finds must have changed since
+    earlier: list[NDArray[np.uint8] | None] = [first]
 
     def discover(
         index: int,
@@ -297,17 +301,18 @@ def _find_in_order(
         carried: Mapping[str, NDArray[np.bool_]],
         after_cut: bool,
     ) -> dict[str, NDArray[np.bool_]]:
+        if after_cut:
+            earlier[0] = None
         if index not in proposed:
             return {}
         live = {oid: seq[positions[index]] for oid, seq in sequences.items()}
         live.update(carried)
-        named = search.choose(proposed[index], index, images[index], live)
+        named = search.choose(proposed[index], index, images[index], live, earlier_rgb=earlier[0])
+        earlier[0] = images[index]
         if named:
             found[index] = named
         return named
 
-    frames = iter_frames(video)
-    first = next(frames)
     session = TrackingSession(
         first, {}, options=_CARRY, stop_at_cut=True, discover=discover, every=1
     )

@@ -27,7 +27,7 @@ from sam2_autotrack.rediscovery.options import RediscoveryOptions
 from sam2_autotrack.seeds.build import clicks_from_selection
 from sam2_autotrack.seeds.options import SeedOptions
 from sam2_autotrack.selection.options import SelectionOptions
-from sam2_autotrack.video.reader import iter_frames
+from sam2_autotrack.video.reader import iter_frames, read_frame
 
 __all__ = ["KeyframeSearch", "next_object_number"]
 
@@ -104,6 +104,8 @@ class KeyframeSearch:
         self._next = next_object_number(known)
         self._lock = threading.Lock()
         self.proposal_seconds = 0.0
+        self._earlier: NDArray[np.uint8] | None = None
+        self._earlier_read = False
 
     def _propose(self, image_rgb: NDArray[np.uint8], frame_index: int) -> MaskProposals:
         backend = self.backend
@@ -198,6 +200,8 @@ class KeyframeSearch:
         frame_index: int,
         frame_rgb: NDArray[np.uint8],
         live_masks: Mapping[str, NDArray[np.bool_]],
+        *,
+        earlier_rgb: NDArray[np.uint8] | None = None,
     ) -> dict[str, NDArray[np.bool_]]:
         """Name the new objects among ``proposals`` (``{}`` when none, or no room is left).
 
@@ -214,6 +218,10 @@ class KeyframeSearch:
             ``(H, W, 3)`` uint8 keyframe (the selection rules look at it).
         live_masks
             ``{object_id: (H, W) bool}``: what is tracked on the keyframe.
+        earlier_rgb
+            The shot's previous keyframe (or first frame): finds that have not changed since
+            are not new (``changed_share``). ``None``: no such test (the first keyframe after a
+            cut).
 
         Returns
         -------
@@ -227,6 +235,8 @@ class KeyframeSearch:
             image_rgb=frame_rgb,
             selection=self.selection,
             cover=self.options.cover,
+            earlier_rgb=earlier_rgb,
+            changed_share=self.options.changed_share,
         )
         with self._lock:
             room = max(0, self.options.max_objects - self._count)
@@ -254,6 +264,8 @@ class KeyframeSearch:
         after_cut: bool,
     ) -> dict[str, NDArray[np.bool_]]:
         """Propose on a keyframe (downscaled) and choose: the embedded engine's ``discover``."""
+        earlier = None if after_cut else self.earlier_frame()
+        self._earlier, self._earlier_read = frame_rgb.copy(), True
         if self._count >= self.options.max_objects:
             return {}
         if after_cut and not self.options.at_cuts and not self._on_beat(frame_index):
@@ -261,7 +273,21 @@ class KeyframeSearch:
         started = time.perf_counter()
         proposals = self.propose(frame_rgb, scaled=True, frame_index=frame_index)
         self.proposal_seconds += time.perf_counter() - started
-        return self.choose(proposals, frame_index, frame_rgb, live_masks)
+        return self.choose(proposals, frame_index, frame_rgb, live_masks, earlier_rgb=earlier)
+
+    def earlier_frame(self) -> NDArray[np.uint8] | None:
+        """Return the previous keyframe looked at, or the clip's first frame before any.
+
+        Returns
+        -------
+        numpy.ndarray or None
+            ``(H, W, 3)`` uint8; ``None`` before any keyframe when there is no clip to read.
+        """
+        if not self._earlier_read:
+            self._earlier_read = True
+            if self.video is not None:
+                self._earlier = np.asarray(read_frame(self.video, 0), dtype=np.uint8)
+        return self._earlier
 
     def _on_beat(self, frame_index: int) -> bool:
         return self.every > 0 and frame_index % self.every == 0

@@ -37,6 +37,12 @@ class RediscoveryOptions(Options):
         least this share of one live object (that object with its surroundings).
     max_objects
         At most this many objects in all (frame-0 ones included); later finds are dropped.
+    changed_share
+        A find must have changed since the shot's previous keyframe (or its first frame): on at
+        least this share of its pixels the grey level moved by more than
+        [`CHANGE_LEVEL`][sam2_autotrack.rediscovery.CHANGE_LEVEL]. What sat there unchanged and
+        was not picked then did not enter -- a sky patch, a swaying tree -- so it is not named now
+        (nor is a still object whose track was lost). ``0`` turns the test off.
     propose_max_side
         The embedded engine proposes on keyframes downscaled to at most this longest side (its
         proposals cost seconds at full size; the tracker refines the boundaries). ``None``: full
@@ -54,6 +60,7 @@ class RediscoveryOptions(Options):
     at_cuts: bool = True
     cover: float = Field(0.5, gt=0.0, le=1.0)
     max_objects: int = Field(24, ge=1, le=254)
+    changed_share: float = Field(0.2, ge=0.0, le=1.0)
     propose_max_side: int | None = Field(320, ge=64)
 
     def frames_between(self, fps: float | None) -> int:
