@@ -179,7 +179,9 @@ def test_a_part_does_not_lose_to_a_whole_that_lost_to_another_part() -> None:
     # below the blob, is then judged on its own instead of dropped as a part of a dropped whole
     image, masks = _two_discs_and_their_blob()
     scores = np.array([0.8, 0.95, 0.5])
-    selection = select_objects(masks, scores=scores, image_rgb=image)
+    # a tight group margin: the right disc is no group member, only a part of the blob
+    tight = SelectionOptions(group_margin=0.5)
+    selection = select_objects(masks, scores=scores, image_rgb=image, options=tight)
     assert selection.decisions[0].reason == "whole: 1 inside it is the better object"
     assert selection.decisions[2].category == "kept", selection.decisions[2].reason
     assert sorted(selection.indices.tolist()) == [1, 2]
@@ -219,3 +221,16 @@ def test_a_close_up_subject_keeps_its_face_as_a_part() -> None:
     strict = SelectionOptions(closeup_part_containment=0.9)
     selection = select_objects(masks, scores=scores, image_rgb=image, options=strict)
     assert selection.indices.tolist() == [1]
+
+
+def test_neighbours_whose_proposals_share_a_boundary_still_make_a_group() -> None:
+    # the left disc's proposal runs 14 px into its neighbour (a shared boundary, ~15 % of the
+    # right disc): the two are still the blob's objects, not parts of it
+    image, masks = _two_discs_and_their_blob()
+    left = masks[1] | box(160, 100, 180, 140)
+    shared = np.count_nonzero(left & masks[2]) / np.count_nonzero(masks[2])
+    assert 0.1 < shared < 0.2
+    stack = np.stack([masks[0], left, masks[2]])
+    selection = select_objects(stack, scores=np.array([0.95, 0.9, 0.9]), image_rgb=image)
+    assert selection.decisions[0].reason == "whole: a group of 2, 1"
+    assert sorted(selection.indices.tolist()) == [1, 2]

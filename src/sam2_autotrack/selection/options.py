@@ -126,9 +126,11 @@ class SelectionOptions(Options):
         are objects on their own, each better outlined than it, cover this share of it.
     group_margin
         "Better outlined" for ``group_coverage``: a part's calibrated objectness at most this
-        much below the whole's in log-odds (default 0.5; near 1 the objectness saturates, and
-        0.98 against 0.99 is 0.7 apart). A part scored clearly below its whole (a face inside a
-        person) stays a part.
+        much below the whole's in log-odds (default 1.5: 0.52 against 0.82, the clean half of a
+        blob of two camouflaged neighbours; near 1 the objectness saturates, and 0.98 against
+        0.99 is 0.7 apart). A part scored clearly below its whole (a face inside a person)
+        stays a part. The parts of a group may overlap by a fifth of each (two proposals of
+        neighbours share their boundary).
     weight_solidity, weight_compactness, weight_size, weight_model, weight_contrast
         Weights of the ``"weighted"`` objectness terms (see
         [`select_objects`][sam2_autotrack.selection.select_objects]). Defaults 1.0, 0.5, 1.0, 0.5,
@@ -182,7 +184,7 @@ class SelectionOptions(Options):
     rim_thickness: float = Field(0.5, ge=0.0)
     rim_contrast_margin: float = Field(0.1, ge=0.0)
     group_coverage: float = Field(0.6, gt=0.0, le=1.0)
-    group_margin: float = Field(0.5, ge=0.0)
+    group_margin: float = Field(1.5, ge=0.0)
     weight_solidity: float = Field(1.0, ge=0.0)
     weight_compactness: float = Field(0.5, ge=0.0)
     weight_size: float = Field(1.0, ge=0.0)

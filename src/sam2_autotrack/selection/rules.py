@@ -58,6 +58,7 @@ Overlap = Callable[[int, int], int]
 """Intersection (analysis-grid pixels) of two survivors."""
 
 _CONTRAST = 5  # index of the contrast term in OBJECTNESS_FEATURES
+_GROUP_OVERLAP = 0.2  # share of a group's part that may lie on the parts chosen before it
 
 
 def speck_rule(area: int, min_area: int, *, empty_on_grid: bool = False) -> Verdict | None:
@@ -247,7 +248,8 @@ def groups_of_parts(
 ) -> dict[int, list[int]]:
     """Wholes that are several objects and a rim: ``{whole: [its parts]}``.
 
-    A whole holding at least two disjoint parts that are objects on their own (objectness at
+    A whole holding at least two nearly disjoint parts (each overlapping the ones chosen before
+    it on at most a fifth of its area) that are objects on their own (objectness at
     least ``min_objectness``), each about as likely an object as the whole or more (at most
     ``group_margin`` below it in log-odds), which together
     cover at least ``group_coverage`` of it, is those objects merged with a rim of their
@@ -271,7 +273,7 @@ def groups_of_parts(
         union = np.zeros(clean.shape[1:], dtype=bool)
         for i in parts:
             mask = clean[i] > 0
-            if np.count_nonzero(mask & union) <= 0.1 * np.count_nonzero(mask):
+            if np.count_nonzero(mask & union) <= _GROUP_OVERLAP * np.count_nonzero(mask):
                 chosen.append(i)
                 union |= mask
         whole = clean[j] > 0

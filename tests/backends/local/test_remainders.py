@@ -122,10 +122,10 @@ def _frame0_matches(remainders: bool) -> dict[str, float]:
 @pytest.mark.slow
 def test_two_overlapping_objects_found_as_one_blob_are_picked_apart() -> None:
     # pan seed 2: five objects in a panning shot; two pairs of them are found only together
-    # (and the one of each pair that stands out): without remainders the blobs win and gt_2
-    # and gt_5 get no object of their own
+    # (and the one of each pair that stands out): without remainders the blob of gt_2's pair
+    # wins and gt_2 gets no object of their own (gt_5's pair the selection's group rule splits
+    # on its own since its parts may share a boundary)
     with_rests = _frame0_matches(True)
     without = _frame0_matches(False)
     assert min(with_rests.values()) >= 0.8, with_rests
     assert without["gt_2"] < 0.5
-    assert without["gt_5"] < 0.5
