@@ -73,9 +73,7 @@ def covered(
     radius = max(1, round(_DILATE_FRACTION * float(np.hypot(height, width))))
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
     union = cv2.dilate(np.logical_or.reduce(live).astype(np.uint8), kernel) > 0
-    areas = stack.reshape(len(stack), -1).sum(axis=1)
-    on_live = (stack & union).reshape(len(stack), -1).sum(axis=1)
-    result |= on_live >= cover * np.maximum(areas, 1)
+    result |= _mostly_on(stack, union, cover)
     for mask in live:
         held = (stack & mask).reshape(len(stack), -1).sum(axis=1)
         result |= held >= cover * int(mask.sum())
@@ -132,10 +130,16 @@ def changed(
         )
     now = cv2.cvtColor(np.asarray(image_rgb, dtype=np.uint8), cv2.COLOR_RGB2GRAY)
     before = cv2.cvtColor(earlier, cv2.COLOR_RGB2GRAY)
-    moved = cv2.absdiff(now, before) > CHANGE_LEVEL
+    return _mostly_on(stack, cv2.absdiff(now, before) > CHANGE_LEVEL, share)
+
+
+def _mostly_on(
+    stack: NDArray[np.bool_], region: NDArray[np.bool_], share: float
+) -> NDArray[np.bool_]:
+    """``(N,)`` bool: whether at least ``share`` of each mask's area lies on ``region``."""
     areas = stack.reshape(len(stack), -1).sum(axis=1)
-    hits = (stack & moved).reshape(len(stack), -1).sum(axis=1)
-    result: NDArray[np.bool_] = hits >= share * np.maximum(areas, 1)
+    on = (stack & region).reshape(len(stack), -1).sum(axis=1)
+    result: NDArray[np.bool_] = on >= share * np.maximum(areas, 1)
     return result
 
 

@@ -293,7 +293,7 @@ def _find_in_order(
     frames = iter_frames(video)
     first = next(frames)
     # the shot's previous keyframe (its first frame before any): finds must have changed since
-    earlier: list[NDArray[np.uint8] | None] = [first]
+    earlier: NDArray[np.uint8] | None = first
 
     def discover(
         index: int,
@@ -301,14 +301,15 @@ def _find_in_order(
         carried: Mapping[str, NDArray[np.bool_]],
         after_cut: bool,
     ) -> dict[str, NDArray[np.bool_]]:
+        nonlocal earlier
         if after_cut:
-            earlier[0] = None
+            earlier = None
         if index not in proposed:
             return {}
         live = {oid: seq[positions[index]] for oid, seq in sequences.items()}
         live.update(carried)
-        named = search.choose(proposed[index], index, images[index], live, earlier_rgb=earlier[0])
-        earlier[0] = images[index]
+        named = search.choose(proposed[index], index, images[index], live, earlier_rgb=earlier)
+        earlier = images[index]
         if named:
             found[index] = named
         return named
