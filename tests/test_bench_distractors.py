@@ -2,28 +2,18 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
 from types import ModuleType
 
 import numpy as np
 import pytest
 
+from bench_scripts import load_benchmark
 from sam2_autotrack.testing import make_family_clip
-
-SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "distractors.py"
 
 
 @pytest.fixture(scope="module")
 def distractors() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("distractors", SCRIPT)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["distractors"] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_benchmark("distractors")
 
 
 def _still_clip(distractors: ModuleType, family: str) -> object:
