@@ -84,10 +84,10 @@ def _blob(
 
 
 def _window(
-    clip: FamilyClip, rng: np.random.Generator, objects: NDArray[np.bool_]
+    rng: np.random.Generator, objects: NDArray[np.bool_], frames: NDArray[np.uint8]
 ) -> tuple[NDArray[np.uint8], NDArray[np.bool_]]:
     """Frames with a still window whose inside scrolls; its visible pixels."""
-    frames = clip.frames.copy()
+    frames = frames.copy()
     count, height, width = frames.shape[:3]
     radius = float(rng.uniform(0.08, 0.2)) * min(height, width)
     cx = float(rng.uniform(radius, width - radius))
@@ -120,10 +120,7 @@ def _window(
 
 
 def _sway(
-    clip: FamilyClip,
-    rng: np.random.Generator,
-    objects: NDArray[np.bool_],
-    frames: NDArray[np.uint8],
+    rng: np.random.Generator, objects: NDArray[np.bool_], frames: NDArray[np.uint8]
 ) -> tuple[NDArray[np.uint8], NDArray[np.bool_]]:
     """Frames with a ragged region whose texture ripples in place; its visible pixels."""
     count, height, width = frames.shape[:3]
@@ -163,22 +160,20 @@ def _hole(
 ) -> tuple[NDArray[np.uint8], NDArray[np.bool_]] | None:
     """Frames with a still dark hole on a moving object's path; its visible pixels."""
     count, height, width = frames.shape[:3]
+    # (frame-0 area, centre then, centre a third of the clip on) of the objects that move
     moving = []
     for mask in clip.masks.values():
         first, later = mask[0], mask[min(count - 1, max(4, count // 3))]
         if first.any() and later.any():
             a = np.argwhere(first).mean(0)
             b = np.argwhere(later).mean(0)
-            travel = float(np.hypot(*(b - a)))
-            if travel >= 4.0:
-                moving.append((mask, later, travel))
+            if float(np.hypot(*(b - a))) >= 4.0:
+                moving.append((np.count_nonzero(first), a, b))
     if not moving:
         return None
-    mask, later, _ = moving[int(rng.integers(len(moving)))]
-    size = math.sqrt(float(np.count_nonzero(mask[0])))
+    area, (y0, x0), (y1, x1) = moving[int(rng.integers(len(moving)))]
+    size = math.sqrt(float(area))
     # centred between where the object is and where it goes: it is covered, then uncovered
-    y0, x0 = np.argwhere(mask[0]).mean(0)
-    y1, x1 = np.argwhere(later).mean(0)
     f = float(rng.uniform(0.3, 0.9))
     centre = (x0 + f * (x1 - x0), y0 + f * (y1 - y0))
     radius = float(rng.uniform(0.6, 1.3)) * size
@@ -238,11 +233,11 @@ def add_distractors(clip: FamilyClip, rng: np.random.Generator | int | None = No
     regions = dict(clip.regions)
     drawn: list[str] = []
     if "window" in kinds:
-        frames, visible = _window(clip, gen, objects)
+        frames, visible = _window(gen, objects, frames)
         regions["window_1"] = visible
         drawn.append("window")
     if "sway" in kinds:
-        frames, visible = _sway(clip, gen, objects, frames)
+        frames, visible = _sway(gen, objects, frames)
         regions["sway_1"] = visible
         drawn.append("sway")
     if "hole" in kinds:
