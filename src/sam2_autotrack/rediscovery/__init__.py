@@ -8,7 +8,9 @@ selection rules pick the real objects, those a live track already covers are dro
 and tracked to the end of their shot under new ids
 ([`track_rediscovering`][sam2_autotrack.rediscovery.track_rediscovering]). The embedded engine does
 it while it tracks; the hosted model in a few concurrent calls after its frame-0 prediction
-([`rediscover_hosted`][sam2_autotrack.rediscovery.rediscover_hosted]).
+([`rediscover_hosted`][sam2_autotrack.rediscovery.rediscover_hosted]). Both name only finds that
+changed since the shot's previous keyframe
+([`ShotReference`][sam2_autotrack.rediscovery.ShotReference]).
 """
 
 from sam2_autotrack.rediscovery.cover import CHANGE_LEVEL, changed, covered, keyframes, new_objects
@@ -16,6 +18,7 @@ from sam2_autotrack.rediscovery.hosted import CONTINUES_IOU, end_lost_at_cuts, r
 from sam2_autotrack.rediscovery.keyframe import KeyframeSearch, next_object_number
 from sam2_autotrack.rediscovery.options import AUTO_SECONDS, RediscoveryOptions, coerce_rediscovery
 from sam2_autotrack.rediscovery.run import track_objects, track_rediscovering
+from sam2_autotrack.rediscovery.shot import ShotReference
 
 __all__ = [
     "AUTO_SECONDS",
@@ -23,6 +26,7 @@ __all__ = [
     "CONTINUES_IOU",
     "KeyframeSearch",
     "RediscoveryOptions",
+    "ShotReference",
     "changed",
     "coerce_rediscovery",
     "covered",

@@ -43,6 +43,7 @@ from sam2_autotrack.masks.health_meter import health_to_json, measure_health
 from sam2_autotrack.masks.store import MaskSequence
 from sam2_autotrack.rediscovery.cover import covered, keyframes
 from sam2_autotrack.rediscovery.keyframe import KeyframeSearch
+from sam2_autotrack.rediscovery.shot import ShotReference
 from sam2_autotrack.video.cuts import find_cuts
 from sam2_autotrack.video.reader import iter_frames, read_frame
 
@@ -292,8 +293,8 @@ def _find_in_order(
     found: dict[int, dict[str, NDArray[np.bool_]]] = {}
     frames = iter_frames(video)
     first = next(frames)
-    # the shot's previous keyframe (its first frame before any): finds must have changed since
-    earlier: NDArray[np.uint8] | None = first
+    # finds must have changed since the shot's previous keyframe (its first frame before any)
+    reference = ShotReference(first)
 
     def discover(
         index: int,
@@ -301,15 +302,15 @@ def _find_in_order(
         carried: Mapping[str, NDArray[np.bool_]],
         after_cut: bool,
     ) -> dict[str, NDArray[np.bool_]]:
-        nonlocal earlier
-        if after_cut:
-            earlier = None
-        if index not in proposed:
+        searched = index in proposed
+        earlier = reference.step(
+            images[index] if searched else frame_rgb, after_cut=after_cut, keyframe=searched
+        )
+        if not searched:
             return {}
         live = {oid: seq[positions[index]] for oid, seq in sequences.items()}
         live.update(carried)
         named = search.choose(proposed[index], index, images[index], live, earlier_rgb=earlier)
-        earlier = images[index]
         if named:
             found[index] = named
         return named

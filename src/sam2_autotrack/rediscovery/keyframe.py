@@ -24,6 +24,7 @@ from sam2_autotrack.backends.local.proposals import propose_masks
 from sam2_autotrack.clicks import Click
 from sam2_autotrack.rediscovery.cover import new_objects
 from sam2_autotrack.rediscovery.options import RediscoveryOptions
+from sam2_autotrack.rediscovery.shot import ShotReference
 from sam2_autotrack.seeds.build import clicks_from_selection
 from sam2_autotrack.seeds.options import SeedOptions
 from sam2_autotrack.selection.options import SelectionOptions
@@ -104,8 +105,7 @@ class KeyframeSearch:
         self._next = next_object_number(known)
         self._lock = threading.Lock()
         self.proposal_seconds = 0.0
-        self._earlier: NDArray[np.uint8] | None = None
-        self._earlier_read = False
+        self._reference = ShotReference(load=self._first_frame)
 
     def _propose(self, image_rgb: NDArray[np.uint8], frame_index: int) -> MaskProposals:
         backend = self.backend
@@ -264,11 +264,9 @@ class KeyframeSearch:
         after_cut: bool,
     ) -> dict[str, NDArray[np.bool_]]:
         """Propose on a keyframe (downscaled) and choose: the embedded engine's ``discover``."""
-        earlier = None if after_cut else self.earlier_frame()
-        self._earlier, self._earlier_read = frame_rgb.copy(), True
-        if self._count >= self.options.max_objects:
-            return {}
-        if after_cut and not self.options.at_cuts and not self._on_beat(frame_index):
+        searched = not after_cut or self.options.at_cuts or self._on_beat(frame_index)
+        earlier = self._reference.step(frame_rgb, after_cut=after_cut, keyframe=searched)
+        if self._count >= self.options.max_objects or not searched:
             return {}
         started = time.perf_counter()
         proposals = self.propose(frame_rgb, scaled=True, frame_index=frame_index)
@@ -276,18 +274,20 @@ class KeyframeSearch:
         return self.choose(proposals, frame_index, frame_rgb, live_masks, earlier_rgb=earlier)
 
     def earlier_frame(self) -> NDArray[np.uint8] | None:
-        """Return the previous keyframe looked at, or the clip's first frame before any.
+        """Return the shot's previous searched keyframe, or the clip's first frame before any.
 
         Returns
         -------
         numpy.ndarray or None
-            ``(H, W, 3)`` uint8; ``None`` before any keyframe when there is no clip to read.
+            ``(H, W, 3)`` uint8; ``None`` before any keyframe when there is no clip to read, and
+            after a cut until a frame of the new shot is searched.
         """
-        if not self._earlier_read:
-            self._earlier_read = True
-            if self.video is not None:
-                self._earlier = np.asarray(read_frame(self.video, 0), dtype=np.uint8)
-        return self._earlier
+        return self._reference.frame
+
+    def _first_frame(self) -> NDArray[np.uint8] | None:
+        if self.video is None:
+            return None
+        return np.asarray(read_frame(self.video, 0), dtype=np.uint8)
 
     def _on_beat(self, frame_index: int) -> bool:
         return self.every > 0 and frame_index % self.every == 0
