@@ -9,8 +9,10 @@ proposal is labelled an *object* when its IoU with some ground-truth object on f
 least 0.5. A logistic regression (Newton's method with a small L2 penalty) maps the terms to a
 probability; the script prints the coefficients to paste into ``OBJECTNESS_COEFFICIENTS``
 (and, fitted without the mask generator's score, ``OBJECTNESS_COEFFICIENTS_WITHOUT_SCORE``)
-(``sam2_autotrack/selection/objectness.py``) and a reliability table (predicted versus observed
-rate per bin) on the tuning data.
+(``sam2_autotrack/selection/objectness.py``), a reliability table (predicted versus observed
+rate per bin) on the tuning data, and per family the AUC (object against not) of the mask
+generator's score and of the shipped and refitted objectness, with the objects and non-objects
+each keeps at 0.5 (where a family's misses come from: its proposals' scores or the objectness).
 
 Proposals are the slow part: ``--cache DIR`` keeps every clip's frame 0, proposals and frame-0
 truth there (bit-packed), so a change of the selection's terms is refitted in seconds with the
@@ -38,6 +40,7 @@ from numpy.typing import NDArray
 
 from sam2_autotrack.backends.local import LocalBackend
 from sam2_autotrack.selection import (
+    OBJECTNESS_COEFFICIENTS,
     OBJECTNESS_FEATURES,
     SelectionOptions,
     mask_iou_matrix,
@@ -137,6 +140,72 @@ def _families(spec: str) -> list[tuple[str, Callable[[], Any]]]:
     ]
 
 
+def auc(scores: NDArray[np.float64], labels: NDArray[np.float64]) -> float:
+    """Area under the ROC curve: how often an object outscores a non-object (ties count half).
+
+    NaN when either side is empty.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> auc(np.array([0.9, 0.2, 0.4, 0.4]), np.array([1.0, 0.0, 1.0, 0.0]))
+    0.875
+    """
+    pos, neg = scores[labels == 1], scores[labels == 0]
+    if not len(pos) or not len(neg):
+        return float("nan")
+    above = (pos[:, None] > neg[None, :]).mean()
+    tied = (pos[:, None] == neg[None, :]).mean()
+    return float(above + 0.5 * tied)
+
+
+def family_of(key: str) -> str:
+    """Return the family of a cache key (``textured_bg_3`` -> ``textured_bg``; suite keys: suite).
+
+    Examples
+    --------
+    >>> family_of("textured_bg_3"), family_of("suite_clutter_101_small")
+    ('textured_bg', 'suite')
+    """
+    return "suite" if key.startswith("suite_") else key.rsplit("_", 1)[0]
+
+
+def by_family(
+    x: NDArray[np.float64],
+    y: NDArray[np.float64],
+    groups: NDArray[np.str_],
+    weights: dict[str, NDArray[np.float64]],
+) -> list[str]:
+    """Tabulate the objectness per family.
+
+    Per family: rows, objects, the model score's AUC, and per set of ``weights`` its AUC and the
+    objects and non-objects it keeps at 0.5.
+
+    Returns
+    -------
+    list of str
+        A header and one line per family (sorted), to print.
+    """
+    score = OBJECTNESS_FEATURES.index("model_score")
+    head = f"    {'family':12s} {'rows':>5s} {'objs':>5s} {'score AUC':>9s}"
+    for name in weights:
+        head += f" | {name}: AUC  kept obj/non"
+    lines = [head]
+    for family in sorted(set(groups.tolist())):
+        sel = groups == family
+        xs, ys = x[sel], y[sel]
+        line = f"    {family:12s} {len(ys):5d} {int(ys.sum()):5d} {auc(xs[:, score], ys):9.3f}"
+        for w in weights.values():
+            p = 1.0 / (1.0 + np.exp(-(xs @ w)))
+            kept = p >= 0.5
+            line += (
+                f" | {auc(p, ys):.3f} {int((kept & (ys == 1)).sum()):4d}/"
+                f"{int((kept & (ys == 0)).sum()):<4d}"
+            )
+        lines.append(line)
+    return lines
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, nargs="*", default=[101, 102])
@@ -151,6 +220,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.load is not None:
         data = np.load(args.load)
         x, y = data["x"], data["y"]
+        groups = data["groups"] if "groups" in data else np.full(len(y), "all")
     else:
         backend = LocalBackend()
         clips: list[tuple[str, Callable[[], Any]]] = []
@@ -178,20 +248,23 @@ def main(argv: list[str] | None = None) -> int:
             args.cache.mkdir(parents=True, exist_ok=True)
         feats: list[list[float]] = []
         labels: list[int] = []
+        names: list[str] = []
         with tempfile.TemporaryDirectory() as tmp:
             for k, (key, make) in enumerate(clips):
                 f, lab = _rows(make, Path(tmp) / f"c{k}", backend, args.cache, key)
                 feats += f
                 labels += lab
+                names += [family_of(key)] * len(f)
                 print(
                     f"clip {k + 1}/{len(clips)} {key}: {len(f)} proposals, {sum(lab)} objects",
                     flush=True,
                 )
         x = np.asarray(feats, dtype=np.float64)
         y = np.asarray(labels, dtype=np.float64)
+        groups = np.asarray(names, dtype=np.str_)
         if args.dump is not None:
             args.dump.parent.mkdir(parents=True, exist_ok=True)
-            np.savez(args.dump, x=x, y=y)
+            np.savez(args.dump, x=x, y=y, groups=groups)
     w = fit_logistic(x, y, l2=args.l2)
     # proposals that come without scores (SAM 2 on Replicate): the same fit without that term
     score_terms = [OBJECTNESS_FEATURES.index(n) for n in ("model_score", "model_share")]
@@ -217,6 +290,10 @@ def main(argv: list[str] | None = None) -> int:
         f"at 0.5: {int((kept & (y == 1)).sum())} objects kept, {int((~kept & (y == 1)).sum())} "
         f"missed, {int((kept & (y == 0)).sum())} non-objects kept"
     )
+    print("per family (proposals with scores): shipped OBJECTNESS_COEFFICIENTS against this fit")
+    shipped = np.asarray(OBJECTNESS_COEFFICIENTS, dtype=np.float64)
+    for line in by_family(x, y, groups, {"shipped": shipped, "refit": w}):
+        print(line)
     return 0
 
 
