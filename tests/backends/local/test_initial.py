@@ -94,3 +94,20 @@ def test_initial_region_rejects_mismatched_proposals() -> None:
     wrong = MaskProposals(masks=np.ones((1, 30, 40), bool))
     with pytest.raises(MaskError, match="propose on the same frame"):
         initial_masks_from_clicks(image, clicks, proposals=wrong)
+
+
+def test_a_chosen_proposal_has_its_outline_settled_on_the_image() -> None:
+    rng = np.random.default_rng(1)
+    image = rng.integers(20, 60, size=(80, 100, 3), dtype=np.uint8)
+    yy, xx = np.mgrid[:80, :100]
+    disc = (yy - 40) ** 2 + (xx - 50) ** 2 <= 20**2
+    image[disc] = (200, 80, 60)
+    loose = (yy - 40) ** 2 + (xx - 50) ** 2 <= 22**2  # a proposal reaching past the object
+    proposals = MaskProposals(masks=loose[None])
+    clicks = ClickSet(clicks=(Click(x=50, y=40),))
+    as_proposed = initial_masks_from_clicks(image, clicks, proposals=proposals)["obj_1"]
+    settled = initial_masks_from_clicks(image, clicks, proposals=proposals, refine_band=0.15)
+    iou = np.logical_and(settled["obj_1"], disc).sum() / np.logical_or(settled["obj_1"], disc).sum()
+    assert np.array_equal(as_proposed, loose)
+    assert iou > 0.95
+    assert not (settled["obj_1"] & ~loose).any()

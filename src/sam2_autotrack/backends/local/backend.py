@@ -293,7 +293,9 @@ class LocalBackend:
         if proposals is None:
             proposals = self.propose(first, video=path)
             proposal_source = "computed"
-        initial = initial_masks_from_clicks(first, clicks, proposals=proposals)
+        initial = initial_masks_from_clicks(
+            first, clicks, proposals=proposals, refine_band=self.tracker_options.outline_band
+        )
         for oid, region in (initial_masks or {}).items():
             if oid not in initial:
                 raise ClickError(

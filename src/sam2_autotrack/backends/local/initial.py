@@ -1,9 +1,10 @@
 """The embedded engine's initial regions: each object's frame-0 clicks → its frame-0 mask.
 
 The region is the proposal that holds all the object's positive clicks and none of its negatives
-(preferably none of the other objects' positives) and whose own seeds the clicks are; without
-one, GrabCut on a crop, seeded by the clicks (positives sure-foreground, negatives and the crop
-border sure-background). `LabelPropagator` carries the regions through the video.
+(preferably none of the other objects' positives) and whose own seeds the clicks are, its outline
+optionally settled on the image's edges by GrabCut in a band around it; without one, GrabCut on a
+crop, seeded by the clicks (positives sure-foreground, negatives and the crop border
+sure-background). `LabelPropagator` carries the regions through the video.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sam2_autotrack.backends.base import MaskProposals
-from sam2_autotrack.backends.local.grabcut import grabcut_clicks
+from sam2_autotrack.backends.local.grabcut import grabcut_clicks, refine_outline
 from sam2_autotrack.clicks import Click, ClickSet
 from sam2_autotrack.errors import MaskError
 from sam2_autotrack.masks.validate import as_rgb_image
@@ -32,6 +33,7 @@ def initial_masks_from_clicks(
     clicks: ClickSet,
     *,
     proposals: MaskProposals | None = None,
+    refine_band: float = 0.0,
 ) -> dict[str, NDArray[np.bool_]]:
     """Turn each object's frame-0 clicks into an initial mask.
 
@@ -55,6 +57,11 @@ def initial_masks_from_clicks(
         holders (the object plus neighbours, whole-subject blobs the selection turned down) and
         parts that happen to hold every click have their deepest points elsewhere. Without a match,
         GrabCut.
+    refine_band
+        With a proposal chosen, move its outline onto the image's edges by GrabCut in a band of
+        this fraction of the square root of its area
+        ([`refine_outline`][sam2_autotrack.backends.local.grabcut.refine_outline]; a proposal
+        made of superpixels follows them, not the object). ``0``: the proposal as it is.
 
     Returns
     -------
@@ -114,6 +121,8 @@ def initial_masks_from_clicks(
             idx = np.flatnonzero(clean if clean.any() else hold)
             if len(idx):
                 chosen = masks[_whose_seeds(masks, idx, pos, proposals.scores)].copy()
+                if refine_band > 0:
+                    chosen = refine_outline(image, chosen, pos, band_fraction=refine_band)
         if chosen is None:
             chosen = grabcut_clicks(image, pos, neg)
         result[oid] = chosen

@@ -360,6 +360,11 @@ class TrackerOptions(Options):
     remnant_moving_px
         An object's pixel moving by more than this relative to the background's motion is part
         of its moving core.
+    outline_band
+        Before tracking, each object's frame-0 mask (a proposal: a union of superpixels, whose
+        outline follows them rather than the object) has its outline settled on the image's
+        edges by GrabCut in a band of this fraction of the square root of its area
+        (`grabcut.refine_outline`); ``0`` tracks the proposal as it is.
 
     Examples
     --------
@@ -391,3 +396,4 @@ class TrackerOptions(Options):
     remnant_moved: Annotated[float, Field(ge=0)] = 0.5
     remnant_still_px: Annotated[float, Field(gt=0)] = 0.5
     remnant_moving_px: Annotated[float, Field(gt=0)] = 1.0
+    outline_band: Annotated[float, Field(ge=0, le=1)] = 0.15
