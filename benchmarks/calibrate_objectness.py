@@ -106,6 +106,12 @@ def _rows(
     return feats, labels
 
 
+def probability(x: NDArray[np.float64], w: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Return the logistic model's probability for each row of ``x`` (log-odds clipped to ±50)."""
+    p: NDArray[np.float64] = 1.0 / (1.0 + np.exp(-np.clip(x @ w, -50, 50)))
+    return p
+
+
 def fit_logistic(
     x: NDArray[np.float64], y: NDArray[np.float64], l2: float = 1e-2, iterations: int = 50
 ) -> NDArray[np.float64]:
@@ -114,7 +120,7 @@ def fit_logistic(
     penalty = np.full(x.shape[1], l2)
     penalty[0] = 0.0
     for _ in range(iterations):
-        p = 1.0 / (1.0 + np.exp(-np.clip(x @ w, -50, 50)))
+        p = probability(x, w)
         grad = x.T @ (p - y) + penalty * w
         hess = (x * (p * (1 - p))[:, None]).T @ x + np.diag(penalty + 1e-9)
         step = np.linalg.solve(hess, grad)
@@ -196,7 +202,7 @@ def by_family(
         xs, ys = x[sel], y[sel]
         line = f"    {family:12s} {len(ys):5d} {int(ys.sum()):5d} {auc(xs[:, score], ys):9.3f}"
         for w in weights.values():
-            p = 1.0 / (1.0 + np.exp(-(xs @ w)))
+            p = probability(xs, w)
             kept = p >= 0.5
             line += (
                 f" | {auc(p, ys):.3f} {int((kept & (ys == 1)).sum()):4d}/"
@@ -272,7 +278,7 @@ def main(argv: list[str] | None = None) -> int:
     without[:, score_terms] = 0.0
     w0 = fit_logistic(without, y, l2=args.l2)
     w0[score_terms] = 0.0
-    p = 1.0 / (1.0 + np.exp(-(x @ w)))
+    p = probability(x, w)
     print(f"{len(y)} proposals, {int(y.sum())} objects")
     print("OBJECTNESS_COEFFICIENTS = (" + ", ".join(f"{v:.3f}" for v in w) + ")")
     print("OBJECTNESS_COEFFICIENTS_WITHOUT_SCORE = (" + ", ".join(f"{v:.3f}" for v in w0) + ")")
