@@ -31,7 +31,11 @@ Run::
 
     .venv/bin/python benchmarks/bench_families.py [--seeds 6] [--tuning] [--families a,b]
         [--frames N] [--no-suite] [--real] [--real-out DIR] [--no-families] [--json out.json]
-        [--score-model logistic|boosted] [--why]
+        [--score-model logistic|boosted] [--why] [--tracker NAME=VALUE ...]
+
+``--tracker NAME=VALUE`` (repeatable) sets a field of the embedded engine's ``TrackerOptions``
+for the families and the real clips (not the fixed suite): ``--tracker appearance_power=0.8``
+measures how the tracker's trust in colour moves both (``docs/concepts.md``).
 """
 
 from __future__ import annotations
@@ -50,9 +54,10 @@ from typing import Any
 import cv2
 import numpy as np
 from bench_local_quality import run_suite
+from pydantic import ValidationError
 
 from sam2_autotrack import AutoTracker, SelectionError, SelectionOptions, TrackResult
-from sam2_autotrack.backends.local import LocalBackend, ProposalOptions
+from sam2_autotrack.backends.local import LocalBackend, ProposalOptions, TrackerOptions
 from sam2_autotrack.evaluation import evaluate, jaccard
 from sam2_autotrack.testing import FAMILIES, family_seeds, make_family_clip, sample_video
 from sam2_autotrack.testing.real_truth import RealClipTruth, load_real_subjects, subject_match
@@ -343,6 +348,36 @@ def real_section(tracker: AutoTracker, pictures: Path | None = None) -> list[dic
     return out
 
 
+def tracker_overrides(pairs: Sequence[str]) -> TrackerOptions:
+    """Return the default ``TrackerOptions`` with the ``NAME=VALUE`` pairs set.
+
+    A value is read as JSON (``0.8``, ``true``), else taken as text (``fast``).
+
+    Raises
+    ------
+    ValueError
+        A pair without ``=``, an unknown field or a value the field refuses, with the fix.
+    """
+    values: dict[str, Any] = {}
+    for pair in pairs:
+        name, sep, text = pair.partition("=")
+        if not sep or not name:
+            raise ValueError(
+                f"--tracker takes NAME=VALUE (e.g. appearance_power=0.8); got {pair!r}"
+            )
+        if name not in TrackerOptions.model_fields:
+            known = ", ".join(sorted(TrackerOptions.model_fields))
+            raise ValueError(f"--tracker {name}: TrackerOptions has no such field; one of {known}")
+        try:
+            values[name] = json.loads(text)
+        except json.JSONDecodeError:
+            values[name] = text
+    try:
+        return TrackerOptions(**values)
+    except ValidationError as error:
+        raise ValueError(f"--tracker: {error}") from None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=6, help="seeds per family")
@@ -368,7 +403,19 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="ProposalOptions.score_model of the embedded engine (default: its default)",
     )
+    parser.add_argument(
+        "--tracker",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="set a TrackerOptions field of the embedded engine (repeatable; families and real "
+        "clips, not the fixed suite), e.g. appearance_power=0.8",
+    )
     args = parser.parse_args(argv)
+    try:
+        tracker_options = tracker_overrides(args.tracker)
+    except ValueError as error:
+        parser.error(str(error))
 
     families = [f for f in args.families.split(",") if f]
     unknown = set(families) - set(FAMILIES)
@@ -378,12 +425,11 @@ def main(argv: list[str] | None = None) -> int:
     split = (
         f"tuning {seeds[0]}..{seeds[-1]}" if args.tuning else f"held-out {seeds[0]}..{seeds[-1]}"
     )
-    tracker = (
-        AutoTracker(backend="local")
-        if args.score_model is None
-        else AutoTracker(
-            backend=LocalBackend(proposal_options=ProposalOptions(score_model=args.score_model))
-        )
+    proposal_options = (
+        None if args.score_model is None else ProposalOptions(score_model=args.score_model)
+    )
+    tracker = AutoTracker(
+        backend=LocalBackend(proposal_options=proposal_options, tracker_options=tracker_options)
     )
     started = time.perf_counter()
     rows: list[Row] = []

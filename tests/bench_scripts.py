@@ -11,7 +11,12 @@ BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 
 
 def load_benchmark(name: str) -> ModuleType:
-    """Import ``benchmarks/<name>.py`` as module ``name`` (registered in ``sys.modules``)."""
+    """Import ``benchmarks/<name>.py`` as module ``name`` (registered in ``sys.modules``).
+
+    ``benchmarks/`` joins ``sys.path`` first, as when the script runs: scripts import each other.
+    """
+    if str(BENCHMARKS) not in sys.path:
+        sys.path.insert(0, str(BENCHMARKS))
     spec = importlib.util.spec_from_file_location(name, BENCHMARKS / f"{name}.py")
     assert spec is not None
     assert spec.loader is not None
