@@ -374,7 +374,7 @@ class TrackerOptions(Options):
 
     work_max_side: Annotated[int, Field(ge=64)] = 480
     flow_preset: Literal["ultrafast", "fast", "medium"] = "fast"
-    boundary_sigma: Annotated[float, Field(gt=0)] = 1.5
+    boundary_sigma: Annotated[float, Field(gt=0)] = 2.0
     appearance_power: Annotated[float, Field(ge=0, le=2)] = 0.5
     hist_bins: Annotated[int, Field(ge=4, le=64)] = 16
     model_update_rate: Annotated[float, Field(ge=0, le=1)] = 0.05
