@@ -81,7 +81,7 @@ class LocalBackend:
     >>> backend.name
     'local'
     >>> backend.describe()["tracker"]["flow_preset"]
-    'fast'
+    'ultrafast'
     """
 
     def __init__(

@@ -76,10 +76,8 @@ def weaken_uncovered(
     uncovered: NDArray[np.bool_] = error > 1.0 + 0.2 * speed
     if not uncovered.any():
         return uncovered
-    index = warped[None].astype(np.int64)
-    copied = np.take_along_axis(priors, index, axis=0)
-    weakened = np.where(uncovered[None], weight * copied, copied)
-    np.put_along_axis(priors, index, weakened.astype(np.float32), axis=0)
+    ys, xs = np.nonzero(uncovered)
+    priors[warped[ys, xs], ys, xs] *= np.float32(weight)
     return uncovered
 
 
@@ -126,7 +124,12 @@ def limit_growth(
         speed = float(np.hypot(*(centre @ model)))
         radius = int(np.ceil(options.growth_radius + speed))
         kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
-        near = cv2.dilate(region.astype(np.uint8), kernel) > 0
+        # dilated within the region's box grown by the radius (nothing beyond it is near)
+        height, width = region.shape
+        y0, y1 = max(0, int(ys.min()) - radius), min(height, int(ys.max()) + radius + 1)
+        x0, x1 = max(0, int(xs.min()) - radius), min(width, int(xs.max()) + radius + 1)
+        near = np.zeros_like(region)
+        near[y0:y1, x0:x1] = cv2.dilate(region[y0:y1, x0:x1].astype(np.uint8), kernel) > 0
         # no appearance-only jumps far from the object
         prior[~near] = 0.0
         band = near & ~region

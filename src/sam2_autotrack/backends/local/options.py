@@ -291,7 +291,20 @@ class TrackerOptions(Options):
         Longest side of the working resolution of flow and label map (a 854×480 video is tracked
         at 480×270 by default); outputs are at the video's own size.
     flow_preset
-        DIS optical-flow preset: ``"ultrafast"``, ``"fast"`` or ``"medium"``.
+        DIS optical-flow preset of the flow that carries the labels: ``"ultrafast"``, ``"fast"``
+        or ``"medium"``.
+    flow_finest_scale
+        Finest pyramid level of the flow that carries the labels (``0`` is the working
+        resolution, ``k`` is ``2**k`` times coarser); ``None`` keeps the preset's (``2`` for
+        ``"ultrafast"`` and ``"fast"``, ``1`` for ``"medium"``). At the preset's level a
+        480×270 working frame gets its flow at 120×68, where a small or thin object is a few
+        flow pixels and its motion is averaged with its surroundings': it falls behind. The
+        forward flow of ``disocclusion_check`` is ``"ultrafast"`` at its own level.
+    flow_refinement
+        Variational refinement iterations of the flow that carries the labels (``None`` keeps
+        the preset's: ``0`` for ``"ultrafast"``, ``5`` for ``"fast"`` and ``"medium"``). Without
+        any, the flow inside a plain, untextured region (a rabbit's white belly) is noisy, and
+        the labels it carries come apart in holes.
     boundary_sigma
         Gaussian blur (working pixels) turning the warped label map into soft priors; it sets the
         width of the band where appearance can move a boundary each frame.
@@ -360,6 +373,17 @@ class TrackerOptions(Options):
     remnant_moving_px
         An object's pixel moving by more than this relative to the background's motion is part
         of its moving core.
+    follow_max_area
+        Objects of at most this many working pixels are re-placed every frame where their own
+        pixels match best, within ``follow_search`` pixels of the flow's placement, when that
+        one shift explains them better than the flow does (`template_shift`): a smooth flow
+        averages a small object's motion with its surroundings' and would leave it behind.
+        ``0`` turns this off.
+    follow_search
+        Half-width (working pixels) of the shifts tried around the flow's placement.
+    follow_ratio
+        An object is re-placed only where its pixels match distinctly: the masked colour
+        difference there is below this fraction of the median over the shifts tried.
     outline_band
         Before tracking, each object's frame-0 mask (a proposal: a union of superpixels, whose
         outline follows them rather than the object) has its outline settled on the image's
@@ -373,7 +397,9 @@ class TrackerOptions(Options):
     """
 
     work_max_side: Annotated[int, Field(ge=64)] = 480
-    flow_preset: Literal["ultrafast", "fast", "medium"] = "fast"
+    flow_preset: Literal["ultrafast", "fast", "medium"] = "ultrafast"
+    flow_finest_scale: Annotated[int, Field(ge=0, le=4)] | None = 1
+    flow_refinement: Annotated[int, Field(ge=0, le=20)] | None = 2
     boundary_sigma: Annotated[float, Field(gt=0)] = 2.0
     appearance_power: Annotated[float, Field(ge=0, le=2)] = 0.5
     hist_bins: Annotated[int, Field(ge=4, le=64)] = 16
@@ -396,4 +422,7 @@ class TrackerOptions(Options):
     remnant_moved: Annotated[float, Field(ge=0)] = 0.5
     remnant_still_px: Annotated[float, Field(gt=0)] = 0.5
     remnant_moving_px: Annotated[float, Field(gt=0)] = 1.0
+    follow_max_area: Annotated[int, Field(ge=0)] = 1500
+    follow_search: Annotated[int, Field(ge=1, le=32)] = 6
+    follow_ratio: Annotated[float, Field(gt=0, le=1)] = 0.5
     outline_band: Annotated[float, Field(ge=0, le=1)] = 0.15

@@ -7,7 +7,9 @@ Propagation (`LabelPropagator`)
     One label map (0 = background, ``k`` = object ``k``) at a working resolution. Per frame:
 
     1. DIS optical flow from the new frame back to the previous one; the previous label map is
-       pulled along it (backward warping leaves no holes).
+       pulled along it (backward warping leaves no holes). Small objects, whose motion a smooth
+       flow averages with their surroundings', are then re-placed where their own pixels match
+       best (`template_shift`).
     2. The warped map becomes soft per-label priors by a small Gaussian blur: deep inside a region
        the prior is certain, in a narrow band around each boundary it is not.
     3. Colour appearance models (smoothed 3-D RGB histograms per object and for the background,
@@ -48,6 +50,7 @@ from sam2_autotrack.backends.local.leak_control import limit_growth, weaken_unco
 from sam2_autotrack.backends.local.options import TrackerOptions
 from sam2_autotrack.backends.local.photometric import compensate, lighting_gain
 from sam2_autotrack.backends.local.remnants import RemnantShedder, Shed, relative_motion
+from sam2_autotrack.backends.local.template_shift import follow_small_objects
 from sam2_autotrack.errors import MaskError
 from sam2_autotrack.masks.validate import as_mask, as_mask_stack, as_rgb_image
 
@@ -139,10 +142,10 @@ class LabelPropagator:
         self.count = stack.shape[0]
         scale = min(1.0, self.options.work_max_side / max(self.height, self.width))
         self.work_wh = (max(8, round(self.width * scale)), max(8, round(self.height * scale)))
-        self._dis = cv2.DISOpticalFlow.create(_PRESETS[self.options.flow_preset])
+        self._dis = self._create_flow()
         ww, wh = self.work_wh
         self._flow = np.zeros((wh, ww, 2), np.float32)
-        self._dis_forward = cv2.DISOpticalFlow.create(_PRESETS[self.options.flow_preset])
+        self._dis_forward = self._create_flow(forward=True)
         self._flow_forward = np.zeros((wh, ww, 2), np.float32)
         self._grid_x, self._grid_y = np.meshgrid(
             np.arange(ww, dtype=np.float32), np.arange(wh, dtype=np.float32)
@@ -172,8 +175,23 @@ class LabelPropagator:
             region = (labels == k + 1).astype(np.float32)
             self._objects.append(_ObjectState(ref_area=float(region.sum()), template=region))
         self._remnants = RemnantShedder(labels, self.options)
+        self._residuals: dict[int, NDArray[np.float64]] = {}
 
     # -- helpers ---------------------------------------------------------------------------
+
+    def _create_flow(self, forward: bool = False) -> cv2.DISOpticalFlow:
+        """Return a DIS flow: the labels' (backward) one, or the disocclusion check's.
+
+        The forward flow only marks uncovered pixels: the ``"ultrafast"`` preset as it is.
+        """
+        if forward:
+            return cv2.DISOpticalFlow.create(_PRESETS["ultrafast"])
+        dis = cv2.DISOpticalFlow.create(_PRESETS[self.options.flow_preset])
+        if self.options.flow_finest_scale is not None:
+            dis.setFinestScale(self.options.flow_finest_scale)
+        if self.options.flow_refinement is not None:
+            dis.setVariationalRefinementIterations(self.options.flow_refinement)
+        return dis
 
     def _prepare(self, frame: NDArray[np.uint8]) -> tuple[NDArray[np.uint8], NDArray[np.uint8]]:
         small: NDArray[np.uint8] = frame
@@ -248,9 +266,16 @@ class LabelPropagator:
             ),
             dtype=np.uint8,
         )
+        previous = self._corrected
         if opts.lighting_compensation:
             small = self._compensate(small, warped, map_x, map_y)
         self._corrected = small
+        if opts.follow_max_area > 0:
+            warped, self._residuals = follow_small_objects(
+                previous, self._labels, small, warped, (map_x, map_y), self._residuals,
+                max_area=opts.follow_max_area, search=opts.follow_search,
+                ratio=opts.follow_ratio,
+            )  # fmt: skip
         index = self._colour_index(small)
         relative = None
         if opts.remnant_ratio > 0:

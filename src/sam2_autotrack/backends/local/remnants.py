@@ -55,6 +55,8 @@ _GRID = 4
 """Spacing (working pixels) of the grid the background's motion is fit on."""
 _RECENT_DECAY = 0.95
 """Per-frame decay of an object's recent moving observations (a window of about 20 frames)."""
+_CORE_TRACE = 0.005
+"""A colour bin with less than this share of an object's moving observations is not its core's."""
 
 
 @dataclass(frozen=True)
@@ -270,7 +272,10 @@ class RemnantShedder:
                 continue
             still_index = index[still]
             own = np.bincount(still_index, minlength=bins**3).astype(np.float64)
-            core = _density(still_index, self._core[k], bins)
+            # colour bins holding only a trace of the core's observations are noise (a fine flow
+            # drags a thin seam of the still part along where it meets the moving one)
+            counts = self._core[k]
+            core = _density(still_index, np.maximum(counts - _CORE_TRACE * counts.sum(), 0.0), bins)
             unlike_values = (_density(still_index, own, bins) > opts.remnant_ratio * core) & (
                 background[still_index] > _BACKGROUND_FIT * core
             )
