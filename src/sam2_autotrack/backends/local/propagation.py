@@ -12,12 +12,12 @@ Propagation (`LabelPropagator`)
        best (`template_shift`).
     2. The warped map becomes soft per-label priors by a small Gaussian blur: deep inside a region
        the prior is certain, in a narrow band around each boundary it is not.
-    3. Colour appearance models (smoothed 3-D RGB histograms per object and for the background,
-       fit on frame 0 and updated slowly from confident interior pixels) give per-pixel
-       likelihoods; label = argmax(prior × likelihood^β). So boundaries are re-decided every
-       frame by appearance, which stops the drift that pure flow warping accumulates.
-    4. Occlusion: an object whose visible area falls well below its reference area keeps its
-       model and its last full shape; that shape is carried along with the object's
+    3. Colour appearance models (`appearance`: smoothed 3-D RGB histograms per object and for
+       the background, fit on frame 0 and updated slowly from confident interior pixels) give
+       per-pixel likelihoods; label = argmax(prior × likelihood^β). So boundaries are re-decided
+       every frame by appearance, which stops the drift that pure flow warping accumulates.
+    4. Occlusion (`hidden`): an object whose visible area falls well below its reference area
+       keeps its model and its last full shape; that shape is carried along with the object's
        constant-velocity prediction and added as a weak prior, so the object is re-acquired
        where its colours reappear near the predicted position. Labels never swap identities
        because each label only grows from its own warped region or its own template.
@@ -39,13 +39,13 @@ Everything is deterministic (no randomness at all).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
 from numpy.typing import NDArray
-from scipy.ndimage import gaussian_filter
 
+from sam2_autotrack.backends.local.appearance import argmax_labels, colour_density
+from sam2_autotrack.backends.local.hidden import ObjectState, add_template_priors
 from sam2_autotrack.backends.local.leak_control import limit_growth, weaken_uncovered
 from sam2_autotrack.backends.local.options import TrackerOptions
 from sam2_autotrack.backends.local.photometric import compensate, lighting_gain
@@ -65,40 +65,6 @@ _PRESETS = {
 
 _SHED_WEIGHT = 0.2
 """Weight of a shed remnant's colours in the background's appearance models."""
-
-
-@dataclass
-class _ObjectState:
-    ref_area: float
-    template: NDArray[np.float32]
-    offset: NDArray[np.float64] = field(default_factory=lambda: np.zeros(2))
-    velocity: NDArray[np.float64] = field(default_factory=lambda: np.zeros(2))
-
-
-def _argmax_labels(channels: Iterable[NDArray[np.float32]]) -> NDArray[np.uint8]:
-    """Per-pixel index of the largest channel (ties: the lower index), as uint8.
-
-    Folding channel by channel is several times faster than ``np.argmax(stack, axis=0)``, whose
-    reduction runs across the slow axis, and needs no stacked copy.
-    """
-    iterator = iter(channels)
-    best = np.array(next(iterator), dtype=np.float32, copy=True)
-    labels = np.zeros(best.shape, dtype=np.uint8)
-    for k, channel in enumerate(iterator, start=1):
-        better = channel > best
-        labels[better] = k
-        np.maximum(best, channel, out=best)
-    return labels
-
-
-def _smoothed_hist(
-    index: NDArray[np.int64], where: NDArray[np.bool_], bins: int
-) -> NDArray[np.float64]:
-    counts = np.bincount(index[where], minlength=bins**3).astype(np.float64)
-    counts = gaussian_filter(counts.reshape(bins, bins, bins), sigma=0.8, mode="nearest").ravel()
-    counts += 1e-3 * max(1.0, float(counts.sum())) / counts.size
-    result: NDArray[np.float64] = counts / counts.sum() * counts.size
-    return result
 
 
 class LabelPropagator:
@@ -167,13 +133,13 @@ class LabelPropagator:
         self._index = index
         bins = self.options.hist_bins
         self._hists = np.stack(
-            [_smoothed_hist(index, labels == k, bins) for k in range(self.count + 1)]
+            [colour_density(index, labels == k, bins) for k in range(self.count + 1)]
         )
         self._hists_first = self._hists.copy()
         self._objects = []
         for k in range(self.count):
             region = (labels == k + 1).astype(np.float32)
-            self._objects.append(_ObjectState(ref_area=float(region.sum()), template=region))
+            self._objects.append(ObjectState(ref_area=float(region.sum()), template=region))
         self._remnants = RemnantShedder(labels, self.options)
         self._residuals: dict[int, NDArray[np.float64]] = {}
 
@@ -304,19 +270,7 @@ class LabelPropagator:
         if opts.leak_control:
             limit_growth(priors, warped, flow, uncovered, opts)
         # objects hidden (partly or fully): template prior at the predicted position
-        for k, state in enumerate(self._objects):
-            moved = flow[warped == k + 1]
-            if len(moved) >= 10:
-                state.velocity = 0.7 * state.velocity + 0.3 * (-moved.mean(axis=0))
-            area = float(np.count_nonzero(warped == k + 1))
-            state.offset += state.velocity
-            if area < opts.occluded_area_ratio * state.ref_area and opts.template_prior > 0:
-                shift = np.array(
-                    [[1, 0, state.offset[0]], [0, 1, state.offset[1]]], dtype=np.float32
-                )
-                template = cv2.warpAffine(state.template, shift, self.work_wh)
-                template = cv2.GaussianBlur(template, (0, 0), 2.0 * opts.boundary_sigma)
-                np.maximum(priors[k + 1], opts.template_prior * template, out=priors[k + 1])
+        add_template_priors(priors, warped, flow, self._objects, opts)
         anchor = opts.model_anchor
         models = anchor * self._hists_first + (1.0 - anchor) * self._hists
         likelihood = models[:, index].astype(np.float32)
@@ -338,9 +292,9 @@ class LabelPropagator:
             for k in range(n_labels):
                 posterior[k] = cv2.GaussianBlur(posterior[k], (0, 0), opts.posterior_sigma)
         if inside is None:
-            labels = _argmax_labels(posterior)
+            labels = argmax_labels(posterior)
         else:
-            labels = np.where(inside, _argmax_labels(posterior[1:]) + 1, 0).astype(np.uint8)
+            labels = np.where(inside, argmax_labels(posterior[1:]) + 1, 0).astype(np.uint8)
         self._update(labels, index, warped)
         if relative is not None:
             self._remnants.observe(labels, warped, relative, index, uncovered)
@@ -390,11 +344,11 @@ class LabelPropagator:
             )
             self.count += 1
             self._labels[small_mask] = self.count
-            hist = _smoothed_hist(self._index, small_mask, bins)
+            hist = colour_density(self._index, small_mask, bins)
             self._hists = np.concatenate([self._hists, hist[None]])
             self._hists_first = np.concatenate([self._hists_first, hist[None]])
             region = small_mask.astype(np.float32)
-            self._objects.append(_ObjectState(ref_area=float(region.sum()), template=region))
+            self._objects.append(ObjectState(ref_area=float(region.sum()), template=region))
         self._remnants.add_objects(self._labels, stack.shape[0])
 
     def _shed(
@@ -411,10 +365,10 @@ class LabelPropagator:
         warped[shed.pixels] = 0
         k = shed.label
         region = warped == k
-        kept = _smoothed_hist(index, region, bins)
+        kept = colour_density(index, region, bins)
         self._hists[k] = kept
         self._hists_first[k] = kept
-        gone = _smoothed_hist(index, shed.pixels, bins)
+        gone = colour_density(index, shed.pixels, bins)
         for models in (self._hists, self._hists_first):
             models[0] = (1.0 - _SHED_WEIGHT) * models[0] + _SHED_WEIGHT * gone
         state = self._objects[k - 1]
@@ -449,7 +403,7 @@ class LabelPropagator:
             interior = (cv2.erode(region.astype(np.uint8), kernel) > 0) & (warped == k)
             if k == 0:
                 if rate > 0 and interior.any():
-                    self._hists[0] = (1 - rate) * self._hists[0] + rate * _smoothed_hist(
+                    self._hists[0] = (1 - rate) * self._hists[0] + rate * colour_density(
                         index, interior, opts.hist_bins
                     )
                 continue
@@ -461,7 +415,7 @@ class LabelPropagator:
                 state.template = region.astype(np.float32)
                 state.offset = np.zeros(2)
                 if rate > 0 and np.count_nonzero(interior) >= 20:
-                    self._hists[k] = (1 - rate) * self._hists[k] + rate * _smoothed_hist(
+                    self._hists[k] = (1 - rate) * self._hists[k] + rate * colour_density(
                         index, interior, opts.hist_bins
                     )
 
@@ -476,13 +430,13 @@ class LabelPropagator:
                     np.asarray(cv2.resize(p, full_wh, interpolation=cv2.INTER_LINEAR), np.float32)
                     for p in posterior[1:]
                 )
-            owner = _argmax_labels(objects)
+            owner = argmax_labels(objects)
             within = as_mask(foreground, name="foreground")
             return np.stack([(owner == k) & within for k in range(self.count)])
         if full_wh == self.work_wh:
-            labels = _argmax_labels(posterior)
+            labels = argmax_labels(posterior)
         else:
-            labels = _argmax_labels(
+            labels = argmax_labels(
                 np.asarray(cv2.resize(p, full_wh, interpolation=cv2.INTER_LINEAR), np.float32)
                 for p in posterior
             )

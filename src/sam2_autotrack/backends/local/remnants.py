@@ -39,8 +39,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 from numpy.typing import NDArray
-from scipy.ndimage import gaussian_filter
 
+from sam2_autotrack.backends.local.appearance import smoothed_density
 from sam2_autotrack.backends.local.options import TrackerOptions
 
 __all__ = ["RemnantShedder", "Shed", "relative_motion"]
@@ -79,10 +79,8 @@ def _density(
     index: NDArray[np.int64], counts: NDArray[np.float64], bins: int
 ) -> NDArray[np.float64]:
     """Smoothed colour density of ``counts`` (a ``bins**3`` histogram), read at ``index``."""
-    smooth = gaussian_filter(counts.reshape(bins, bins, bins), sigma=0.8, mode="nearest").ravel()
-    smooth += 1e-3 * max(1.0, float(smooth.sum())) / smooth.size
-    density: NDArray[np.float64] = smooth / smooth.sum() * smooth.size
-    return density[index]
+    density: NDArray[np.float64] = smoothed_density(counts, bins)[index]
+    return density
 
 
 def relative_motion(
