@@ -19,6 +19,29 @@ def still_flow(shape_hw: tuple[int, int]) -> tuple[NDArray[np.float32], NDArray[
     return grid_x, grid_y
 
 
+def follow(
+    frames: Frames,
+    warped: NDArray[np.uint8] | None = None,
+    source_xy: tuple[NDArray[np.float32], NDArray[np.float32]] | None = None,
+    *,
+    max_area: int = 100,
+    search: int = 6,
+) -> tuple[NDArray[np.uint8], dict[int, NDArray[np.float64]]]:
+    """Run `follow_small_objects` on ``(before, after, labels)`` (by default nothing moved)."""
+    before, after, labels = frames
+    return follow_small_objects(
+        before,
+        labels,
+        after,
+        labels if warped is None else warped,
+        still_flow(labels.shape) if source_xy is None else source_xy,
+        {},
+        max_area=max_area,
+        search=search,
+        ratio=0.5,
+    )
+
+
 def moved_patch(shift_yx: tuple[int, int], *, flat: bool = False) -> Frames:
     """Return a previous frame, a new frame and the previous labels of a 6×12 patch that moved.
 
@@ -49,17 +72,7 @@ def test_a_small_object_the_flow_left_behind_is_moved_to_its_own_pixels(
     before, after, labels = moved_patch(shift_yx)
     inputs = [a.copy() for a in (before, after, labels)]
     # the flow saw nothing move: its warped map is the previous one
-    moved, residuals = follow_small_objects(
-        before,
-        labels,
-        after,
-        labels,
-        still_flow(labels.shape),
-        {},
-        max_area=100,
-        search=6,
-        ratio=0.5,
-    )
+    moved, residuals = follow((before, after, labels))
     dy, dx = shift_yx
     expected = np.zeros_like(labels)
     expected[20 + dy : 26 + dy, 30 + dx : 42 + dx] = 1
@@ -73,50 +86,20 @@ def test_a_small_object_the_flow_left_behind_is_moved_to_its_own_pixels(
 def test_an_object_whose_look_does_not_pin_it_down_keeps_the_flow_placement() -> None:
     before, after, labels = moved_patch((3, 0), flat=True)
     warped = np.roll(labels, 1, axis=0)  # wherever the flow put it
-    moved, residuals = follow_small_objects(
-        before,
-        labels,
-        after,
-        warped,
-        still_flow(labels.shape),
-        {},
-        max_area=100,
-        search=6,
-        ratio=0.5,
-    )
+    moved, residuals = follow((before, after, labels), warped)
     np.testing.assert_array_equal(moved, warped)
     assert residuals == {}
 
 
 def test_objects_above_the_area_limit_keep_the_flow_placement() -> None:
     before, after, labels = moved_patch((3, 0))
-    moved, _ = follow_small_objects(
-        before,
-        labels,
-        after,
-        labels,
-        still_flow(labels.shape),
-        {},
-        max_area=71,
-        search=6,
-        ratio=0.5,
-    )
+    moved, _ = follow((before, after, labels), max_area=71)
     np.testing.assert_array_equal(moved, labels)  # 72 pixels > 71
 
 
 def test_a_template_that_would_leave_the_frame_keeps_the_flow_placement() -> None:
     before, after, labels = moved_patch((3, 0))
-    moved, _ = follow_small_objects(
-        before,
-        labels,
-        after,
-        labels,
-        still_flow(labels.shape),
-        {},
-        max_area=100,
-        search=25,
-        ratio=0.5,
-    )
+    moved, _ = follow((before, after, labels), search=25)
     np.testing.assert_array_equal(moved, labels)
 
 
@@ -124,17 +107,7 @@ def test_a_moved_object_does_not_take_another_objects_pixels() -> None:
     before, after, labels = moved_patch((3, 0))
     warped = labels.copy()
     warped[26:28, 30:42] = 2  # another object holds the rows the patch moves onto
-    moved, _ = follow_small_objects(
-        before,
-        labels,
-        after,
-        warped,
-        still_flow(labels.shape),
-        {},
-        max_area=100,
-        search=6,
-        ratio=0.5,
-    )
+    moved, _ = follow((before, after, labels), warped)
     assert np.all(moved[26:28, 30:42] == 2)
     assert np.all(moved[23:26, 30:42] == 1)
     assert not np.any(moved[20:23] == 1)
@@ -145,9 +118,7 @@ def test_an_object_the_flow_already_explains_keeps_the_flow_placement() -> None:
     map_x, map_y = still_flow(labels.shape)
     map_y = map_y - 3.0  # the flow saw the move: each pixel comes from 3 rows up
     warped = np.roll(labels, 3, axis=0)
-    moved, residuals = follow_small_objects(
-        before, labels, after, warped, (map_x, map_y), {}, max_area=100, search=6, ratio=0.5
-    )
+    moved, residuals = follow((before, after, labels), warped, (map_x, map_y))
     np.testing.assert_array_equal(moved, warped)
     assert residuals == {}
 
@@ -163,7 +134,5 @@ def test_parts_moving_apart_keep_the_flow_placement() -> None:
     map_y[:, :36] -= 3.0
     warped = labels.copy()
     warped[:, :36] = np.roll(labels[:, :36], 3, axis=0)
-    moved, _ = follow_small_objects(
-        before, labels, after, warped, (map_x, map_y), {}, max_area=100, search=6, ratio=0.5
-    )
+    moved, _ = follow((before, after, labels), warped, (map_x, map_y))
     np.testing.assert_array_equal(moved, warped)
