@@ -41,6 +41,7 @@ from sam2_autotrack.selection.rules import (
     is_bounded_subject,
     speck_rule,
 )
+from sam2_autotrack.selection.spans import spans_the_frame
 
 __all__ = ["Measured", "measure_proposals"]
 
@@ -158,6 +159,16 @@ def measure_proposals(
             bounded_subject=bounded_subject,
             options=opts,
         )
+        if verdict is None and lab is not None and opts.reject_spans:
+            reached = spans_the_frame(raw, (x0, y0), lab)
+            if reached is not None:
+                verdict = (
+                    "background",
+                    (
+                        f"background: a piece of a band across the frame ({reached[0]} to "
+                        f"{reached[1]})"
+                    ),
+                )
         # Background is judged on the raw proposal; only the others are worth cleaning.
         crop = raw if verdict is not None else clean_proposal(raw, small_min, small_hole)
         kept_px = cv2.countNonZero(crop)

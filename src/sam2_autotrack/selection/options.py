@@ -84,6 +84,11 @@ class SelectionOptions(Options):
         A backdrop-like proposal running along at least this share of one of the borders it
         touches is a *band* -- a wall, a floor, a strip of sky cut by the frame on two sides --
         and never a bounded subject, however confident the mask generator is (default 0.7).
+    reject_spans
+        Reject as *background* a thin piece of a band that runs across the frame from one border
+        to another -- a rail, a pole, a beam -- when the image goes on in the piece's colours
+        past both its ends up to two different borders (`spans.spans_the_frame`; needs the
+        image). Default ``True``.
     max_objects
         Keep at most this many objects (default 10). A cap only: with
         ``objectness="calibrated"`` a proposal below ``min_objectness`` is never kept.
@@ -175,6 +180,7 @@ class SelectionOptions(Options):
     subject_min_score: float = Field(0.8, ge=0.0, le=1.0)
     subject_max_border_fraction: float = Field(0.55, ge=0.0, le=1.0)
     subject_max_band_fraction: float = Field(0.7, gt=0.0, le=1.0)
+    reject_spans: bool = True
     max_objects: int = Field(10, ge=1)
     objectness: Literal["calibrated", "weighted"] = "calibrated"
     min_objectness: float = Field(0.5, ge=0.0, le=1.0)
