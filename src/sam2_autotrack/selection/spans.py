@@ -16,6 +16,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+from sam2_autotrack.selection.geometry import BORDER_NAMES
+
 __all__ = ["spans_the_frame"]
 
 _MAX_THINNESS = 0.35
@@ -28,13 +30,12 @@ _SIDE_CONTRAST = 8.0
 """Lab distance from what lies beside the band for a sample to stand out from it."""
 _SIDE_SHARE = 0.6
 """Share of the samples past a piece's end that must stand out on both sides."""
-_BORDERS = ("top", "bottom", "left", "right")
 
 
 def _border_at(x: float, y: float, width: int, height: int) -> str:
     """Name the border a point just outside the frame has crossed."""
     distances = (-y, y - (height - 1), -x, x - (width - 1))
-    return _BORDERS[int(np.argmax(distances))]
+    return BORDER_NAMES[int(np.argmax(distances))]
 
 
 def _walk(
@@ -143,7 +144,7 @@ def spans_the_frame(
         if border is None:
             return None
         reached.append(border)
-    first, second = sorted(reached, key=_BORDERS.index)
+    first, second = sorted(reached, key=BORDER_NAMES.index)
     if first == second:
         return None
     return first, second

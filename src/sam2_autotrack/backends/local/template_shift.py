@@ -105,13 +105,12 @@ def follow_small_objects(
     kept: dict[int, NDArray[np.float64]] = {}
     height, width = previous_labels.shape
     map_x, map_y = source_xy
-    for k in (int(v) for v in np.unique(previous_labels)):
-        if k == 0:
-            continue
+    areas = np.bincount(previous_labels.ravel())
+    for k in range(1, len(areas)):
+        area = int(areas[k])
+        if area == 0 or area > max_area:
+            continue  # gone, or large: the flow follows it
         region = previous_labels == k
-        area = int(np.count_nonzero(region))
-        if area > max_area:
-            continue
         ys, xs = np.nonzero(region)
         y0, y1, x0, x1 = int(ys.min()), int(ys.max()) + 1, int(xs.min()), int(xs.max()) + 1
         landed = warped == k
